@@ -1,0 +1,20 @@
+import Docker from "dockerode";
+
+let client: Docker | undefined;
+
+/** One Docker client per process; honours DOCKER_HOST like the docker CLI does. */
+export function docker(): Docker {
+  client ??= new Docker();
+  return client;
+}
+
+/** True when Docker says the object does not exist (HTTP 404). */
+export function isNotFound(err: unknown): boolean {
+  return (err as { statusCode?: number })?.statusCode === 404;
+}
+
+/** True when Docker refuses because the object already exists or is in that state (409/304). */
+export function isConflictOrNoop(err: unknown): boolean {
+  const code = (err as { statusCode?: number })?.statusCode;
+  return code === 409 || code === 304;
+}

@@ -1,0 +1,52 @@
+import type Docker from "dockerode";
+import { PassThrough } from "node:stream";
+import * as tar from "tar-stream";
+
+/** Runs a command inside a running container and returns its exit code and combined output. */
+export async function execIn(container: Docker.Container, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out = new PassThrough();
+  let output = "";
+  out.on("data", (d: Buffer) => (output += d.toString()));
+  container.modem.demuxStream(stream, out, out);
+  await new Promise<void>((resolve, reject) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", reject);
+  });
+  const info = await exec.inspect();
+  return { exitCode: info.ExitCode ?? -1, output };
+}
+
+/** Puts one file into a container without a shell or a volume (Docker's archive API takes a tar). */
+export async function putFile(container: Docker.Container, dir: string, name: string, content: string): Promise<void> {
+  const pack = tar.pack();
+  pack.entry({ name, mode: 0o644 }, content);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  await container.putArchive(Buffer.concat(chunks), { path: dir });
+}
+
+/** The last lines a container wrote to stdout and stderr, for error messages. */
+export async function lastLogLines(container: Docker.Container, lines = 20): Promise<string> {
+  try {
+    const buf = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demuxToText(buf);
+  } catch {
+    return "(no logs: the container is gone)";
+  }
+}
+
+/** Docker multiplexes stdout/stderr in 8-byte framed chunks when the container has no TTY. */
+export function demuxToText(buf: Buffer): string {
+  let out = "";
+  let i = 0;
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString();
+    i += 8 + len;
+  }
+  return i === 0 ? buf.toString() : out;
+}

@@ -1,0 +1,100 @@
+import type Docker from "dockerode";
+import { docker, isNotFound } from "./docker-client";
+import type { ObservedDyno } from "./formation-plan";
+import { dynoName } from "./formation-plan";
+import { LABEL, labelFilter } from "./labels";
+
+/** Everything needed to run one dyno; the Formation provider fills it from the app's release. */
+export interface DynoSpec {
+  app: string;
+  processType: string;
+  index: number;
+  release: string;
+  size: string;
+  image: string;
+  /** Shell command from the Procfile; undefined runs the image's own CMD. */
+  command?: string;
+  env: Record<string, string>;
+  network: string;
+  /** Extra DNS names for this dyno on its network (the router finds web dynos by one of them). */
+  aliases: string[];
+  webPort: number;
+  limits: { memoryBytes: number; cpuShares: number; pidsLimit: number };
+}
+
+/** Heroku gives a dyno 30 s between SIGTERM and SIGKILL. */
+export const STOP_GRACE_SECONDS = 30;
+
+/** `<app>.<type>.<n>`, e.g. `api.web.2`: the container's name. */
+export function containerName(app: string, processType: string, index: number): string {
+  return `${app}.${processType}.${index}`;
+}
+
+export async function observeDynos(app: string): Promise<Array<ObservedDyno & { name: string }>> {
+  const list = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno", [LABEL.app]: app }) });
+  return list.map((c) => {
+    const [processType, index] = (c.Labels[LABEL.dyno] ?? ".0").split(".");
+    return {
+      id: c.Id,
+      name: (c.Names[0] ?? "").replace(/^\//, ""),
+      processType: c.Labels[LABEL.process] ?? processType,
+      index: Number(index),
+      release: c.Labels[LABEL.release] ?? "",
+      size: c.Labels[LABEL.size] ?? "",
+      running: c.State === "running" || c.State === "restarting",
+    };
+  });
+}
+
+export async function startDyno(spec: DynoSpec): Promise<Docker.Container> {
+  const name = containerName(spec.app, spec.processType, spec.index);
+  // A leftover with the same name (crashed update, manual `docker stop`) would block the create.
+  await docker().getContainer(name).remove({ force: true }).catch((e) => {
+    if (!isNotFound(e)) throw e;
+  });
+  const env: Record<string, string> = { ...spec.env, DYNO: dynoName(spec.processType, spec.index) };
+  if (spec.processType === "web") env.PORT = String(spec.webPort);
+  const container = await docker().createContainer({
+    name,
+    Image: spec.image,
+    Cmd: spec.command ? ["/bin/sh", "-c", spec.command] : undefined,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: {
+      [LABEL.managed]: "true",
+      [LABEL.role]: "dyno",
+      [LABEL.app]: spec.app,
+      [LABEL.process]: spec.processType,
+      [LABEL.dyno]: dynoName(spec.processType, spec.index),
+      [LABEL.release]: spec.release,
+      [LABEL.size]: spec.size,
+    },
+    StopSignal: "SIGTERM",
+    StopTimeout: STOP_GRACE_SECONDS,
+    HostConfig: {
+      // docker-init as PID 1 passes SIGTERM on to the process, as Heroku signals every process.
+      Init: true,
+      Memory: spec.limits.memoryBytes,
+      MemorySwap: spec.limits.memoryBytes,
+      CpuShares: spec.limits.cpuShares,
+      PidsLimit: spec.limits.pidsLimit,
+      // A crashed dyno comes back; Docker backs off between restarts. One stopped by hand stays
+      // stopped, so `refresh` can see it.
+      RestartPolicy: { Name: "unless-stopped" },
+      NetworkMode: spec.network,
+    },
+    NetworkingConfig: {
+      EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } },
+    },
+  });
+  await container.start();
+  return container;
+}
+
+/** SIGTERM, up to 30 s for the dyno to exit, SIGKILL, then the container is removed. */
+export async function stopDyno(id: string): Promise<void> {
+  const c = docker().getContainer(id);
+  await c.stop({ t: STOP_GRACE_SECONDS }).catch(() => undefined);
+  await c.remove({ force: true }).catch((e) => {
+    if (!isNotFound(e)) throw e;
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * The pure core of a formation change: desired process types + the dynos Docker shows → the
+ * ordered actions that make them match. No Docker here, so every rule is unit-tested.
+ */
+
+/** What one process type should be running. */
+export interface DesiredProcess {
+  quantity: number;
+  size: string;
+}
+
+export interface DesiredFormation {
+  /** Release label every dyno must carry (`v3`); a different one means the dyno is outdated. */
+  release: string;
+  processes: Record<string, DesiredProcess>;
+}
+
+/** A dyno as observed in Docker. */
+export interface ObservedDyno {
+  id: string;
+  processType: string;
+  /** 2 for `web.2`. */
+  index: number;
+  release: string;
+  size: string;
+  running: boolean;
+}
+
+export type FormationAction =
+  | { kind: "stop"; dyno: ObservedDyno; reason: "scale-down" | "outdated" | "not-running" | "removed-type" | "duplicate" }
+  | { kind: "start"; processType: string; index: number; size: string };
+
+export function dynoName(processType: string, index: number): string {
+  return `${processType}.${index}`;
+}
+
+/**
+ * Without preboot, Heroku stops old dynos before new ones start, so every stop comes first.
+ * Scaling down stops the highest numbers first (`web.5` before `web.4`), and new dynos fill the
+ * lowest free numbers, so a formation of N always holds `<type>.1` … `<type>.N`.
+ */
+export function planFormation(desired: DesiredFormation, observed: ObservedDyno[]): FormationAction[] {
+  const stops: FormationAction[] = [];
+  const starts: FormationAction[] = [];
+  const byType = new Map<string, ObservedDyno[]>();
+  for (const d of observed) byType.set(d.processType, [...(byType.get(d.processType) ?? []), d]);
+
+  for (const [type, dynos] of byType) {
+    if (!(type in desired.processes)) {
+      for (const d of sortHighFirst(dynos)) stops.push({ kind: "stop", dyno: d, reason: "removed-type" });
+    }
+  }
+  for (const [type, want] of Object.entries(desired.processes)) {
+    const dynos = sortHighFirst(byType.get(type) ?? []);
+    const kept = new Set<number>();
+    for (const d of dynos) {
+      if (d.index < 1 || d.index > want.quantity) stops.push({ kind: "stop", dyno: d, reason: "scale-down" });
+      else if (kept.has(d.index)) stops.push({ kind: "stop", dyno: d, reason: "duplicate" });
+      else if (d.release !== desired.release || d.size !== want.size) stops.push({ kind: "stop", dyno: d, reason: "outdated" });
+      else if (!d.running) stops.push({ kind: "stop", dyno: d, reason: "not-running" });
+      else kept.add(d.index);
+    }
+    for (let i = 1; i <= want.quantity; i++) {
+      if (!kept.has(i)) starts.push({ kind: "start", processType: type, index: i, size: want.size });
+    }
+  }
+  return [...stops, ...starts];
+}
+
+function sortHighFirst(dynos: ObservedDyno[]): ObservedDyno[] {
+  return [...dynos].sort((a, b) => b.index - a.index);
+}
+
+/** Quantity of running dynos per process type, as `refresh` reports the formation. */
+export function observedQuantities(observed: ObservedDyno[], release: string): Record<string, number> {
+  const q: Record<string, number> = {};
+  for (const d of observed) {
+    q[d.processType] ??= 0;
+    if (d.running && d.release === release) q[d.processType]++;
+  }
+  return q;
+}

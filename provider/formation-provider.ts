@@ -1,0 +1,115 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { FormationInputs, FormationOutputs } from "../sdk/formation";
+import { getDynoSize } from "../sdk/dyno-sizes";
+import { formatViolations, validateFormation } from "../sdk/tier-rules";
+import { BootError, waitForPort, waitStillRunning } from "./boot-check";
+import { observeDynos, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
+import { dynoName, observedQuantities, planFormation, type FormationAction } from "./formation-plan";
+import { webAlias } from "./router-controller";
+
+/** Problems with a formation's inputs, each naming the resource, the process type and the fix. */
+export function formationProblems(news: FormationInputs): string[] {
+  const problems = validateFormation({ resource: news.resource, app: news.app, processes: news.processes, preboot: news.preboot }).map((v) => formatViolations([v]));
+  const commands = news.processCommands ?? {};
+  if (Object.keys(commands).length > 0) {
+    for (const type of Object.keys(news.processes)) {
+      if (!(type in commands)) {
+        problems.push(`Formation "${news.resource}", process type "${type}": the app's Procfile has no such process type (it has ${Object.keys(commands).join(", ")}). Fix: add "${type}: <command>" to the Procfile, or remove it from the formation`);
+      }
+    }
+  }
+  return problems;
+}
+
+function dynoSpec(f: FormationInputs, processType: string, index: number, size: string): DynoSpec {
+  const catalog = getDynoSize(size);
+  if (!catalog) throw new Error(`Formation "${f.resource}": unknown dyno size "${size}"`);
+  const aliases = [`${dynoName(processType, index)}.${f.app}.dyno`, `${processType}.${f.app}.dyno`];
+  if (processType === "web") aliases.push(webAlias(f.app));
+  return {
+    app: f.app,
+    processType,
+    index,
+    release: f.release,
+    size,
+    image: f.image,
+    command: f.processCommands?.[processType],
+    env: f.config ?? {},
+    network: f.network,
+    aliases: [...new Set(aliases)],
+    webPort: f.webPort,
+    limits: catalog.docker,
+  };
+}
+
+/**
+ * Makes Docker match the formation: stops first (old web dynos before new ones start, as Heroku
+ * does without preboot), then starts, then waits until every new dyno has booted.
+ */
+async function converge(f: FormationInputs): Promise<string[]> {
+  const observed = await observeDynos(f.app);
+  const actions = planFormation({ release: f.release, processes: f.processes }, observed);
+  await Promise.all(actions.filter((a) => a.kind === "stop").map((a) => stopDyno((a as Extract<FormationAction, { kind: "stop" }>).dyno.id)));
+  const starts = actions.filter((a): a is Extract<FormationAction, { kind: "start" }> => a.kind === "start");
+  const started = await Promise.all(
+    starts.map(async (a) => ({ name: dynoName(a.processType, a.index), type: a.processType, container: await startDyno(dynoSpec(f, a.processType, a.index, a.size)) })),
+  );
+  const failures: string[] = [];
+  await Promise.all(
+    started.map(async (d) => {
+      try {
+        if (d.type === "web") await waitForPort(d.container, f.network, f.webPort, d.name, f.bootTimeoutSeconds);
+        else await waitStillRunning(d.container, d.name);
+      } catch (e) {
+        if (!(e instanceof BootError)) throw e;
+        failures.push(e.message);
+      }
+    }),
+  );
+  if (failures.length) {
+    throw new Error(`Formation "${f.resource}" (app "${f.app}", release ${f.release}): ${failures.length} dyno(s) failed to boot.\n${failures.join("\n\n")}`);
+  }
+  const now = await observeDynos(f.app);
+  return now.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
+}
+
+export const provider = {
+  async check(_olds: FormationInputs, news: FormationInputs) {
+    // Unknown values (preview before the app exists) are checked again at `up`.
+    const problems = news.processes ? formationProblems(news) : [];
+    return { inputs: news, failures: problems.map((reason) => ({ property: "processes", reason })) };
+  },
+
+  async diff(_id: string, olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.DiffResult> {
+    const replaces = olds.app !== news.app ? ["app"] : [];
+    const changes = (["release", "image", "processes", "preboot", "config", "processCommands"] as const).filter(
+      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+    );
+    return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult> {
+    const dynos = await converge(inputs);
+    return { id: inputs.app, outs: { ...inputs, dynos } satisfies FormationOutputs };
+  },
+
+  async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const dynos = await converge(news);
+    return { outs: { ...news, dynos } satisfies FormationOutputs };
+  },
+
+  /** Refresh reports what runs: a dyno removed or stopped by hand lowers its type's quantity. */
+  async read(id: string, props: FormationOutputs): Promise<pulumi.dynamic.ReadResult> {
+    const observed = await observeDynos(props.app);
+    const running = observedQuantities(observed, props.release);
+    const processes: FormationOutputs["processes"] = {};
+    for (const [type, p] of Object.entries(props.processes)) processes[type] = { ...p, quantity: running[type] ?? 0 };
+    const dynos = observed.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
+    return { id, props: { ...props, processes, dynos } };
+  },
+
+  async delete(_id: string, props: FormationOutputs): Promise<void> {
+    const observed = await observeDynos(props.app);
+    await Promise.all(observed.map((d) => stopDyno(d.id)));
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * Docker labels are how Dynoform finds what it made again: `refresh`, the router, `dynoform ps`
+ * and the tests all select by them instead of keeping their own inventory.
+ */
+export const LABEL = {
+  /** Every object Dynoform creates carries this, so "nothing left behind" is one query. */
+  managed: "dynoform.managed",
+  /** What kind of object: app-network, app-image, dyno, router, router-network. */
+  role: "dynoform.role",
+  app: "dynoform.app",
+  process: "dynoform.process",
+  /** `web.2`: the dyno's name within its app, as Heroku's `DYNO` variable. */
+  dyno: "dynoform.dyno",
+  release: "dynoform.release",
+  size: "dynoform.size",
+  space: "dynoform.space",
+  /** Where the app is reachable: the router routes `Host: <hostname>` to the app's web dynos. */
+  hostname: "dynoform.hostname",
+  /** The port web dynos listen on inside their network (the `PORT` they are given). */
+  webPort: "dynoform.web-port",
+} as const;
+
+export type Role = "app-network" | "app-image" | "dyno" | "router" | "router-network";
+
+/** Labels for a Docker filter: `{ label: ["dynoform.app=api", ...] }`. */
+export function labelFilter(labels: Record<string, string>): { label: string[] } {
+  return { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+}

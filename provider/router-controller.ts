@@ -1,0 +1,154 @@
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type Docker from "dockerode";
+import { docker, isConflictOrNoop, isNotFound } from "./docker-client";
+import { execIn, putFile } from "./docker-exec";
+import { buildImage, imageExists } from "./image-build";
+import { LABEL, labelFilter } from "./labels";
+import { renderRouterConfig, type Route } from "./router-config";
+
+/** The router of the Common Runtime: one per Docker Engine, shared by every app and stack. */
+export const ROUTER_CONTAINER = "dynoform-router";
+export const ROUTER_NETWORK = "dynoform-router";
+const CONFIG_DIR = "/etc/haproxy";
+
+export interface RouterSettings {
+  /** Port on 127.0.0.1 where the router serves HTTP. */
+  httpPort: number;
+}
+
+/** The router image's tag: a hash of `router/`, so a changed Dockerfile or base config rebuilds it. */
+export function routerImageTag(): string {
+  const dir = routerDir();
+  const h = crypto.createHash("sha256");
+  for (const f of fs.readdirSync(dir).sort()) h.update(fs.readFileSync(path.join(dir, f)));
+  return `dynoform/router:${h.digest("hex").slice(0, 12)}`;
+}
+
+function routerDir(): string {
+  // dist/provider/ → repo root in a checkout; the package ships router/ beside dist/.
+  return path.resolve(__dirname, "..", "..", "router");
+}
+
+/** Routes as Docker shows them: every app network carries its hostnames and web port as labels. */
+export async function observeRoutes(excludeNetworks: string[] = []): Promise<Array<Route & { network: string }>> {
+  const nets = await docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network" }) });
+  return nets
+    .filter((n) => !excludeNetworks.includes(n.Name))
+    .map((n) => ({
+      app: n.Labels[LABEL.app],
+      hostnames: (n.Labels[LABEL.hostname] ?? "").split(",").filter(Boolean),
+      webAlias: webAlias(n.Labels[LABEL.app]),
+      webPort: Number(n.Labels[LABEL.webPort] ?? 5000),
+      network: n.Name,
+    }));
+}
+
+/** The network alias every web dyno of an app carries; unique across networks the router joins. */
+export function webAlias(app: string): string {
+  return `web.${app}.dyno`;
+}
+
+// One provider process serves every dynamic resource of a stack; apps created in parallel must not
+// interleave their router updates, or the last writer could drop the other's route.
+let queue: Promise<unknown> = Promise.resolve();
+function serialized<T>(fn: () => Promise<T>): Promise<T> {
+  const next = queue.then(fn, fn);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+/**
+ * Makes the router match the app networks: creates it when the first app appears, joins every
+ * app network, writes the config and reloads HAProxy without dropping connections, and removes
+ * the router when no app is left. `excludeNetworks` are networks about to be deleted.
+ */
+export function syncRouter(settings: RouterSettings, excludeNetworks: string[] = []): Promise<void> {
+  return serialized(async () => {
+    const routes = await observeRoutes(excludeNetworks);
+    if (routes.length === 0) {
+      await removeRouter();
+      return;
+    }
+    const router = await ensureRouter(settings);
+    const info = await router.inspect();
+    const joined = new Set(Object.keys(info.NetworkSettings.Networks));
+    for (const r of routes) {
+      if (!joined.has(r.network)) {
+        await docker().getNetwork(r.network).connect({ Container: ROUTER_CONTAINER }).catch((e) => {
+          if (!isConflictOrNoop(e)) throw e;
+        });
+      }
+    }
+    for (const net of excludeNetworks) {
+      if (joined.has(net)) await docker().getNetwork(net).disconnect({ Container: ROUTER_CONTAINER, Force: true }).catch(() => undefined);
+    }
+    await writeConfig(router, renderRouterConfig(routes));
+  });
+}
+
+async function writeConfig(router: Docker.Container, config: string): Promise<void> {
+  await putFile(router, CONFIG_DIR, "haproxy.cfg.new", config);
+  const check = await execIn(router, ["haproxy", "-c", "-q", "-f", `${CONFIG_DIR}/haproxy.cfg.new`]);
+  if (check.exitCode !== 0) {
+    throw new Error(`the router rejected its new configuration (a Dynoform bug; the old one keeps serving):\n${check.output}`);
+  }
+  const swap = await execIn(router, ["mv", `${CONFIG_DIR}/haproxy.cfg.new`, `${CONFIG_DIR}/haproxy.cfg`]);
+  if (swap.exitCode !== 0) throw new Error(`could not install the router configuration: ${swap.output}`);
+  // SIGUSR2 to HAProxy's master: it re-reads the file and starts a new worker; the old worker
+  // finishes the requests it holds, so no connection is dropped.
+  await router.kill({ signal: "SIGUSR2" });
+}
+
+async function ensureRouter(settings: RouterSettings): Promise<Docker.Container> {
+  const container = docker().getContainer(ROUTER_CONTAINER);
+  try {
+    const info = await container.inspect();
+    if (!info.State.Running) await container.start();
+    return container;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  const image = routerImageTag();
+  if (!(await imageExists(image))) {
+    await buildImage(routerDir(), image, { [LABEL.managed]: "true", "dynoform.component": "router" });
+  }
+  await ensureNetwork(ROUTER_NETWORK, { [LABEL.managed]: "true", [LABEL.role]: "router-network" });
+  try {
+    await docker().createContainer({
+      name: ROUTER_CONTAINER,
+      Image: image,
+      Labels: { [LABEL.managed]: "true", [LABEL.role]: "router" },
+      ExposedPorts: { "80/tcp": {} },
+      HostConfig: {
+        // Loopback only: the router is this machine's entry point, never exposed by accident.
+        PortBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(settings.httpPort) }] },
+        RestartPolicy: { Name: "always" },
+        NetworkMode: ROUTER_NETWORK,
+      },
+    });
+  } catch (e) {
+    if (!isConflictOrNoop(e)) throw e;
+  }
+  await container.start().catch((e) => {
+    if (!isConflictOrNoop(e)) throw e;
+  });
+  return container;
+}
+
+async function removeRouter(): Promise<void> {
+  await docker().getContainer(ROUTER_CONTAINER).remove({ force: true }).catch((e) => {
+    if (!isNotFound(e)) throw e;
+  });
+  await docker().getNetwork(ROUTER_NETWORK).remove().catch((e) => {
+    if (!isNotFound(e)) throw e;
+  });
+}
+
+/** Creates a bridge network unless one with that name exists. */
+export async function ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  const existing = await docker().listNetworks({ filters: { name: [name] } });
+  if (existing.some((n) => n.Name === name)) return;
+  await docker().createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true });
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, runs `pulumi up` of examples/hello on a local file backend,
+# and prints the response of one request made through the router.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+[[ -d node_modules/@pulumi/pulumi ]] || npm ci --no-audit --no-fund
+npx tsc -p tsconfig.json
+bash scripts/setup.sh
+# shellcheck disable=SC1091
+source "${DYNOFORM_CACHE:-$HOME/.cache/dynoform}/env.sh"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$repo/.pulumi-state}"
+mkdir -p "$repo/.pulumi-state"
+
+cd examples/hello
+pulumi stack select demo --create --non-interactive >/dev/null
+pulumi up --yes --non-interactive
+url=$(pulumi stack output url)
+echo
+echo "GET $url"
+# *.localhost names are loopback; --resolve makes that explicit for any curl version.
+host=$(echo "$url" | sed -E 's#http://([^:/]+):([0-9]+).*#\1#')
+port=$(echo "$url" | sed -E 's#http://([^:/]+):([0-9]+).*#\2#')
+for _ in $(seq 1 40); do
+  if curl -fsS --resolve "$host:$port:127.0.0.1" "$url"; then
+    echo
+    echo "The app runs. Remove it with: (cd examples/hello && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL pulumi destroy --yes --stack demo)"
+    exit 0
+  fi
+  sleep 0.5
+done
+echo "demo: no answer from $url" >&2
+exit 1

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Makes this machine ready for Dynoform, idempotently: Docker Engine running, a local
+# debian:bookworm-slim base image, the router image, Pebble, and the Pulumi CLI built from Go
+# modules. A second run with everything present takes seconds. Prints `export …` lines for the
+# environment (PATH with the Pulumi CLI, file backend, empty passphrase) when called with --env.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cache="${DYNOFORM_CACHE:-$HOME/.cache/dynoform}"
+mkdir -p "$cache"
+log() { echo "setup: $*" >&2; }
+started=$(date +%s)
+
+apt_updated=""
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  ((${#missing[@]})) || return 0
+  [[ $(id -u) == 0 ]] || { log "need root to install ${missing[*]} (run: sudo apt-get install ${missing[*]})"; exit 1; }
+  if [[ -z "$apt_updated" ]]; then apt-get update -qq >&2; apt_updated=1; fi
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
+# --- Debian packages: the engine, debootstrap for the base image, Pebble for ACME tests, wrk for benchmarks
+apt_install docker.io debootstrap pebble iproute2 wrk curl
+
+# --- Docker Engine
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd (log: $cache/dockerd.log)"
+  nohup dockerd >"$cache/dockerd.log" 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not answer within 60 s; see $cache/dockerd.log"; tail -20 "$cache/dockerd.log" >&2; exit 1; }
+fi
+
+# --- base image: pull where a registry has it, else make it locally with debootstrap
+base="debian:bookworm-slim"
+if ! docker image inspect "$base" >/dev/null 2>&1; then
+  if ! timeout 30 docker pull -q "$base" >/dev/null 2>&1; then
+    log "making $base locally with debootstrap (about a minute, once)"
+    root="$cache/bookworm-rootfs"
+    rm -rf "$root"
+    debootstrap --variant=minbase bookworm "$root" >"$cache/debootstrap.log" 2>&1 \
+      || { log "debootstrap failed; see $cache/debootstrap.log"; tail -20 "$cache/debootstrap.log" >&2; exit 1; }
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    tar -C "$root" -c . | docker import -c 'CMD ["bash"]' - "$base" >/dev/null
+    rm -rf "$root"
+  fi
+fi
+
+# --- the router image (HAProxy from Debian), rebuilt only when router/ changes
+router_tag="dynoform/router:$(cat "$repo"/router/* | sha256sum | cut -c1-12)"
+if ! docker image inspect "$router_tag" >/dev/null 2>&1; then
+  log "building the router image $router_tag"
+  docker build -q --label dynoform.component=router -t "$router_tag" "$repo/router" >/dev/null
+fi
+
+# --- node modules, the compiled SDK, and `dynoform` resolvable from the examples (a link to the
+# repo itself, so examples and the SDK share one @pulumi/pulumi)
+[[ -d "$repo/node_modules/@pulumi/pulumi" ]] || (cd "$repo" && npm ci --no-audit --no-fund >&2)
+[[ -f "$repo/dist/sdk/index.js" ]] || (cd "$repo" && npx tsc -p tsconfig.json >&2)
+[[ -L "$repo/node_modules/dynoform" ]] || ln -sfn .. "$repo/node_modules/dynoform"
+
+# --- the Pulumi CLI, at the version of the installed @pulumi/pulumi
+pulumi_version=$(node -p "require('$repo/node_modules/@pulumi/pulumi/package.json').version")
+pulumi_bin=$(bash "$repo/scripts/build-pulumi.sh" "$pulumi_version")
+
+cat >"$cache/env.sh" <<ENV
+export PATH="$pulumi_bin:\$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_CONFIG_PASSPHRASE="\${PULUMI_CONFIG_PASSPHRASE-}"
+export PULUMI_HOME="\${PULUMI_HOME:-$cache/pulumi-home}"
+export DYNOFORM_ROUTER_IMAGE="$router_tag"
+ENV
+log "ready in $(( $(date +%s) - started )) s (environment: $cache/env.sh)"

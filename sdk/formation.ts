@@ -1,0 +1,89 @@
+import * as pulumi from "@pulumi/pulumi";
+import { App, appsByName } from "./app";
+import { lazyProvider, providerModule } from "./lazy-provider";
+
+/** One process type's share of a formation. */
+export interface ProcessFormation {
+  /** How many dynos run this process type; 0 keeps the type with none running. */
+  quantity: pulumi.Input<number>;
+  /** A dyno size from the catalog (`eco`, `basic`, `standard-1x`, `performance-m`, …). Default `standard-1x`. */
+  size?: pulumi.Input<string>;
+}
+
+/** Arguments of a {@link Formation}. */
+export interface FormationArgs {
+  /** The app whose dynos this is: the {@link App} itself, or its name (`api.name`). */
+  app: App | pulumi.Input<string>;
+  /** Process type (a Procfile key, e.g. `web`, `worker`) → quantity and size. */
+  processes: Record<string, ProcessFormation>;
+  /** Start a new release's web dynos before the old ones stop (Standard and Performance sizes). */
+  preboot?: pulumi.Input<boolean>;
+  /** Seconds a web dyno has to accept connections on `$PORT` (Heroku: 60). */
+  bootTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** What the Formation provider receives. */
+export interface FormationInputs {
+  /** The Pulumi resource name, for messages. */
+  resource: string;
+  app: string;
+  release: string;
+  image: string;
+  config: Record<string, string>;
+  processCommands: Record<string, string>;
+  network: string;
+  webPort: number;
+  processes: Record<string, { quantity: number; size: string }>;
+  preboot: boolean;
+  bootTimeoutSeconds: number;
+}
+
+export interface FormationOutputs extends FormationInputs {
+  /** Names of the running dynos, `web.1`, `web.2`, `worker.1`, … */
+  dynos: string[];
+}
+
+export const DEFAULT_SIZE = "standard-1x";
+
+/** The dynos of an app: how many of each process type run, and on which size. */
+export class Formation extends pulumi.dynamic.Resource {
+  public readonly dynos!: pulumi.Output<string[]>;
+  public readonly release!: pulumi.Output<string>;
+  public readonly processes!: pulumi.Output<Record<string, { quantity: number; size: string }>>;
+
+  constructor(resourceName: string, args: FormationArgs, opts?: pulumi.CustomResourceOptions) {
+    const app = resolveApp(args.app);
+    const processes: Record<string, pulumi.Input<{ quantity: number; size: string }>> = {};
+    for (const [type, p] of Object.entries(args.processes)) {
+      processes[type] = pulumi.all([p.quantity, p.size ?? DEFAULT_SIZE]).apply(([quantity, size]) => ({ quantity, size }));
+    }
+    const inputs: Record<keyof FormationOutputs, unknown> = {
+      resource: resourceName,
+      app: app.apply((a) => a.name),
+      release: app.apply((a) => a.release),
+      image: app.apply((a) => a.imageId),
+      config: app.apply((a) => a.config),
+      processCommands: app.apply((a) => a.processCommands),
+      network: app.apply((a) => a.network),
+      webPort: app.apply((a) => a.webPort),
+      processes,
+      preboot: args.preboot ?? false,
+      bootTimeoutSeconds: args.bootTimeoutSeconds ?? 60,
+      dynos: undefined,
+    };
+    super(lazyProvider(providerModule("formation-provider")), resourceName, inputs, opts, "dynoform", "Formation");
+  }
+}
+
+function resolveApp(app: App | pulumi.Input<string>) {
+  const fields = (a: App) =>
+    pulumi.all([a.name, a.release, a.imageId, a.config, a.processCommands, a.network, a.webPort]).apply(
+      ([name, release, imageId, config, processCommands, network, webPort]) => ({ name, release, imageId, config, processCommands, network, webPort }),
+    );
+  if (app instanceof App) return fields(app);
+  return pulumi.output(app).apply((name) => {
+    const a = appsByName.get(name);
+    if (!a) throw new pulumi.RunError(`Formation: no App named "${name}" in this program. Fix: pass the App resource itself (app: myApp), or declare the App in the same program`);
+    return fields(a);
+  });
+}

@@ -1,0 +1,12 @@
+/**
+ * Dynoform: Heroku's dyno model on machines you own, declared with Pulumi.
+ *
+ *   import * as dyno from "dynoform";
+ *   const app = new dyno.App("hello", { source: "./app" });
+ *   new dyno.Formation("hello", { app, processes: { web: { quantity: 2, size: "standard-1x" } } });
+ */
+export { App, type AppArgs } from "./app";
+export { Formation, type FormationArgs, type ProcessFormation } from "./formation";
+export * from "./dyno-sizes";
+export * from "./tier-rules";
+export * from "./cost";

@@ -1,0 +1,20 @@
+/**
+ * Machine-level settings, read once at program time and passed to the providers as inputs, so a
+ * resource's state says where it was served.
+ */
+export interface RuntimeSettings {
+  /** Apps are reachable at `<app>.<baseDomain>`; `*.localhost` resolves to loopback on its own. */
+  baseDomain: string;
+  /** The router's HTTP port on 127.0.0.1. */
+  routerHttpPort: number;
+}
+
+export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
+  return {
+    baseDomain: env.DYNOFORM_BASE_DOMAIN || "dynoform.localhost",
+    routerHttpPort: Number(env.DYNOFORM_ROUTER_HTTP_PORT || 8080),
+  };
+}
+
+/** Web dynos listen here inside their own network namespace (Heroku's `PORT`). */
+export const WEB_PORT = 5000;
