@@ -19,6 +19,10 @@ function webUrl(inputs: AppInputs): string {
   return `http://${inputs.hostnames[0]}:${inputs.routerHttpPort}/`;
 }
 
+function routerOf(inputs: AppInputs) {
+  return { name: inputs.router, httpPort: inputs.routerHttpPort };
+}
+
 function configChanged(a: Record<string, string>, b: Record<string, string>): boolean {
   return JSON.stringify(Object.entries(a ?? {}).sort()) !== JSON.stringify(Object.entries(b ?? {}).sort());
 }
@@ -54,6 +58,7 @@ export const provider = {
     if (olds.sourceHash !== news.sourceHash) changes.push("source");
     if (configChanged(olds.config, news.config)) changes.push("config");
     if (JSON.stringify(olds.hostnames) !== JSON.stringify(news.hostnames)) replaces.push("hostnames");
+    if (olds.router !== news.router) replaces.push("router");
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
     return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
   },
@@ -66,9 +71,10 @@ export const provider = {
       [LABEL.app]: inputs.name,
       [LABEL.hostname]: inputs.hostnames.join(","),
       [LABEL.webPort]: String(inputs.webPort),
+      [LABEL.router]: inputs.router,
     });
     const image = await build(inputs);
-    await syncRouter({ httpPort: inputs.routerHttpPort });
+    await syncRouter(routerOf(inputs));
     const outs: AppOutputs = { ...inputs, imageId: image.imageId, imageTag: image.tag, release: "v1", releaseNumber: 1, network, webUrl: webUrl(inputs) };
     return { id: inputs.name, outs };
   },
@@ -96,7 +102,7 @@ export const provider = {
 
   async delete(_id: string, props: AppOutputs): Promise<void> {
     const network = appNetworkName(props.name);
-    await syncRouter({ httpPort: props.routerHttpPort }, [network]);
+    await syncRouter(routerOf(props), [network]);
     await docker().getNetwork(network).remove().catch((e) => {
       if (!isNotFound(e)) throw new Error(`App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`);
     });

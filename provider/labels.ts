@@ -16,6 +16,8 @@ export const LABEL = {
   space: "dynoform.space",
   /** Where the app is reachable: the router routes `Host: <hostname>` to the app's web dynos. */
   hostname: "dynoform.hostname",
+  /** The router (container name) that serves an app network. */
+  router: "dynoform.router",
   /** The port web dynos listen on inside their network (the `PORT` they are given). */
   webPort: "dynoform.web-port",
 } as const;

@@ -8,12 +8,14 @@ import { buildImage, imageExists } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
 import { renderRouterConfig, type Route } from "./router-config";
 
-/** The router of the Common Runtime: one per Docker Engine, shared by every app and stack. */
-export const ROUTER_CONTAINER = "dynoform-router";
-export const ROUTER_NETWORK = "dynoform-router";
 const CONFIG_DIR = "/etc/haproxy";
 
+/**
+ * One router: a container and a network of the same name. The Common Runtime's is
+ * `dynoform-router`, shared by every app and stack on the engine.
+ */
 export interface RouterSettings {
+  name: string;
   /** Port on 127.0.0.1 where the router serves HTTP. */
   httpPort: number;
 }
@@ -32,17 +34,20 @@ function routerDir(): string {
 }
 
 /** Routes as Docker shows them: every app network carries its hostnames and web port as labels. */
-export async function observeRoutes(excludeNetworks: string[] = []): Promise<Array<Route & { network: string }>> {
-  const nets = await docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network" }) });
+export async function observeRoutes(router: string, excludeNetworks: string[] = []): Promise<Array<Route & { network: string }>> {
+  const nets = await docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.router]: router }) });
   return nets
     .filter((n) => !excludeNetworks.includes(n.Name))
-    .map((n) => ({
-      app: n.Labels[LABEL.app],
-      hostnames: (n.Labels[LABEL.hostname] ?? "").split(",").filter(Boolean),
-      webAlias: webAlias(n.Labels[LABEL.app]),
-      webPort: Number(n.Labels[LABEL.webPort] ?? 5000),
-      network: n.Name,
-    }));
+    .map((n) => {
+      const labels = n.Labels ?? {};
+      return {
+        app: labels[LABEL.app],
+        hostnames: (labels[LABEL.hostname] ?? "").split(",").filter(Boolean),
+        webAlias: webAlias(labels[LABEL.app]),
+        webPort: Number(labels[LABEL.webPort] ?? 5000),
+        network: n.Name,
+      };
+    });
 }
 
 /** The network alias every web dyno of an app carries; unique across networks the router joins. */
@@ -66,9 +71,9 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
  */
 export function syncRouter(settings: RouterSettings, excludeNetworks: string[] = []): Promise<void> {
   return serialized(async () => {
-    const routes = await observeRoutes(excludeNetworks);
+    const routes = await observeRoutes(settings.name, excludeNetworks);
     if (routes.length === 0) {
-      await removeRouter();
+      await removeRouter(settings.name);
       return;
     }
     const router = await ensureRouter(settings);
@@ -76,13 +81,13 @@ export function syncRouter(settings: RouterSettings, excludeNetworks: string[] =
     const joined = new Set(Object.keys(info.NetworkSettings.Networks));
     for (const r of routes) {
       if (!joined.has(r.network)) {
-        await docker().getNetwork(r.network).connect({ Container: ROUTER_CONTAINER }).catch((e) => {
+        await docker().getNetwork(r.network).connect({ Container: settings.name }).catch((e) => {
           if (!isConflictOrNoop(e)) throw e;
         });
       }
     }
     for (const net of excludeNetworks) {
-      if (joined.has(net)) await docker().getNetwork(net).disconnect({ Container: ROUTER_CONTAINER, Force: true }).catch(() => undefined);
+      if (joined.has(net)) await docker().getNetwork(net).disconnect({ Container: settings.name, Force: true }).catch(() => undefined);
     }
     await writeConfig(router, renderRouterConfig(routes));
   });
@@ -102,7 +107,7 @@ async function writeConfig(router: Docker.Container, config: string): Promise<vo
 }
 
 async function ensureRouter(settings: RouterSettings): Promise<Docker.Container> {
-  const container = docker().getContainer(ROUTER_CONTAINER);
+  const container = docker().getContainer(settings.name);
   try {
     const info = await container.inspect();
     if (!info.State.Running) await container.start();
@@ -114,10 +119,10 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
   if (!(await imageExists(image))) {
     await buildImage(routerDir(), image, { [LABEL.managed]: "true", "dynoform.component": "router" });
   }
-  await ensureNetwork(ROUTER_NETWORK, { [LABEL.managed]: "true", [LABEL.role]: "router-network" });
+  await ensureNetwork(settings.name, { [LABEL.managed]: "true", [LABEL.role]: "router-network" });
   try {
     await docker().createContainer({
-      name: ROUTER_CONTAINER,
+      name: settings.name,
       Image: image,
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "router" },
       ExposedPorts: { "80/tcp": {} },
@@ -125,7 +130,7 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
         // Loopback only: the router is this machine's entry point, never exposed by accident.
         PortBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(settings.httpPort) }] },
         RestartPolicy: { Name: "always" },
-        NetworkMode: ROUTER_NETWORK,
+        NetworkMode: settings.name,
       },
     });
   } catch (e) {
@@ -137,11 +142,11 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
   return container;
 }
 
-async function removeRouter(): Promise<void> {
-  await docker().getContainer(ROUTER_CONTAINER).remove({ force: true }).catch((e) => {
+async function removeRouter(name: string): Promise<void> {
+  await docker().getContainer(name).remove({ force: true }).catch((e) => {
     if (!isNotFound(e)) throw e;
   });
-  await docker().getNetwork(ROUTER_NETWORK).remove().catch((e) => {
+  await docker().getNetwork(name).remove().catch((e) => {
     if (!isNotFound(e)) throw e;
   });
 }

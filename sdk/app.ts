@@ -25,6 +25,7 @@ export interface AppInputs {
   config: Record<string, string>;
   hostnames: string[];
   webPort: number;
+  router: string;
   routerHttpPort: number;
 }
 
@@ -77,6 +78,7 @@ export class App extends pulumi.dynamic.Resource {
       config: args.config ?? {},
       hostnames: [`${name}.${settings.baseDomain}`],
       webPort: WEB_PORT,
+      router: settings.router,
       routerHttpPort: settings.routerHttpPort,
       imageId: undefined,
       imageTag: undefined,

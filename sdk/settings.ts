@@ -5,6 +5,11 @@
 export interface RuntimeSettings {
   /** Apps are reachable at `<app>.<baseDomain>`; `*.localhost` resolves to loopback on its own. */
   baseDomain: string;
+  /**
+   * Which router serves the apps: its container and network name. Several routers can share one
+   * engine (a test run, a Space), each with its own ports and apps.
+   */
+  router: string;
   /** The router's HTTP port on 127.0.0.1. */
   routerHttpPort: number;
 }
@@ -12,6 +17,7 @@ export interface RuntimeSettings {
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
   return {
     baseDomain: env.DYNOFORM_BASE_DOMAIN || "dynoform.localhost",
+    router: env.DYNOFORM_ROUTER || "dynoform-router",
     routerHttpPort: Number(env.DYNOFORM_ROUTER_HTTP_PORT || 8080),
   };
 }

@@ -21,7 +21,7 @@ describe("examples/hello end to end", () => {
     await stack.up();
     const outputs = await stack.outputs();
     url = String(outputs.url);
-    expect(url).toBe(`http://${appName}.dynoform.localhost:8080/`);
+    expect(url).toBe(`http://${appName}.dynoform.localhost:${process.env.DYNOFORM_ROUTER_HTTP_PORT ?? 8080}/`);
     expect(outputs.release).toBe("v1");
     expect(outputs.dynos).toEqual(["web.1"]);
     const res = await getUntil(url, (r) => r.status === 200);
