@@ -28,9 +28,12 @@ export function routerImageTag(): string {
   return `dynoform/router:${h.digest("hex").slice(0, 12)}`;
 }
 
+/** `router/` ships beside `dist/`; this module runs from `dist/provider/` or, in tests, `provider/`. */
 function routerDir(): string {
-  // dist/provider/ → repo root in a checkout; the package ships router/ beside dist/.
-  return path.resolve(__dirname, "..", "..", "router");
+  const candidates = [path.resolve(__dirname, "..", "router"), path.resolve(__dirname, "..", "..", "router")];
+  const found = candidates.find((d) => fs.existsSync(path.join(d, "Dockerfile")));
+  if (!found) throw new Error(`the router image's folder is missing (looked in ${candidates.join(", ")}); reinstall dynoform`);
+  return found;
 }
 
 /** Routes as Docker shows them: every app network carries its hostnames and web port as labels. */

@@ -1,0 +1,95 @@
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
+import { buildImage } from "../../provider/image-build";
+import { LABEL } from "../../provider/labels";
+import { ensureNetwork, syncRouter, webAlias } from "../../provider/router-controller";
+import { docker, objectsLabelled } from "../support/docker";
+import { get, getUntil } from "../support/http";
+import { REPO, uniqueSuffix } from "../support/pulumi";
+
+// The router and dynos for real, without Pulumi: a new dyno is found through Docker's DNS with no
+// reload, and the router goes away with the last app.
+describe("router discovers dynos through Docker's DNS", () => {
+  const app = `disc-${uniqueSuffix()}`;
+  const router = { name: `r-disc-${uniqueSuffix()}`, httpPort: 8191 };
+  const network = `dynoform-app-${app}`;
+  const url = `http://${app}.test.localhost:${router.httpPort}/`;
+  let image = "";
+
+  const spec = (index: number): DynoSpec => ({
+    app,
+    processType: "web",
+    index,
+    release: "v1",
+    size: "standard-1x",
+    image,
+    env: {},
+    network,
+    aliases: [webAlias(app)],
+    webPort: 5000,
+    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+  });
+
+  beforeAll(async () => {
+    image = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-${app}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })).tag;
+    await ensureNetwork(network, {
+      [LABEL.managed]: "true",
+      [LABEL.role]: "app-network",
+      [LABEL.app]: app,
+      [LABEL.hostname]: `${app}.test.localhost`,
+      [LABEL.webPort]: "5000",
+      [LABEL.router]: router.name,
+    });
+  });
+
+  afterAll(async () => {
+    const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
+    await Promise.all(dynos.map((d) => stopDyno(d.Id)));
+    await syncRouter(router, [network]).catch(() => undefined);
+    await docker.getNetwork(network).remove().catch(() => undefined);
+    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await docker.getContainer(router.name).remove({ force: true }).catch(() => undefined);
+    await docker.getNetwork(router.name).remove().catch(() => undefined);
+  });
+
+  it("answers 503 with no web dynos, then serves the first dyno", async () => {
+    await syncRouter(router);
+    expect((await getUntil(url, (r) => r.status === 503)).status).toBe(503);
+    await startDyno(spec(1));
+    const r = await getUntil(url, (x) => x.status === 200);
+    expect(r.body).toBe("Hello from web.1\n");
+  });
+
+  it("finds a second dyno without reloading HAProxy", async () => {
+    const before = await docker.getContainer(router.name).inspect();
+    const workersBefore = (await docker.getContainer(router.name).top()).Processes.length;
+    await startDyno(spec(2));
+    const seen = new Set<string>();
+    const deadline = Date.now() + 15_000;
+    while (seen.size < 2 && Date.now() < deadline) {
+      const r = await get(url);
+      if (r.status === 200) seen.add(r.body.trim());
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+    expect([...seen].sort()).toEqual(["Hello from web.1", "Hello from web.2"]);
+    const after = await docker.getContainer(router.name).inspect();
+    expect(after.State.StartedAt).toBe(before.State.StartedAt);
+    // A reload would leave an old worker draining beside the new one.
+    expect((await docker.getContainer(router.name).top()).Processes.length).toBe(workersBefore);
+  });
+
+  it("answers 404 for a host no app has", async () => {
+    expect((await get(`http://nobody.test.localhost:${router.httpPort}/`)).status).toBe(404);
+  });
+
+  it("removes the router with its last app", async () => {
+    const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
+    await Promise.all(dynos.map((d) => stopDyno(d.Id)));
+    await syncRouter(router, [network]);
+    await docker.getNetwork(network).remove();
+    const left = await docker.listContainers({ all: true, filters: { name: [router.name] } });
+    expect(left.filter((c) => c.Names.includes(`/${router.name}`))).toEqual([]);
+    expect((await objectsLabelled({ [LABEL.app]: app })).containers).toEqual([]);
+  });
+});
