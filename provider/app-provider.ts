@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppInputs, AppOutputs } from "../sdk/app";
+import { APP_NAME, CONFIG_VAR_NAME } from "../sdk/names";
 import { docker, isNotFound } from "./docker-client";
 import { buildImage } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
@@ -48,7 +49,15 @@ async function pruneImages(app: string, keep: string[]): Promise<void> {
 export const provider = {
   async check(_olds: AppInputs, news: AppInputs) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (news.sourceError) failures.push({ property: "source", reason: `App "${news.name}": ${news.sourceError}` });
+    const nameProblem = APP_NAME.check(news.name);
+    if (nameProblem) failures.push({ property: "", reason: `App "${news.name}": ${nameProblem}` });
+    if (news.sourceError) failures.push({ property: "", reason: `App "${news.name}": ${news.sourceError}` });
+    if (typeof news.config === "object" && news.config) {
+      for (const key of Object.keys(news.config)) {
+        const problem = CONFIG_VAR_NAME.check(key);
+        if (problem) failures.push({ property: "", reason: `App "${news.name}": ${problem}` });
+      }
+    }
     return { inputs: news, failures };
   },
 

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { FormationInputs, FormationOutputs } from "../sdk/formation";
+import { estimateMonthlyCost } from "../sdk/cost";
 import { getDynoSize } from "../sdk/dyno-sizes";
 import { formatViolations, validateFormation } from "../sdk/tier-rules";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
@@ -9,8 +10,9 @@ import { webAlias } from "./router-controller";
 
 /** Problems with a formation's inputs, each naming the resource, the process type and the fix. */
 export function formationProblems(news: FormationInputs): string[] {
-  const problems = validateFormation({ resource: news.resource, app: news.app, processes: news.processes, preboot: news.preboot }).map((v) => formatViolations([v]));
-  const commands = news.processCommands ?? {};
+  const problems = validateFormation({ resource: news.resource, app: news.app, processes: news.processes, preboot: news.preboot === true }).map((v) => formatViolations([v]));
+  // At preview the app's outputs are unknown (a placeholder string, not an object): checked again at up.
+  const commands = typeof news.processCommands === "object" && news.processCommands ? news.processCommands : {};
   if (Object.keys(commands).length > 0) {
     for (const type of Object.keys(news.processes)) {
       if (!(type in commands)) {
@@ -77,7 +79,7 @@ export const provider = {
   async check(_olds: FormationInputs, news: FormationInputs) {
     // Unknown values (preview before the app exists) are checked again at `up`.
     const problems = news.processes ? formationProblems(news) : [];
-    return { inputs: news, failures: problems.map((reason) => ({ property: "processes", reason })) };
+    return { inputs: news, failures: problems.map((reason) => ({ property: "", reason })) };
   },
 
   async diff(_id: string, olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -90,12 +92,12 @@ export const provider = {
 
   async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult> {
     const dynos = await converge(inputs);
-    return { id: inputs.app, outs: { ...inputs, dynos } satisfies FormationOutputs };
+    return { id: inputs.app, outs: { ...inputs, dynos, estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd } satisfies FormationOutputs };
   },
 
   async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
     const dynos = await converge(news);
-    return { outs: { ...news, dynos } satisfies FormationOutputs };
+    return { outs: { ...news, dynos, estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd } satisfies FormationOutputs };
   },
 
   /** Refresh reports what runs: a dyno removed or stopped by hand lowers its type's quantity. */

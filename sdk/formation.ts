@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { App, appsByName } from "./app";
+import { estimateMonthlyCost } from "./cost";
 import { lazyProvider, providerModule } from "./lazy-provider";
 
 /** One process type's share of a formation. */
@@ -41,6 +42,8 @@ export interface FormationInputs {
 export interface FormationOutputs extends FormationInputs {
   /** Names of the running dynos, `web.1`, `web.2`, `worker.1`, … */
   dynos: string[];
+  /** US dollars per month at Heroku's prices for these sizes (see docs/dyno-sizes.md). */
+  estimatedMonthlyCost: number;
 }
 
 export const DEFAULT_SIZE = "standard-1x";
@@ -48,6 +51,8 @@ export const DEFAULT_SIZE = "standard-1x";
 /** The dynos of an app: how many of each process type run, and on which size. */
 export class Formation extends pulumi.dynamic.Resource {
   public readonly dynos!: pulumi.Output<string[]>;
+  /** US dollars per month at Heroku's prices: known at preview, so a pull request shows what a change costs. */
+  public readonly estimatedMonthlyCost!: pulumi.Output<number>;
   public readonly release!: pulumi.Output<string>;
   public readonly processes!: pulumi.Output<Record<string, { quantity: number; size: string }>>;
 
@@ -70,6 +75,7 @@ export class Formation extends pulumi.dynamic.Resource {
       preboot: args.preboot ?? false,
       bootTimeoutSeconds: args.bootTimeoutSeconds ?? 60,
       dynos: undefined,
+      estimatedMonthlyCost: pulumi.all(Object.values(processes)).apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
     };
     super(lazyProvider(providerModule("formation-provider")), resourceName, inputs, opts, "dynoform", "Formation");
   }

@@ -10,3 +10,5 @@ export { Formation, type FormationArgs, type ProcessFormation } from "./formatio
 export * from "./dyno-sizes";
 export * from "./tier-rules";
 export * from "./cost";
+export * from "./names";
+export { FormationFileSchema, type FormationFile } from "./formation-schema";

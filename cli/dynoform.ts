@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { defaultIO, runCheck, type CommandIO } from "./check";
+
+type Command = { summary: string; run: (args: string[], io: CommandIO) => Promise<number> };
+
+/** Every `dynoform <command>`; a new command is one more entry. */
+const COMMANDS: Record<string, Command> = {
+  check: { summary: "validate a formation file (JSON or YAML) against the tier rules", run: runCheck },
+};
+
+export async function main(argv: string[], io: CommandIO = defaultIO): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    if (name && name !== "help" && name !== "--help") io.stderr(`dynoform: unknown command "${name}"\n`);
+    io.stderr(`usage: dynoform <command> [args]\n\ncommands:\n${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`).join("\n")}\n`);
+    return name && name !== "help" && name !== "--help" ? 2 : 0;
+  }
+  return command.run(args, io);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`dynoform: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}

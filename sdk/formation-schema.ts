@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { AppNameSchema, SpaceNameSchema } from "./names";
+
+/**
+ * The formation file `dynoform check` reads (JSON or YAML): the shape only. The tier rules,
+ * which need the whole formation at once, run after it parses. Size names are checked by the
+ * rules too, so an unknown size gets a "did you mean" instead of an enum dump.
+ */
+export const FormationFileSchema = z.object({
+  app: AppNameSchema,
+  processes: z.record(
+    z.string(),
+    z.object({
+      quantity: z.number({ error: "quantity must be a number" }),
+      size: z.string().default("standard-1x"),
+      autoscaling: z.object({ min: z.number(), max: z.number(), p95ResponseTimeMs: z.number().optional() }).optional(),
+    }),
+  ),
+  preboot: z.boolean().optional(),
+  space: z.object({ name: SpaceNameSchema, shield: z.boolean().default(false) }).optional(),
+});
+
+export type FormationFile = z.infer<typeof FormationFileSchema>;
