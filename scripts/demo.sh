@@ -21,13 +21,15 @@ echo "GET $url"
 # *.localhost names are loopback; --resolve makes that explicit for any curl version.
 host=$(echo "$url" | sed -E 's#http://([^:/]+):([0-9]+).*#\1#')
 port=$(echo "$url" | sed -E 's#http://([^:/]+):([0-9]+).*#\2#')
+# The router finds a new dyno through Docker's DNS within about a second: retry briefly.
 for _ in $(seq 1 40); do
-  if curl -fsS --resolve "$host:$port:127.0.0.1" "$url"; then
+  if curl -fs --resolve "$host:$port:127.0.0.1" "$url"; then
     echo
     echo "The app runs. Remove it with: (cd examples/hello && PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL pulumi destroy --yes --stack demo)"
     exit 0
   fi
   sleep 0.5
 done
-echo "demo: no answer from $url" >&2
+curl -sS --resolve "$host:$port:127.0.0.1" "$url" >&2 || true
+echo "demo: no 200 from $url after 20 s; see 'docker logs dynoform-router'" >&2
 exit 1
