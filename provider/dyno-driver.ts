@@ -77,9 +77,9 @@ export async function startDyno(spec: DynoSpec): Promise<Docker.Container> {
       MemorySwap: spec.limits.memoryBytes,
       CpuShares: spec.limits.cpuShares,
       PidsLimit: spec.limits.pidsLimit,
-      // A crashed dyno comes back; Docker backs off between restarts. One stopped by hand stays
-      // stopped, so `refresh` can see it.
-      RestartPolicy: { Name: "unless-stopped" },
+      // Docker would restart a crashed dyno in place, keeping the files it wrote; the dyno manager
+      // starts a fresh container instead, as Heroku does (provider/dyno-manager.ts).
+      RestartPolicy: { Name: "no" },
       NetworkMode: spec.network,
     },
     NetworkingConfig: {

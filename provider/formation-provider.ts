@@ -4,6 +4,7 @@ import { estimateMonthlyCost } from "../sdk/cost";
 import { getDynoSize } from "../sdk/dyno-sizes";
 import { formatViolations, validateFormation } from "../sdk/tier-rules";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
+import { ensureDynoManager, removeDynoManagerIfIdle } from "./dyno-manager-controller";
 import { observeDynos, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
 import { dynoName, observedQuantities, planFormation, type FormationAction } from "./formation-plan";
 import { webAlias } from "./router-controller";
@@ -49,6 +50,7 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
  * does without preboot), then starts, then waits until every new dyno has booted.
  */
 async function converge(f: FormationInputs): Promise<string[]> {
+  await ensureDynoManager();
   const observed = await observeDynos(f.app);
   const actions = planFormation({ release: f.release, processes: f.processes }, observed);
   await Promise.all(actions.filter((a) => a.kind === "stop").map((a) => stopDyno((a as Extract<FormationAction, { kind: "stop" }>).dyno.id)));
@@ -113,5 +115,6 @@ export const provider = {
   async delete(_id: string, props: FormationOutputs): Promise<void> {
     const observed = await observeDynos(props.app);
     await Promise.all(observed.map((d) => stopDyno(d.id)));
+    await removeDynoManagerIfIdle();
   },
 };

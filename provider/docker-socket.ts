@@ -1,0 +1,64 @@
+import * as http from "node:http";
+
+/**
+ * The few Docker Engine API calls the dyno manager makes, over the engine's unix socket. The
+ * manager runs in its own small image that carries no node_modules, so it speaks HTTP directly
+ * instead of through dockerode.
+ */
+export class DockerSocket {
+  constructor(private readonly socketPath = "/var/run/docker.sock") {}
+
+  request<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(
+        { socketPath: this.socketPath, method, path, headers: data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {} },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => {
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              /* plain-text answers (errors from old engines) stay text */
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed as T });
+          });
+        },
+      );
+      req.on("error", reject);
+      if (data) req.write(data);
+      req.end();
+    });
+  }
+
+  /** Streams engine events matching `filters` until the connection ends. */
+  events(filters: Record<string, string[]>, onEvent: (e: DockerEvent) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.socketPath, method: "GET", path: `/events?filters=${encodeURIComponent(JSON.stringify(filters))}` }, (res) => {
+        let buffer = "";
+        res.on("data", (d) => {
+          buffer += d;
+          let nl: number;
+          while ((nl = buffer.indexOf("\n")) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (line) onEvent(JSON.parse(line));
+          }
+        });
+        res.on("end", resolve);
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+}
+
+export interface DockerEvent {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  time: number;
+}
