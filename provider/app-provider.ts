@@ -1,9 +1,12 @@
+import * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AppInputs, AppOutputs } from "../sdk/app";
+import type { AppInputs, AppOutputs, Generation } from "../sdk/app";
+import { dockerfileFor } from "../sdk/buildpacks";
 import { APP_NAME, CONFIG_VAR_NAME } from "../sdk/names";
 import { docker, isNotFound } from "./docker-client";
 import { buildImage } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
+import { runReleasePhase } from "./release-phase";
 import { ensureNetwork, syncRouter } from "./router-controller";
 
 type DiffResult = pulumi.dynamic.DiffResult;
@@ -12,9 +15,10 @@ export function appNetworkName(app: string): string {
   return `dynoform-app-${app}`;
 }
 
-function imageTag(app: string, sourceHash: string): string {
-  return `dynoform/app-${app}:${sourceHash}`;
-}
+const PLATFORM: Record<Generation, { platform: string; arch: string[] }> = {
+  cedar: { platform: "linux/amd64", arch: ["x86_64", "amd64"] },
+  fir: { platform: "linux/arm64", arch: ["aarch64", "arm64"] },
+};
 
 function webUrl(inputs: AppInputs): string {
   return `http://${inputs.hostnames[0]}:${inputs.routerHttpPort}/`;
@@ -24,16 +28,23 @@ function routerOf(inputs: AppInputs) {
   return { name: inputs.router, httpPort: inputs.routerHttpPort };
 }
 
-function configChanged(a: Record<string, string>, b: Record<string, string>): boolean {
-  return JSON.stringify(Object.entries(a ?? {}).sort()) !== JSON.stringify(Object.entries(b ?? {}).sort());
+function sameVars(a: Record<string, string>, b: Record<string, string>): boolean {
+  return JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
 }
 
-async function build(inputs: AppInputs) {
-  return buildImage(inputs.sourceDir, imageTag(inputs.name, inputs.sourceHash), {
-    [LABEL.managed]: "true",
-    [LABEL.role]: "app-image",
-    [LABEL.app]: inputs.name,
-  });
+/** Builds (or, for a prebuilt image, finds) the image of this source. */
+async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string }> {
+  if (inputs.build === "image") {
+    const found = await docker().getImage(inputs.imageRef).inspect().catch(() => undefined);
+    if (!found) {
+      throw new Error(`App "${inputs.name}": image "${inputs.imageRef}" is not on the Docker Engine and could not be pulled. Fix: build or load it first (docker build / docker load), or use \`source\``);
+    }
+    return { imageId: found.Id, tag: inputs.imageRef };
+  }
+  const tag = `dynoform/app-${inputs.name}:${inputs.sourceHash}`;
+  const labels = { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: inputs.name };
+  const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir);
+  return buildImage(inputs.sourceDir, tag, labels, { dockerfile, platform: PLATFORM[inputs.generation].platform });
 }
 
 /** Removes this app's images except the ones named; an image still used by a dyno stays. */
@@ -46,34 +57,60 @@ async function pruneImages(app: string, keep: string[]): Promise<void> {
   }
 }
 
+/** Whether the engine can run images of this generation's architecture. */
+async function generationProblem(inputs: AppInputs): Promise<string | undefined> {
+  const { platform, arch } = PLATFORM[inputs.generation] ?? PLATFORM.cedar;
+  const engineArch = (await docker().info()).Architecture as string;
+  if (arch.includes(engineArch)) return undefined;
+  const emulator = `/proc/sys/fs/binfmt_misc/qemu-${arch[0]}`;
+  if (fs.existsSync(emulator)) return undefined;
+  return `App "${inputs.name}": generation "${inputs.generation}" builds ${platform} images, but the Docker Engine is ${engineArch} and has no emulator for them (no ${emulator}). Fix: use generation "${inputs.generation === "fir" ? "cedar" : "fir"}", or install qemu-user-static and binfmt-support on the engine's host`;
+}
+
+/** Runs the release phase when the Procfile has one; throws (and so deploys nothing) when it fails. */
+async function releasePhase(inputs: AppInputs, imageId: string, release: string, network: string): Promise<void> {
+  if (!inputs.releaseCommand) return;
+  await runReleasePhase({ app: inputs.name, release, image: imageId, command: inputs.releaseCommand, env: { ...inputs.config, ...inputs.secrets }, network });
+}
+
 export const provider = {
   async check(_olds: AppInputs, news: AppInputs) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
+    const fail = (reason: string) => failures.push({ property: "", reason });
     const nameProblem = APP_NAME.check(news.name);
-    if (nameProblem) failures.push({ property: "", reason: `App "${news.name}": ${nameProblem}` });
-    if (news.sourceError) failures.push({ property: "", reason: `App "${news.name}": ${news.sourceError}` });
-    if (typeof news.config === "object" && news.config) {
-      for (const key of Object.keys(news.config)) {
+    if (nameProblem) fail(`App "${news.name}": ${nameProblem}`);
+    if (news.sourceError) fail(`App "${news.name}": ${news.sourceError}`);
+    for (const vars of [news.config, news.secrets]) {
+      if (typeof vars !== "object" || !vars) continue;
+      for (const key of Object.keys(vars)) {
         const problem = CONFIG_VAR_NAME.check(key);
-        if (problem) failures.push({ property: "", reason: `App "${news.name}": ${problem}` });
+        if (problem) fail(`App "${news.name}": ${problem}`);
       }
+    }
+    if (news.generation !== "cedar" && news.generation !== "fir") fail(`App "${news.name}": generation "${news.generation}" is not one of cedar, fir. Fix: use "cedar" (x86-64) or "fir" (ARM64)`);
+    else {
+      const problem = await generationProblem(news);
+      if (problem) fail(problem);
     }
     return { inputs: news, failures };
   },
 
   async diff(_id: string, olds: AppOutputs, news: AppInputs): Promise<DiffResult> {
     const replaces = olds.name !== news.name ? ["name"] : [];
-    const changes: string[] = [];
-    if (olds.sourceHash !== news.sourceHash) changes.push("source");
-    if (configChanged(olds.config, news.config)) changes.push("config");
-    if (JSON.stringify(olds.hostnames) !== JSON.stringify(news.hostnames)) replaces.push("hostnames");
     if (olds.router !== news.router) replaces.push("router");
+    if (JSON.stringify(olds.hostnames) !== JSON.stringify(news.hostnames)) replaces.push("hostnames");
+    const changes: string[] = [];
+    if (olds.sourceHash !== news.sourceHash || olds.build !== news.build || olds.generation !== news.generation) changes.push("source");
+    if (!sameVars(olds.config, news.config)) changes.push("config");
+    if (!sameVars(olds.secrets, news.secrets)) changes.push("secrets");
+    if (olds.releaseCommand !== news.releaseCommand) changes.push("releaseCommand");
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
     return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
   },
 
   async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult> {
     const network = appNetworkName(inputs.name);
+    const built = await image(inputs);
     await ensureNetwork(network, {
       [LABEL.managed]: "true",
       [LABEL.role]: "app-network",
@@ -82,30 +119,38 @@ export const provider = {
       [LABEL.webPort]: String(inputs.webPort),
       [LABEL.router]: inputs.router,
     });
-    const image = await build(inputs);
+    try {
+      await releasePhase(inputs, built.imageId, "v1", network);
+    } catch (e) {
+      await docker().getNetwork(network).remove().catch(() => undefined);
+      await pruneImages(inputs.name, []);
+      throw e;
+    }
     await syncRouter(routerOf(inputs));
-    const outs: AppOutputs = { ...inputs, imageId: image.imageId, imageTag: image.tag, release: "v1", releaseNumber: 1, network, webUrl: webUrl(inputs) };
+    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: "v1", releaseNumber: 1, network, webUrl: webUrl(inputs) };
     return { id: inputs.name, outs };
   },
 
   async update(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult> {
-    const image = olds.sourceHash === news.sourceHash ? { imageId: olds.imageId, tag: olds.imageTag } : await build(news);
-    const newRelease = image.imageId !== olds.imageId || configChanged(olds.config, news.config);
+    const sameSource = olds.sourceHash === news.sourceHash && olds.build === news.build && olds.generation === news.generation;
+    const built = sameSource ? { imageId: olds.imageId, tag: olds.imageTag } : await image(news);
+    const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
     const releaseNumber = newRelease ? olds.releaseNumber + 1 : olds.releaseNumber;
+    if (newRelease) await releasePhase(news, built.imageId, `v${releaseNumber}`, olds.network);
     // Keep the previous image: its dynos run until the formation rolls to the new release.
-    await pruneImages(news.name, [image.imageId, olds.imageId]);
-    const outs: AppOutputs = { ...news, imageId: image.imageId, imageTag: image.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news) };
+    await pruneImages(news.name, [built.imageId, olds.imageId]);
+    const outs: AppOutputs = { ...news, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news) };
     return { outs };
   },
 
   async read(id: string, props: AppOutputs): Promise<pulumi.dynamic.ReadResult> {
     try {
-      await docker().getNetwork(appNetworkName(props.name)).inspect();
+      await docker().getNetwork(appNetworkName(props.name ?? id)).inspect();
     } catch (e) {
       if (isNotFound(e)) return { id: "", props: {} };
       throw e;
     }
-    const image = await docker().getImage(props.imageTag).inspect().catch(() => undefined);
+    const image = props.imageTag ? await docker().getImage(props.imageTag).inspect().catch(() => undefined) : undefined;
     return { id, props: { ...props, imageId: image?.Id ?? "" } };
   },
 

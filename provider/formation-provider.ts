@@ -37,7 +37,7 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
     size,
     image: f.image,
     command: f.processCommands?.[processType],
-    env: f.config ?? {},
+    env: { ...(f.config ?? {}), ...(f.secrets ?? {}) },
     network: f.network,
     aliases: [...new Set(aliases)],
     webPort: f.webPort,
@@ -86,7 +86,7 @@ export const provider = {
 
   async diff(_id: string, olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.DiffResult> {
     const replaces = olds.app !== news.app ? ["app"] : [];
-    const changes = (["release", "image", "processes", "preboot", "config", "processCommands"] as const).filter(
+    const changes = (["release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
       (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
     );
     return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };

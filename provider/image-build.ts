@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as tarFs from "tar-fs";
 import { docker } from "./docker-client";
 
@@ -13,9 +14,26 @@ export interface BuildResult {
  * Builds `dir` (which holds a Dockerfile) with the Docker Engine. Build output is kept so a
  * failure can show the step that failed instead of a bare "build failed".
  */
-export async function buildImage(dir: string, tag: string, labels: Record<string, string>): Promise<BuildResult> {
-  const context = tarFs.pack(dir, { ignore: (name) => name.split("/").some((part) => SKIP.has(part)) });
-  const stream = await docker().buildImage(context, { t: tag, labels, rm: true, forcerm: true });
+export async function buildImage(dir: string, tag: string, labels: Record<string, string>, opts: { dockerfile?: string; platform?: string } = {}): Promise<BuildResult> {
+  const generated = "Dockerfile.dynoform";
+  const context = tarFs.pack(dir, {
+    ignore: (name) => path.relative(dir, name).split(path.sep).some((part) => SKIP.has(part)),
+    // A generated Dockerfile (language builds) goes into the context beside the sources.
+    finalize: opts.dockerfile === undefined,
+    finish: (pack) => {
+      if (opts.dockerfile === undefined) return;
+      pack.entry({ name: generated }, opts.dockerfile);
+      pack.finalize();
+    },
+  });
+  const stream = await docker().buildImage(context, {
+    t: tag,
+    labels,
+    rm: true,
+    forcerm: true,
+    ...(opts.dockerfile !== undefined ? { dockerfile: generated } : {}),
+    ...(opts.platform ? { platform: opts.platform } : {}),
+  });
   const log: string[] = [];
   await new Promise<void>((resolve, reject) => {
     docker().modem.followProgress(

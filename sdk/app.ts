@@ -1,16 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider, providerModule } from "./lazy-provider";
 import { runtimeSettings, WEB_PORT } from "./settings";
-import { readSource } from "./source";
+import { readSource, type SourceInfo } from "./source";
 
-/** Arguments of an {@link App}. */
+/** Heroku's generations: Cedar runs x86-64 images, Fir runs ARM64 ones. */
+export type Generation = "cedar" | "fir";
+
+/** Arguments of an {@link App}. Give `source` or `image`. */
 export interface AppArgs {
   /** The app's name (Heroku's rules: 3–30 of `a-z0-9-`, starting with a letter). Defaults to the resource name. */
   name?: string;
-  /** A folder with a Dockerfile (and optionally a Procfile naming the process commands), relative to the Pulumi project. */
-  source: string;
+  /**
+   * A folder, relative to the Pulumi project: with a Dockerfile, or without one and with a
+   * `package.json` (Node.js), `requirements.txt` (Python) or `index.html` (static site), built on
+   * the stack image. A Procfile names the process commands and an optional `release:` command.
+   */
+  source?: string;
+  /** A prebuilt image reference instead of `source`; it runs its own CMD as `web`. */
+  image?: string;
   /** Config vars, set in every dyno's environment. A change makes a new release. */
   config?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Config vars whose values stay secret in state, diffs, logs and errors. A change makes a new release. */
+  secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** `cedar` (linux/amd64, the default) or `fir` (linux/arm64). */
+  generation?: Generation;
 }
 
 /** What the App provider receives; plain data so it survives serialization into the state. */
@@ -18,11 +31,18 @@ export interface AppInputs {
   name: string;
   sourceDir: string;
   sourceHash: string;
+  /** `dockerfile`, a detected language, or `image` for a prebuilt image. */
+  build: SourceInfo["build"] | "image";
+  /** The prebuilt image reference, when `build` is `image`. */
+  imageRef: string;
   /** Set when the source folder could not be read; `check` turns it into a preview failure. */
   sourceError: string;
   /** Process type → command from the Procfile. */
   processCommands: Record<string, string>;
+  releaseCommand: string;
   config: Record<string, string>;
+  secrets: Record<string, string>;
+  generation: Generation;
   hostnames: string[];
   webPort: number;
   router: string;
@@ -33,7 +53,7 @@ export interface AppInputs {
 export interface AppOutputs extends AppInputs {
   imageId: string;
   imageTag: string;
-  /** `v1`, `v2`, …: each change of image or config is a new release. */
+  /** `v1`, `v2`, …: each change of image, config or secrets is a new release. */
   release: string;
   releaseNumber: number;
   network: string;
@@ -44,15 +64,17 @@ export interface AppOutputs extends AppInputs {
 export const appsByName = new Map<string, App>();
 
 /**
- * A Heroku app: source built into an image by the Docker Engine, config vars, releases, and a
- * route on the router at `http://<name>.<base domain>`.
+ * A Heroku app: source built into an image by the Docker Engine, config vars and secrets,
+ * releases, and a route on the router at `http://<name>.<base domain>`.
  */
 export class App extends pulumi.dynamic.Resource {
   public readonly name!: pulumi.Output<string>;
   public readonly webUrl!: pulumi.Output<string>;
+  /** The current release, `v1`, `v2`, … */
   public readonly release!: pulumi.Output<string>;
   public readonly imageId!: pulumi.Output<string>;
   public readonly config!: pulumi.Output<Record<string, string>>;
+  public readonly secrets!: pulumi.Output<Record<string, string>>;
   public readonly processCommands!: pulumi.Output<Record<string, string>>;
   public readonly network!: pulumi.Output<string>;
   public readonly webPort!: pulumi.Output<number>;
@@ -62,20 +84,28 @@ export class App extends pulumi.dynamic.Resource {
   constructor(resourceName: string, args: AppArgs, opts?: pulumi.CustomResourceOptions) {
     const name = args.name ?? resourceName;
     const settings = runtimeSettings();
-    let source = { dir: "", hash: "", processes: {} as Record<string, string> };
+    let source: Omit<SourceInfo, "build"> & { build: AppInputs["build"] } = { dir: "", hash: "", processes: {}, releaseCommand: "", build: "image" };
     let sourceError = "";
-    try {
-      source = readSource(args.source);
-    } catch (e) {
-      sourceError = (e as Error).message;
-    }
+    if (args.source !== undefined && args.image !== undefined) sourceError = "give either `source` or `image`, not both. Fix: remove one of them";
+    else if (args.source !== undefined) {
+      try {
+        source = readSource(args.source);
+      } catch (e) {
+        sourceError = (e as Error).message;
+      }
+    } else if (args.image === undefined) sourceError = "neither `source` nor `image` is set. Fix: set `source` to a folder with a Dockerfile, or `image` to a prebuilt image";
     const inputs: Record<keyof AppOutputs, unknown> = {
       name,
       sourceDir: source.dir,
-      sourceHash: source.hash,
+      sourceHash: args.image ?? source.hash,
+      build: args.image !== undefined ? "image" : source.build,
+      imageRef: args.image ?? "",
       sourceError,
       processCommands: source.processes,
+      releaseCommand: source.releaseCommand,
       config: args.config ?? {},
+      secrets: pulumi.secret(args.secrets ?? {}),
+      generation: args.generation ?? "cedar",
       hostnames: [`${name}.${settings.baseDomain}`],
       webPort: WEB_PORT,
       router: settings.router,
@@ -87,7 +117,8 @@ export class App extends pulumi.dynamic.Resource {
       network: undefined,
       webUrl: undefined,
     };
-    super(lazyProvider(providerModule("app-provider")), resourceName, inputs, opts, "dynoform", "App");
+    const secretOutputs = { additionalSecretOutputs: ["secrets"] };
+    super(lazyProvider(providerModule("app-provider")), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "App");
     this.processTypes = this.processCommands.apply((c) => (Object.keys(c ?? {}).length ? Object.keys(c) : ["web"]));
     appsByName.set(name, this);
   }

@@ -31,6 +31,8 @@ export interface FormationInputs {
   release: string;
   image: string;
   config: Record<string, string>;
+  /** The app's secret config vars (kept secret in state). */
+  secrets: Record<string, string>;
   processCommands: Record<string, string>;
   network: string;
   webPort: number;
@@ -68,6 +70,7 @@ export class Formation extends pulumi.dynamic.Resource {
       release: app.apply((a) => a.release),
       image: app.apply((a) => a.imageId),
       config: app.apply((a) => a.config),
+      secrets: pulumi.secret(app.apply((a) => a.secrets)),
       processCommands: app.apply((a) => a.processCommands),
       network: app.apply((a) => a.network),
       webPort: app.apply((a) => a.webPort),
@@ -77,14 +80,14 @@ export class Formation extends pulumi.dynamic.Resource {
       dynos: undefined,
       estimatedMonthlyCost: pulumi.all(Object.values(processes)).apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
     };
-    super(lazyProvider(providerModule("formation-provider")), resourceName, inputs, opts, "dynoform", "Formation");
+    super(lazyProvider(providerModule("formation-provider")), resourceName, inputs, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }), "dynoform", "Formation");
   }
 }
 
 function resolveApp(app: App | pulumi.Input<string>) {
   const fields = (a: App) =>
-    pulumi.all([a.name, a.release, a.imageId, a.config, a.processCommands, a.network, a.webPort]).apply(
-      ([name, release, imageId, config, processCommands, network, webPort]) => ({ name, release, imageId, config, processCommands, network, webPort }),
+    pulumi.all([a.name, a.release, a.imageId, a.config, a.secrets, a.processCommands, a.network, a.webPort]).apply(
+      ([name, release, imageId, config, secrets, processCommands, network, webPort]) => ({ name, release, imageId, config, secrets, processCommands, network, webPort }),
     );
   if (app instanceof App) return fields(app);
   return pulumi.output(app).apply((name) => {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { detectLanguage, type Language } from "./buildpacks";
 import { parseProcfile } from "./procfile";
 
 /** What an app's `source` folder holds, read at program time so `preview` sees changes. */
@@ -9,9 +10,12 @@ export interface SourceInfo {
   dir: string;
   /** Content hash of every file (names and bytes): the image is rebuilt only when it changes. */
   hash: string;
-  /** Process type → command, from the Procfile when there is one. */
+  /** Process type → command, from the Procfile when there is one (without `release`). */
   processes: Record<string, string>;
-  hasDockerfile: boolean;
+  /** The Procfile's `release:` command: runs once per release, before it goes live. */
+  releaseCommand: string;
+  /** How the image is built: the folder's own Dockerfile, or a detected language on the stack image. */
+  build: "dockerfile" | Language;
 }
 
 /** Folders that never belong in a build context. */
@@ -26,16 +30,20 @@ export function readSource(source: string, cwd = process.cwd()): SourceInfo {
   if (!fs.statSync(dir).isDirectory()) {
     throw new Error(`source "${source}" is a file, not a folder (${dir}). Fix: point \`source\` at the folder that holds the Dockerfile`);
   }
-  const hasDockerfile = fs.existsSync(path.join(dir, "Dockerfile"));
   const procfilePath = path.join(dir, "Procfile");
   const processes: Record<string, string> = {};
+  let releaseCommand = "";
   if (fs.existsSync(procfilePath)) {
-    for (const e of parseProcfile(fs.readFileSync(procfilePath, "utf8"), procfilePath)) processes[e.processType] = e.command;
+    for (const e of parseProcfile(fs.readFileSync(procfilePath, "utf8"), procfilePath)) {
+      if (e.processType === "release") releaseCommand = e.command;
+      else processes[e.processType] = e.command;
+    }
   }
-  if (!hasDockerfile) {
-    throw new Error(`source folder "${source}" has no Dockerfile (looked in ${dir}). Fix: add a Dockerfile that builds FROM debian:bookworm-slim`);
+  const build = fs.existsSync(path.join(dir, "Dockerfile")) ? "dockerfile" : detectLanguage(dir);
+  if (!build) {
+    throw new Error(`source folder "${source}" has no Dockerfile and no language Dynoform recognises (looked in ${dir} for package.json, requirements.txt, index.html). Fix: add a Dockerfile that builds FROM debian:bookworm-slim, or one of those files`);
   }
-  return { dir, hash: hashTree(dir), processes, hasDockerfile };
+  return { dir, hash: hashTree(dir), processes, releaseCommand, build };
 }
 
 function hashTree(root: string): string {

@@ -37,6 +37,6 @@ describe("readSource", () => {
 
   it("explains a missing folder and a folder without a Dockerfile", () => {
     expect(() => readSource("./nope", os.tmpdir())).toThrow(/source folder "\.\/nope" does not exist .*Fix:/);
-    expect(() => readSource(tmp({ "README.md": "" }))).toThrow(/has no Dockerfile/);
+    expect(() => readSource(tmp({ "README.md": "" }))).toThrow(/has no Dockerfile and no language/);
   });
 });
