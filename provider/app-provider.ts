@@ -7,7 +7,7 @@ import { docker, isNotFound } from "./docker-client";
 import { buildImage } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
 import { runReleasePhase } from "./release-phase";
-import { ensureNetwork, syncRouter } from "./router-controller";
+import { ensureNetwork, removeAppNetwork, syncRouter } from "./router-controller";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -156,9 +156,8 @@ export const provider = {
 
   async delete(_id: string, props: AppOutputs): Promise<void> {
     const network = appNetworkName(props.name);
-    await syncRouter(routerOf(props), [network]);
-    await docker().getNetwork(network).remove().catch((e) => {
-      if (!isNotFound(e)) throw new Error(`App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`);
+    await removeAppNetwork(routerOf(props), network).catch((e) => {
+      throw new Error(`App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`);
     });
     await pruneImages(props.name, []);
   },

@@ -37,10 +37,9 @@ function routerDir(): string {
 }
 
 /** Routes as Docker shows them: every app network carries its hostnames and web port as labels. */
-export async function observeRoutes(router: string, excludeNetworks: string[] = []): Promise<Array<Route & { network: string }>> {
+export async function observeRoutes(router: string): Promise<Array<Route & { network: string }>> {
   const nets = await docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.router]: router }) });
   return nets
-    .filter((n) => !excludeNetworks.includes(n.Name))
     .map((n) => {
       const labels = n.Labels ?? {};
       return {
@@ -70,30 +69,51 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * Makes the router match the app networks: creates it when the first app appears, joins every
  * app network, writes the config and reloads HAProxy without dropping connections, and removes
- * the router when no app is left. `excludeNetworks` are networks about to be deleted.
+ * the router when no app is left.
  */
-export function syncRouter(settings: RouterSettings, excludeNetworks: string[] = []): Promise<void> {
+export function syncRouter(settings: RouterSettings): Promise<void> {
+  return serialized(() => syncLocked(settings));
+}
+
+/**
+ * Takes an app's network out of its router and deletes it, in the same turn as the router's
+ * update, so a concurrent update never sees a network that is half gone.
+ */
+export function removeAppNetwork(settings: RouterSettings, network: string): Promise<void> {
   return serialized(async () => {
-    const routes = await observeRoutes(settings.name, excludeNetworks);
-    if (routes.length === 0) {
-      await removeRouter(settings.name);
-      return;
-    }
-    const router = await ensureRouter(settings);
-    const info = await router.inspect();
-    const joined = new Set(Object.keys(info.NetworkSettings.Networks));
-    for (const r of routes) {
-      if (!joined.has(r.network)) {
-        await docker().getNetwork(r.network).connect({ Container: settings.name }).catch((e) => {
-          if (!isConflictOrNoop(e)) throw e;
-        });
-      }
-    }
-    for (const net of excludeNetworks) {
-      if (joined.has(net)) await docker().getNetwork(net).disconnect({ Container: settings.name, Force: true }).catch(() => undefined);
-    }
-    await writeConfig(router, renderRouterConfig(routes));
+    await docker().getNetwork(network).disconnect({ Container: settings.name, Force: true }).catch(() => undefined);
+    await docker().getNetwork(network).remove().catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+    await syncLocked(settings);
   });
+}
+
+async function syncLocked(settings: RouterSettings): Promise<void> {
+  const routes = await observeRoutes(settings.name);
+  if (routes.length === 0) {
+    await removeRouter(settings.name);
+    return;
+  }
+  const router = await ensureRouter(settings);
+  const info = await router.inspect();
+  const joined = new Set(Object.keys(info.NetworkSettings.Networks));
+  const reachable = [];
+  for (const r of routes) {
+    if (!joined.has(r.network)) {
+      const ok = await docker().getNetwork(r.network).connect({ Container: settings.name }).then(
+        () => true,
+        (e) => {
+          if (isNotFound(e)) return false; // removed meanwhile by another stack: no route
+          if (!isConflictOrNoop(e)) throw e;
+          return true;
+        },
+      );
+      if (!ok) continue;
+    }
+    reachable.push(r);
+  }
+  await writeConfig(router, renderRouterConfig(reachable));
 }
 
 async function writeConfig(router: Docker.Container, config: string): Promise<void> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
 import { buildImage } from "../../provider/image-build";
 import { LABEL } from "../../provider/labels";
-import { ensureNetwork, syncRouter, webAlias } from "../../provider/router-controller";
+import { ensureNetwork, removeAppNetwork, syncRouter, webAlias } from "../../provider/router-controller";
 import { docker, objectsLabelled } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { REPO, uniqueSuffix } from "../support/pulumi";
@@ -46,8 +46,7 @@ describe("router discovers dynos through Docker's DNS", () => {
   afterAll(async () => {
     const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
     await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-    await syncRouter(router, [network]).catch(() => undefined);
-    await docker.getNetwork(network).remove().catch(() => undefined);
+    await removeAppNetwork(router, network).catch(() => undefined);
     await docker.getImage(image).remove({ force: true }).catch(() => undefined);
     await docker.getContainer(router.name).remove({ force: true }).catch(() => undefined);
     await docker.getNetwork(router.name).remove().catch(() => undefined);
@@ -86,8 +85,7 @@ describe("router discovers dynos through Docker's DNS", () => {
   it("removes the router with its last app", async () => {
     const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
     await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-    await syncRouter(router, [network]);
-    await docker.getNetwork(network).remove();
+    await removeAppNetwork(router, network);
     const left = await docker.listContainers({ all: true, filters: { name: [router.name] } });
     expect(left.filter((c) => c.Names.includes(`/${router.name}`))).toEqual([]);
     expect((await objectsLabelled({ [LABEL.app]: app })).containers).toEqual([]);

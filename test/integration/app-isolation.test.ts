@@ -1,0 +1,64 @@
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execIn } from "../../provider/docker-exec";
+import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
+import { buildImage } from "../../provider/image-build";
+import { LABEL } from "../../provider/labels";
+import { ensureNetwork } from "../../provider/router-controller";
+import { provider as appProvider } from "../../provider/app-provider";
+import { docker } from "../support/docker";
+import { REPO, uniqueSuffix } from "../support/pulumi";
+
+// Common Runtime isolation, by trying: a dyno of one app cannot open a connection to a dyno of
+// another app, while dynos of the same app can.
+describe("app isolation", () => {
+  const suffix = uniqueSuffix();
+  const apps = [`iso-a-${suffix}`, `iso-b-${suffix}`];
+  let image = "";
+  const spec = (app: string, index: number): DynoSpec => ({
+    app, processType: "web", index, release: "v1", size: "standard-1x", image, env: {}, network: `dynoform-app-${app}`,
+    aliases: [`web.${app}.dyno`], webPort: 5000, limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+  });
+  const connect = (from: string, ip: string) =>
+    execIn(docker.getContainer(from), ["perl", "-MIO::Socket::INET", "-e", `print IO::Socket::INET->new(PeerAddr => "${ip}:5000", Timeout => 3) ? "connected" : "refused: $!"`]);
+  const ipOf = async (name: string, app: string) => (await docker.getContainer(name).inspect()).NetworkSettings.Networks[`dynoform-app-${app}`].IPAddress;
+
+  beforeAll(async () => {
+    image = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-iso-${suffix}:test`, { [LABEL.managed]: "true", [LABEL.app]: apps[0] })).tag;
+    for (const app of apps) {
+      await ensureNetwork(`dynoform-app-${app}`, { [LABEL.managed]: "true", [LABEL.app]: app });
+      await startDyno(spec(app, 1));
+    }
+    await startDyno(spec(apps[0], 2));
+    await new Promise((r) => setTimeout(r, 1000));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const app of apps) {
+      const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
+      await Promise.all(dynos.map((d) => stopDyno(d.Id)));
+      await docker.getNetwork(`dynoform-app-${app}`).remove().catch(() => undefined);
+    }
+    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  });
+
+  it("a dyno reaches another dyno of its own app", async () => {
+    expect((await connect(`${apps[0]}.web.1`, await ipOf(`${apps[0]}.web.2`, apps[0]))).output).toBe("connected");
+  });
+
+  it("a dyno of one app cannot connect to a dyno of another app, in either direction", async () => {
+    expect((await connect(`${apps[0]}.web.1`, await ipOf(`${apps[1]}.web.1`, apps[1]))).output).toMatch(/^refused/);
+    expect((await connect(`${apps[1]}.web.1`, await ipOf(`${apps[0]}.web.1`, apps[0]))).output).toMatch(/^refused/);
+  });
+});
+
+describe("generation check", () => {
+  it("refuses an ARM64 (fir) app on an x86-64 engine that cannot emulate it, at preview", async () => {
+    const info = await docker.info();
+    const canRunArm = info.Architecture === "aarch64" || (await import("node:fs")).existsSync("/proc/sys/fs/binfmt_misc/qemu-aarch64");
+    const inputs = { name: "fir-app", sourceError: "", config: {}, secrets: {}, generation: "fir" } as never;
+    const { failures } = await appProvider.check(inputs, inputs);
+    if (canRunArm) expect(failures).toEqual([]);
+    else expect(failures.map((f) => f.reason).join("\n")).toMatch(/generation "fir" builds linux\/arm64 images, but the Docker Engine is x86_64 .*Fix: use generation "cedar"/);
+  });
+});

@@ -1,0 +1,36 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { detectLanguage, dockerfileFor } from "../../sdk/buildpacks";
+
+describe("buildpacks", () => {
+  const dirs: string[] = [];
+  const tmp = (files: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-bp-"));
+    dirs.push(dir);
+    for (const [f, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), c);
+    return dir;
+  };
+  afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  it("detects Node.js before Python before a static site", () => {
+    expect(detectLanguage(tmp({ "package.json": "{}", "requirements.txt": "", "index.html": "" }))).toBe("node");
+    expect(detectLanguage(tmp({ "requirements.txt": "", "index.html": "" }))).toBe("python");
+    expect(detectLanguage(tmp({ "index.html": "" }))).toBe("static");
+    expect(detectLanguage(tmp({ "main.go": "" }))).toBeUndefined();
+  });
+
+  it("builds on the stack image and installs dependencies only when there are some", () => {
+    const bare = dockerfileFor("node", tmp({ "package.json": "{}" }));
+    expect(bare).toContain("FROM debian:bookworm-slim");
+    expect(bare).toContain("install -y --no-install-recommends nodejs &&");
+    expect(bare).not.toContain("npm install");
+    const withDeps = dockerfileFor("node", tmp({ "package.json": JSON.stringify({ dependencies: { express: "^4" } }) }));
+    expect(withDeps).toContain("nodejs npm");
+    expect(withDeps).toContain("RUN npm install --omit=dev");
+    expect(dockerfileFor("python", tmp({ "requirements.txt": "# none\n" }))).not.toContain("pip3 install");
+    expect(dockerfileFor("python", tmp({ "requirements.txt": "flask==3.0\n" }))).toContain("pip3 install --no-cache-dir --break-system-packages -r requirements.txt");
+    expect(dockerfileFor("static", tmp({ "index.html": "" }))).toContain('busybox httpd -f -v -p \\"$PORT\\" -h /app');
+  });
+});
