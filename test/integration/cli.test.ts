@@ -1,0 +1,88 @@
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runLogs } from "../../cli/logs";
+import { runPs } from "../../cli/ps";
+import { runRun } from "../../cli/run";
+import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
+import { buildImage } from "../../provider/image-build";
+import { LABEL } from "../../provider/labels";
+import { ensureNetwork } from "../../provider/router-controller";
+import { docker } from "../support/docker";
+import { REPO, uniqueSuffix } from "../support/pulumi";
+
+function capture() {
+  const io = { out: "", err: "", stdout: (t: string) => (io.out += t), stderr: (t: string) => (io.err += t) };
+  return io;
+}
+
+// The dynoform command against real dynos.
+describe("dynoform ps, logs and run", () => {
+  const app = `cli-${uniqueSuffix()}`;
+  const network = `dynoform-app-${app}`;
+  let image = "";
+  const spec = (index: number): DynoSpec => ({
+    app, processType: "web", index, release: "v7", size: "standard-1x", image, env: { GREETING: "Hi", SECRET_TOKEN: "xyz" }, network,
+    aliases: [`web.${app}.dyno`], webPort: 5000, limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+  });
+
+  beforeAll(async () => {
+    image = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-${app}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })).tag;
+    await ensureNetwork(network, { [LABEL.managed]: "true", [LABEL.app]: app });
+    await startDyno(spec(1));
+    await startDyno(spec(2));
+    await new Promise((r) => setTimeout(r, 1500));
+  }, 120_000);
+
+  afterAll(async () => {
+    const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
+    await Promise.all(all.map((d) => stopDyno(d.Id)));
+    await docker.getNetwork(network).remove().catch(() => undefined);
+    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+  });
+
+  it("ps lists the app's dynos with state, release and size", async () => {
+    const io = capture();
+    expect(await runPs(["--app", app], io)).toBe(0);
+    const lines = io.out.trim().split("\n");
+    expect(lines[0]).toMatch(/^APP\s+DYNO\s+STATE\s+RELEASE\s+SIZE\s+UPTIME\s+COMMAND$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 5).join(" "))).toEqual([`${app} web.1 up v7 standard-1x`, `${app} web.2 up v7 standard-1x`]);
+  });
+
+  it("logs interleaves every dyno's lines with Heroku's prefixes", async () => {
+    const io = capture();
+    expect(await runLogs(["--app", app], io)).toBe(0);
+    expect(io.out).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 app\[web\.1\]: web\.1 listening on port 5000$/m);
+    expect(io.out).toMatch(/ app\[web\.2\]: web\.2 listening on port 5000$/m);
+  });
+
+  it("logs --tail follows new lines", async () => {
+    const io = capture();
+    const tail = runLogs(["--app", app, "--tail", "-n", "0"], io);
+    await new Promise((r) => setTimeout(r, 1000));
+    const web1 = docker.getContainer(`${app}.web.1`);
+    const ip = (await web1.inspect()).NetworkSettings.Networks[network].IPAddress;
+    await fetch(`http://${ip}:5000/tail-probe`).catch(() => undefined);
+    const deadline = Date.now() + 10_000;
+    while (!io.out.includes("GET /tail-probe") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(io.out).toMatch(/app\[web\.1\]: GET \/tail-probe -> 200/);
+    await stopDyno(`${app}.web.2`);
+    await stopDyno(`${app}.web.1`);
+    await tail;
+    await startDyno(spec(1));
+  });
+
+  it("run starts a one-off dyno with the release's config and secrets, returns its status, and leaves nothing", async () => {
+    const io = capture();
+    const code = await runRun(["--app", app, 'echo "$DYNO $GREETING $SECRET_TOKEN ${PORT:-noport}"; exit 7'], io, undefined, { interactive: false });
+    expect(code).toBe(7);
+    expect(io.out).toBe("run.1 Hi xyz noport\n");
+    const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`, "dynoform.role=one-off"] } });
+    expect(left).toEqual([]);
+  });
+
+  it("run explains an app with no dynos", async () => {
+    const io = capture();
+    expect(await runRun(["--app", "no-such-app-here", "true"], io, undefined, { interactive: false })).toBe(1);
+    expect(io.err).toContain('app "no-such-app-here" has no dynos');
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { dynoState, formatPs, formatUptime } from "../../cli/ps";
+
+describe("dynoform ps formatting", () => {
+  it("uses Heroku's states", () => {
+    expect(dynoState("running", 0)).toBe("up");
+    expect(dynoState("exited", 1)).toBe("crashed");
+    expect(dynoState("exited", 0)).toBe("down");
+    expect(dynoState("exited", 143)).toBe("down");
+  });
+
+  it("shows uptime in the largest units that fit", () => {
+    expect(formatUptime(42_000)).toBe("42s");
+    expect(formatUptime(5 * 60_000)).toBe("5m");
+    expect(formatUptime(3 * 3600_000 + 7 * 60_000)).toBe("3h 7m");
+    expect(formatUptime(2 * 86400_000 + 3600_000)).toBe("2d 1h");
+  });
+
+  it("sorts by app, process type and number, and aligns columns", () => {
+    const now = new Date("2026-01-01T12:00:00Z");
+    const row = (dyno: string, state = "up") => ({ app: "api", dyno, state, release: "v3", size: "standard-1x", startedAt: new Date("2026-01-01T11:58:00Z"), command: "perl web.pl" });
+    expect(formatPs([row("web.10"), row("worker.1", "crashed"), row("web.2")], now)).toBe(
+      [
+        "APP  DYNO      STATE    RELEASE  SIZE         UPTIME  COMMAND",
+        "api  web.2     up       v3       standard-1x  2m      perl web.pl",
+        "api  web.10    up       v3       standard-1x  2m      perl web.pl",
+        "api  worker.1  crashed  v3       standard-1x  -       perl web.pl",
+        "",
+      ].join("\n"),
+    );
+    expect(formatPs([], now)).toBe("No dynos.\n");
+  });
+});
