@@ -57,6 +57,22 @@ async function pruneImages(app: string, keep: string[]): Promise<void> {
   }
 }
 
+/**
+ * The release number for an app being created: 1 for a new app; for one whose dynos run already,
+ * their release when they run this image with this config, else the next one.
+ */
+async function adoptedRelease(inputs: AppInputs, imageId: string): Promise<{ number: number; isNew: boolean }> {
+  const dynos = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno", [LABEL.app]: inputs.name }) });
+  if (dynos.length === 0) return { number: 1, isNew: true };
+  const latest = Math.max(...dynos.map((d) => Number((d.Labels[LABEL.release] ?? "v0").slice(1)) || 0));
+  const sample = dynos.find((d) => d.Labels[LABEL.release] === `v${latest}`)!;
+  const env = (await docker().getContainer(sample.Id).inspect()).Config.Env ?? [];
+  const wanted = Object.entries({ ...inputs.config, ...inputs.secrets }).map(([k, v]) => `${k}=${v}`);
+  const running = env.filter((e) => !/^(PORT|DYNO)=/.test(e));
+  const same = sample.ImageID === imageId && wanted.length === running.filter((e) => wanted.includes(e)).length && wanted.every((e) => running.includes(e));
+  return same ? { number: latest, isNew: false } : { number: latest + 1, isNew: true };
+}
+
 /** Whether the engine can run images of this generation's architecture. */
 async function generationProblem(inputs: AppInputs): Promise<string | undefined> {
   const { platform, arch } = PLATFORM[inputs.generation] ?? PLATFORM.cedar;
@@ -108,9 +124,16 @@ export const provider = {
     return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
   },
 
+  /**
+   * Also adopts an app that runs already (made by another stack, or by a stack whose state was
+   * lost): the network and dynos are reused, and the release number carries on from the dynos
+   * when they run the same image, so declaring the app again restarts nothing.
+   */
   async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult> {
     const network = appNetworkName(inputs.name);
     const built = await image(inputs);
+    const adopted = await adoptedRelease(inputs, built.imageId);
+    const releaseNumber = adopted.number;
     await ensureNetwork(network, {
       [LABEL.managed]: "true",
       [LABEL.role]: "app-network",
@@ -120,14 +143,16 @@ export const provider = {
       [LABEL.router]: inputs.router,
     });
     try {
-      await releasePhase(inputs, built.imageId, "v1", network);
+      if (adopted.isNew) await releasePhase(inputs, built.imageId, `v${releaseNumber}`, network);
     } catch (e) {
-      await docker().getNetwork(network).remove().catch(() => undefined);
-      await pruneImages(inputs.name, []);
+      if (releaseNumber === 1) {
+        await docker().getNetwork(network).remove().catch(() => undefined);
+        await pruneImages(inputs.name, []);
+      }
       throw e;
     }
     await syncRouter(routerOf(inputs));
-    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: "v1", releaseNumber: 1, network, webUrl: webUrl(inputs) };
+    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network, webUrl: webUrl(inputs) };
     return { id: inputs.name, outs };
   },
 
