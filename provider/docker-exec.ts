@@ -21,8 +21,15 @@ export async function execIn(container: Docker.Container, cmd: string[]): Promis
 
 /** Puts one file into a container without a shell or a volume (Docker's archive API takes a tar). */
 export async function putFile(container: Docker.Container, dir: string, name: string, content: string): Promise<void> {
+  await putFiles(container, dir, { [name]: content });
+}
+
+/** Puts several files at once; a name may hold one folder level (`errors/h10.http`), made as needed. */
+export async function putFiles(container: Docker.Container, dir: string, files: Record<string, string>): Promise<void> {
   const pack = tar.pack();
-  pack.entry({ name, mode: 0o644 }, content);
+  const folders = new Set(Object.keys(files).filter((n) => n.includes("/")).map((n) => n.slice(0, n.lastIndexOf("/"))));
+  for (const folder of folders) pack.entry({ name: folder, type: "directory", mode: 0o755 });
+  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o644 }, content);
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);

@@ -46,8 +46,11 @@ export async function observeDynos(app: string): Promise<Array<ObservedDyno & { 
   });
 }
 
-export async function startDyno(spec: DynoSpec): Promise<Docker.Container> {
-  const name = containerName(spec.app, spec.processType, spec.index);
+/**
+ * Creates and starts a dyno. `name` overrides the container's name: a preboot starts the new
+ * release's `web.1` as `<app>.web.1.next` beside the old one, and renames it when it goes live.
+ */
+export async function startDyno(spec: DynoSpec, name = containerName(spec.app, spec.processType, spec.index)): Promise<Docker.Container> {
   // A leftover with the same name (crashed update, manual `docker stop`) would block the create.
   await docker().getContainer(name).remove({ force: true }).catch((e) => {
     if (!isNotFound(e)) throw e;
@@ -97,4 +100,9 @@ export async function stopDyno(id: string): Promise<void> {
   await c.remove({ force: true }).catch((e) => {
     if (!isNotFound(e)) throw e;
   });
+}
+
+/** Renames a dyno's container (the router routes to the plain `<app>.web.<n>` names only). */
+export async function renameDyno(id: string, name: string): Promise<void> {
+  await docker().getContainer(id).rename({ name });
 }

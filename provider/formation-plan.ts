@@ -18,6 +18,8 @@ export interface DesiredFormation {
 /** A dyno as observed in Docker. */
 export interface ObservedDyno {
   id: string;
+  /** The container's name, `api.web.2` (`api.web.2.next` while a preboot runs). */
+  name?: string;
   processType: string;
   /** 2 for `web.2`. */
   index: number;
@@ -79,4 +81,33 @@ export function observedQuantities(observed: ObservedDyno[], release: string): R
     if (d.running && d.release === release) q[d.processType]++;
   }
   return q;
+}
+
+/**
+ * A preboot deploy of the web process type: every web dyno of the new release starts beside the
+ * old ones (under a temporary name), and once all of them accept connections the router switches
+ * and the old ones retire. Used when preboot is on and a running web dyno is outdated (another
+ * release or size); plain scaling needs no preboot.
+ */
+export interface PrebootPlan {
+  /** Web dynos to start, `web.1` … `web.N` of the new release. */
+  starts: Array<{ index: number; size: string }>;
+  /** Every web dyno that runs now: they stop after the switch. */
+  retire: ObservedDyno[];
+  /** The other process types, converged as without preboot (Heroku preboots web only). */
+  others: FormationAction[];
+}
+
+export function planPreboot(desired: DesiredFormation, observed: ObservedDyno[], preboot: boolean): PrebootPlan | undefined {
+  const web = desired.processes.web;
+  if (!preboot || !web) return undefined;
+  const oldWeb = observed.filter((d) => d.processType === "web");
+  const outdated = oldWeb.some((d) => d.running && (d.release !== desired.release || d.size !== web.size));
+  if (!outdated || web.quantity === 0) return undefined;
+  const { web: _web, ...otherProcesses } = desired.processes;
+  return {
+    starts: Array.from({ length: web.quantity }, (_, i) => ({ index: i + 1, size: web.size })),
+    retire: sortHighFirst(oldWeb),
+    others: planFormation({ release: desired.release, processes: otherProcesses }, observed.filter((d) => d.processType !== "web")),
+  };
 }

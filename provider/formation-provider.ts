@@ -5,9 +5,10 @@ import { getDynoSize } from "../sdk/dyno-sizes";
 import { formatViolations, validateFormation } from "../sdk/tier-rules";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
 import { ensureDynoManager, removeDynoManagerIfIdle } from "./dyno-manager-controller";
-import { observeDynos, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
-import { dynoName, observedQuantities, planFormation, type FormationAction } from "./formation-plan";
-import { webAlias } from "./router-controller";
+import type Docker from "dockerode";
+import { containerName, observeDynos, renameDyno, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
+import { dynoName, observedQuantities, planFormation, planPreboot, type FormationAction, type PrebootPlan } from "./formation-plan";
+import { dynoAddress, syncRouter, waitForRouterDrain } from "./router-controller";
 
 /** Problems with a formation's inputs, each naming the resource, the process type and the fix. */
 export function formationProblems(news: FormationInputs): string[] {
@@ -28,7 +29,7 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
   const catalog = getDynoSize(size);
   if (!catalog) throw new Error(`Formation "${f.resource}": unknown dyno size "${size}"`);
   const aliases = [`${dynoName(processType, index)}.${f.app}.dyno`, `${processType}.${f.app}.dyno`];
-  if (processType === "web") aliases.push(webAlias(f.app));
+  if (processType === "web") aliases.push(dynoAddress(f.app, dynoName(processType, index), f.release));
   return {
     app: f.app,
     processType,
@@ -45,19 +46,10 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
   };
 }
 
-/**
- * Makes Docker match the formation: stops first (old web dynos before new ones start, as Heroku
- * does without preboot), then starts, then waits until every new dyno has booted.
- */
-async function converge(f: FormationInputs): Promise<string[]> {
-  await ensureDynoManager();
-  const observed = await observeDynos(f.app);
-  const actions = planFormation({ release: f.release, processes: f.processes }, observed);
-  await Promise.all(actions.filter((a) => a.kind === "stop").map((a) => stopDyno((a as Extract<FormationAction, { kind: "stop" }>).dyno.id)));
-  const starts = actions.filter((a): a is Extract<FormationAction, { kind: "start" }> => a.kind === "start");
-  const started = await Promise.all(
-    starts.map(async (a) => ({ name: dynoName(a.processType, a.index), type: a.processType, container: await startDyno(dynoSpec(f, a.processType, a.index, a.size)) })),
-  );
+type Started = { name: string; type: string; container: Docker.Container };
+
+/** Waits until every started dyno has booted; throws one error naming every dyno that did not. */
+async function waitBooted(f: FormationInputs, started: Started[]): Promise<void> {
   const failures: string[] = [];
   await Promise.all(
     started.map(async (d) => {
@@ -72,6 +64,68 @@ async function converge(f: FormationInputs): Promise<string[]> {
   );
   if (failures.length) {
     throw new Error(`Formation "${f.resource}" (app "${f.app}", release ${f.release}): ${failures.length} dyno(s) failed to boot.\n${failures.join("\n\n")}`);
+  }
+}
+
+async function startAll(f: FormationInputs, starts: Array<{ processType: string; index: number; size: string }>, nameSuffix = ""): Promise<Started[]> {
+  return Promise.all(
+    starts.map(async (a) => ({
+      name: dynoName(a.processType, a.index),
+      type: a.processType,
+      container: await startDyno(dynoSpec(f, a.processType, a.index, a.size), containerName(f.app, a.processType, a.index) + nameSuffix),
+    })),
+  );
+}
+
+const routerOf = (f: FormationInputs) => ({ name: f.router, httpPort: f.routerHttpPort });
+
+/**
+ * Preboot: the new release's web dynos start beside the old ones as `<app>.web.<n>.next`; when
+ * all accept connections they take the plain names, the router switches to them with a hitless
+ * reload, the old router workers finish their requests, and only then do the old dynos stop.
+ * If a new dyno fails to boot, the new ones are removed and the old release keeps serving.
+ */
+async function prebootWeb(f: FormationInputs, plan: PrebootPlan): Promise<void> {
+  const started = await startAll(f, plan.starts.map((s) => ({ processType: "web", ...s })), ".next");
+  try {
+    await waitBooted(f, started);
+  } catch (e) {
+    await Promise.all(started.map((d) => stopDyno(d.container.id)));
+    throw new Error(`${(e as Error).message}\nPreboot: the new web dynos were removed; release ${plan.retire[0]?.release ?? "before"} keeps serving.`);
+  }
+  for (const old of plan.retire) await renameDyno(old.id, `${old.name ?? containerName(f.app, "web", old.index)}.prev`);
+  for (const d of started) await renameDyno(d.container.id, containerName(f.app, "web", Number(d.name.split(".")[1])));
+  const draining = await syncRouter(routerOf(f));
+  await waitForRouterDrain(routerOf(f), draining);
+  await Promise.all(plan.retire.map((d) => stopDyno(d.id)));
+}
+
+/**
+ * Makes Docker match the formation. Without preboot, old dynos stop before new ones start (as on
+ * Heroku); with preboot and a new release, web dynos are swapped without a gap. Then the router
+ * is pointed at the live web dynos.
+ */
+async function converge(f: FormationInputs): Promise<string[]> {
+  await ensureDynoManager();
+  // Leftovers of an interrupted preboot: the plainly named dynos are the ones that serve.
+  const leftovers = (await observeDynos(f.app)).filter((d) => d.name !== containerName(f.app, d.processType, d.index));
+  await Promise.all(leftovers.map((d) => stopDyno(d.id)));
+  const observed = await observeDynos(f.app);
+  const desired = { release: f.release, processes: f.processes };
+  const preboot = planPreboot(desired, observed, f.preboot === true);
+  if (preboot) {
+    await prebootWeb(f, preboot);
+    await Promise.all(preboot.others.filter((a) => a.kind === "stop").map((a) => stopDyno((a as Extract<FormationAction, { kind: "stop" }>).dyno.id)));
+    await waitBooted(f, await startAll(f, preboot.others.filter((a): a is Extract<FormationAction, { kind: "start" }> => a.kind === "start")));
+  } else {
+    const actions = planFormation(desired, observed);
+    await Promise.all(actions.filter((a) => a.kind === "stop").map((a) => stopDyno((a as Extract<FormationAction, { kind: "stop" }>).dyno.id)));
+    const started = await startAll(f, actions.filter((a): a is Extract<FormationAction, { kind: "start" }> => a.kind === "start"));
+    try {
+      await waitBooted(f, started);
+    } finally {
+      await syncRouter(routerOf(f));
+    }
   }
   const now = await observeDynos(f.app);
   return now.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
@@ -115,6 +169,7 @@ export const provider = {
   async delete(_id: string, props: FormationOutputs): Promise<void> {
     const observed = await observeDynos(props.app);
     await Promise.all(observed.map((d) => stopDyno(d.id)));
+    if (props.router) await syncRouter(routerOf(props));
     await removeDynoManagerIfIdle();
   },
 };

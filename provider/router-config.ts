@@ -2,34 +2,62 @@
  * Renders the router's HAProxy configuration from the routes. Pure: the router controller feeds
  * it what it observed in Docker, so the config is always derived, never edited in place.
  */
+import { errorFileName, LOG_HEADER, ROUTER_ERRORS } from "./router-errors";
+
+/** One web dyno that takes traffic. */
+export interface RouteServer {
+  /** `web.2`: the server's name in HAProxy, and `dyno=` in the router log. */
+  dyno: string;
+  /** DNS name of this one dyno on the app network (Docker's resolver follows it across restarts). */
+  address: string;
+}
+
 export interface Route {
   app: string;
   /** Hostnames routed to the app (`Host` header, port ignored). */
   hostnames: string[];
-  /** DNS name under which Docker's resolver returns every web dyno's address. */
-  webAlias: string;
   webPort: number;
+  /** The live release's web dynos; none means H14. */
+  servers: RouteServer[];
 }
 
-/** At most this many web dynos per app receive traffic (Heroku's dyno limit per app is 100). */
-export const MAX_WEB_DYNOS = 100;
+export interface RouterConfigOptions {
+  /** The port clients connect to on this machine (`X-Forwarded-Port`). */
+  publicHttpPort: number;
+}
+
+/** Where the error pages live inside the router. */
+export const ERRORS_DIR = "/etc/haproxy/errors";
+
+/** Heroku's router: 30 s to the response's first byte (H12), 55 s idle on WebSockets and streams. */
+export const REQUEST_TIMEOUT_SECONDS = 30;
+export const IDLE_TUNNEL_SECONDS = 55;
+
+/**
+ * Heroku's router log line. The `at=` part is `at=info` or, for errors, the fragment the error
+ * page carries (`at=error code=H12 desc="Request timeout"`).
+ */
+export const ROUTER_LOG_FORMAT =
+  '%[var(txn.at)] method=%HM path="%HU" host=%[var(txn.host)] request_id=%[var(txn.rid)] fwd="%ci" dyno=%s connect=%Tc%[str(ms)] service=%Tr%[str(ms)] status=%ST bytes=%B protocol=http';
 
 export function backendName(app: string): string {
   return `app_${app.replace(/[^a-zA-Z0-9_]/g, "_")}`;
 }
 
-export function renderRouterConfig(routes: Route[]): string {
+const errorFile = (code: keyof typeof ROUTER_ERRORS) => `${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS[code])}`;
+
+export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): string {
   const sorted = [...routes].sort((a, b) => a.app.localeCompare(b.app));
   const lines: string[] = [
     "# Written by the Dynoform provider; edits are lost on the next `pulumi up`.",
     "global",
     "  master-worker",
     "  log stdout format raw local0",
+    // A unix socket inside the router's own filesystem: no dyno can reach it over any network.
     "  stats socket /run/haproxy-admin.sock mode 600 level admin",
     "  hard-stop-after 35s",
     "",
-    // Docker's embedded DNS knows every dyno's network alias: new dynos are found within about a
-    // second and removed ones dropped, without reloading HAProxy.
+    // Docker's embedded DNS follows each dyno's address across crashes and engine restarts.
     "resolvers docker",
     "  nameserver docker 127.0.0.11:53",
     "  accepted_payload_size 8192",
@@ -46,31 +74,47 @@ export function renderRouterConfig(routes: Route[]): string {
     "defaults",
     "  mode http",
     "  log global",
-    "  option httplog",
+    `  log-format '${ROUTER_LOG_FORMAT}'`,
     "  option forwardfor",
+    // A connection refused by a dying dyno is retried on another one, so it costs no request.
+    "  option redispatch 1",
+    "  retries 2",
     "  timeout connect 5s",
     "  timeout client 60s",
-    "  timeout server 30s",
+    `  timeout server ${REQUEST_TIMEOUT_SECONDS}s`,
+    `  timeout tunnel ${IDLE_TUNNEL_SECONDS}s`,
     "  timeout http-request 10s",
+    `  errorfile 503 ${errorFile("H10")}`,
+    `  errorfile 504 ${errorFile("H12")}`,
+    `  errorfile 502 ${errorFile("H99")}`,
     "",
     "frontend http",
     "  bind :80",
+    "  http-request set-var(txn.at) str(at=info)",
+    "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
+    // Heroku keeps a client's X-Request-Id when it is 20–200 of these characters, else makes one.
+    "  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr(x-request-id) -m reg ^[A-Za-z0-9+=/-]{20,200}$ }",
+    "  http-request set-var(txn.rid) uuid() unless { var(txn.rid) -m found }",
+    "  http-request set-header X-Request-Id %[var(txn.rid)]",
     "  http-request set-header X-Forwarded-Proto http",
-    "  http-request set-header X-Forwarded-Port 80",
+    `  http-request set-header X-Forwarded-Port ${opts.publicHttpPort}`,
+    '  http-request add-header Via "1.1 dynoform"',
+    `  http-after-response set-var(txn.at) res.fhdr(${LOG_HEADER}) if { res.fhdr(${LOG_HEADER}) -m found }`,
+    `  http-after-response del-header ${LOG_HEADER}`,
   ];
   for (const r of sorted) {
     for (const host of [...r.hostnames].sort()) {
-      lines.push(`  use_backend ${backendName(r.app)} if { req.hdr(host),field(1,:),lower -m str ${host.toLowerCase()} }`);
+      lines.push(`  use_backend ${backendName(r.app)} if { var(txn.host) -m str ${host.toLowerCase()} }`);
     }
   }
   lines.push("  default_backend no_such_app", "");
   for (const r of sorted) {
-    lines.push(
-      `backend ${backendName(r.app)}`,
-      "  balance roundrobin",
-      `  server-template web ${MAX_WEB_DYNOS} ${r.webAlias}:${r.webPort} check inter 1s fall 2 rise 1 resolvers docker init-addr none resolve-prefer ipv4`,
-      "",
-    );
+    lines.push(`backend ${backendName(r.app)}`, "  balance roundrobin");
+    if (r.servers.length === 0) lines.push(`  http-request return status 503 errorfile ${errorFile("H14")}`);
+    for (const s of [...r.servers].sort((a, b) => a.dyno.localeCompare(b.dyno, "en", { numeric: true }))) {
+      lines.push(`  server ${s.dyno} ${s.address}:${r.webPort} check inter 1s fall 2 rise 1 resolvers docker init-addr last,none resolve-prefer ipv4`);
+    }
+    lines.push("");
   }
   lines.push(
     "backend no_such_app",

@@ -3,10 +3,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type Docker from "dockerode";
 import { docker, isConflictOrNoop, isNotFound } from "./docker-client";
-import { execIn, putFile } from "./docker-exec";
+import { execIn, putFiles } from "./docker-exec";
 import { buildImage, imageExists } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
-import { renderRouterConfig, type Route } from "./router-config";
+import { ERRORS_DIR, renderRouterConfig, type Route } from "./router-config";
+import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
 
 const CONFIG_DIR = "/etc/haproxy";
 
@@ -36,25 +37,36 @@ function routerDir(): string {
   return found;
 }
 
-/** Routes as Docker shows them: every app network carries its hostnames and web port as labels. */
+/**
+ * Routes as Docker shows them: every app network carries its hostnames and web port as labels,
+ * and the live web dynos are the running web containers under their plain names
+ * (`<app>.web.<n>`); a preboot's new dynos take those names only when they are ready.
+ */
 export async function observeRoutes(router: string): Promise<Array<Route & { network: string }>> {
   const nets = await docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.router]: router }) });
-  return nets
-    .map((n) => {
-      const labels = n.Labels ?? {};
-      return {
-        app: labels[LABEL.app],
-        hostnames: (labels[LABEL.hostname] ?? "").split(",").filter(Boolean),
-        webAlias: webAlias(labels[LABEL.app]),
-        webPort: Number(labels[LABEL.webPort] ?? 5000),
-        network: n.Name,
-      };
-    });
+  const dynos = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno", [LABEL.process]: "web" }) });
+  return nets.map((n) => {
+    const labels = n.Labels ?? {};
+    const app = labels[LABEL.app];
+    const servers = dynos
+      .filter((d) => d.Labels[LABEL.app] === app && d.Names.includes(`/${app}.${d.Labels[LABEL.dyno]}`))
+      .map((d) => ({ dyno: d.Labels[LABEL.dyno], address: dynoAddress(app, d.Labels[LABEL.dyno], d.Labels[LABEL.release]) }));
+    return {
+      app,
+      hostnames: (labels[LABEL.hostname] ?? "").split(",").filter(Boolean),
+      webPort: Number(labels[LABEL.webPort] ?? 5000),
+      servers,
+      network: n.Name,
+    };
+  });
 }
 
-/** The network alias every web dyno of an app carries; unique across networks the router joins. */
-export function webAlias(app: string): string {
-  return `web.${app}.dyno`;
+/**
+ * The DNS name of one dyno of one release on its app network: unique, so during a preboot the
+ * router can point `web.1` at the new release's dyno while the old one still runs.
+ */
+export function dynoAddress(app: string, dyno: string, release: string): string {
+  return `${dyno}.${release}.${app}.dyno`;
 }
 
 // One provider process serves every dynamic resource of a stack; apps created in parallel must not
@@ -71,7 +83,7 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
  * app network, writes the config and reloads HAProxy without dropping connections, and removes
  * the router when no app is left.
  */
-export function syncRouter(settings: RouterSettings): Promise<void> {
+export function syncRouter(settings: RouterSettings): Promise<string[]> {
   return serialized(() => syncLocked(settings));
 }
 
@@ -89,11 +101,12 @@ export function removeAppNetwork(settings: RouterSettings, network: string): Pro
   });
 }
 
-async function syncLocked(settings: RouterSettings): Promise<void> {
+/** Returns the router's workers from before the reload (see {@link waitForRouterDrain}). */
+async function syncLocked(settings: RouterSettings): Promise<string[]> {
   const routes = await observeRoutes(settings.name);
   if (routes.length === 0) {
     await removeRouter(settings.name);
-    return;
+    return [];
   }
   const router = await ensureRouter(settings);
   const info = await router.inspect();
@@ -113,20 +126,46 @@ async function syncLocked(settings: RouterSettings): Promise<void> {
     }
     reachable.push(r);
   }
-  await writeConfig(router, renderRouterConfig(reachable));
+  return writeConfig(router, renderRouterConfig(reachable, { publicHttpPort: settings.httpPort }));
 }
 
-async function writeConfig(router: Docker.Container, config: string): Promise<void> {
-  await putFile(router, CONFIG_DIR, "haproxy.cfg.new", config);
+/** Host PIDs of the router's HAProxy workers (every haproxy process but the master). */
+async function routerWorkers(router: Docker.Container): Promise<string[]> {
+  const [info, top] = await Promise.all([router.inspect(), router.top()]);
+  const pid = top.Titles.indexOf("PID");
+  const cmd = top.Titles.indexOf("CMD");
+  return top.Processes.filter((p: string[]) => /haproxy/.test(p[cmd] ?? "") && Number(p[pid]) !== info.State.Pid).map((p: string[]) => p[pid]);
+}
+
+/**
+ * After a reload the previous HAProxy workers finish the requests they hold and exit; waits for
+ * those (at most `timeoutMs`), so a preboot stops the old dynos only once nothing routes to them.
+ */
+export async function waitForRouterDrain(settings: RouterSettings, previousWorkers: string[], timeoutMs = 35_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const now = await routerWorkers(docker().getContainer(settings.name)).catch(() => [] as string[]);
+    if (!previousWorkers.some((p) => now.includes(p))) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
+/** Installs the config and reloads; returns the workers that served before, now draining. */
+async function writeConfig(router: Docker.Container, config: string): Promise<string[]> {
+  const pages = Object.fromEntries(Object.values(ROUTER_ERRORS).map((e) => [`${path.basename(ERRORS_DIR)}/${errorFileName(e)}`, renderErrorFile(e)]));
+  await putFiles(router, CONFIG_DIR, { ...pages, "haproxy.cfg.new": config });
   const check = await execIn(router, ["haproxy", "-c", "-q", "-f", `${CONFIG_DIR}/haproxy.cfg.new`]);
   if (check.exitCode !== 0) {
     throw new Error(`the router rejected its new configuration (a Dynoform bug; the old one keeps serving):\n${check.output}`);
   }
   const swap = await execIn(router, ["mv", `${CONFIG_DIR}/haproxy.cfg.new`, `${CONFIG_DIR}/haproxy.cfg`]);
   if (swap.exitCode !== 0) throw new Error(`could not install the router configuration: ${swap.output}`);
+  const previous = await routerWorkers(router).catch(() => [] as string[]);
   // SIGUSR2 to HAProxy's master: it re-reads the file and starts a new worker; the old worker
   // finishes the requests it holds, so no connection is dropped.
   await router.kill({ signal: "SIGUSR2" });
+  return previous;
 }
 
 async function ensureRouter(settings: RouterSettings): Promise<Docker.Container> {

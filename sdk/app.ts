@@ -78,6 +78,9 @@ export class App extends pulumi.dynamic.Resource {
   public readonly processCommands!: pulumi.Output<Record<string, string>>;
   public readonly network!: pulumi.Output<string>;
   public readonly webPort!: pulumi.Output<number>;
+  /** The router (container name) that serves the app, and its HTTP port on 127.0.0.1. */
+  public readonly router!: pulumi.Output<string>;
+  public readonly routerHttpPort!: pulumi.Output<number>;
   /** Process types the app declares (Procfile keys; `web` when there is no Procfile). */
   public readonly processTypes: pulumi.Output<string[]>;
 

@@ -17,7 +17,10 @@ export interface FormationArgs {
   app: App | pulumi.Input<string>;
   /** Process type (a Procfile key, e.g. `web`, `worker`) → quantity and size. */
   processes: Record<string, ProcessFormation>;
-  /** Start a new release's web dynos before the old ones stop (Standard and Performance sizes). */
+  /**
+   * Start a new release's web dynos beside the old ones; once they accept connections the router
+   * switches to them and the old ones drain and stop (Standard and Performance sizes).
+   */
   preboot?: pulumi.Input<boolean>;
   /** Seconds a web dyno has to accept connections on `$PORT` (Heroku: 60). */
   bootTimeoutSeconds?: pulumi.Input<number>;
@@ -36,6 +39,9 @@ export interface FormationInputs {
   processCommands: Record<string, string>;
   network: string;
   webPort: number;
+  /** The router that serves the app: the formation points it at the live web dynos. */
+  router: string;
+  routerHttpPort: number;
   processes: Record<string, { quantity: number; size: string }>;
   preboot: boolean;
   bootTimeoutSeconds: number;
@@ -74,6 +80,8 @@ export class Formation extends pulumi.dynamic.Resource {
       processCommands: app.apply((a) => a.processCommands),
       network: app.apply((a) => a.network),
       webPort: app.apply((a) => a.webPort),
+      router: app.apply((a) => a.router),
+      routerHttpPort: app.apply((a) => a.routerHttpPort),
       processes,
       preboot: args.preboot ?? false,
       bootTimeoutSeconds: args.bootTimeoutSeconds ?? 60,
@@ -86,9 +94,18 @@ export class Formation extends pulumi.dynamic.Resource {
 
 function resolveApp(app: App | pulumi.Input<string>) {
   const fields = (a: App) =>
-    pulumi.all([a.name, a.release, a.imageId, a.config, a.secrets, a.processCommands, a.network, a.webPort]).apply(
-      ([name, release, imageId, config, secrets, processCommands, network, webPort]) => ({ name, release, imageId, config, secrets, processCommands, network, webPort }),
-    );
+    pulumi.output({
+      name: a.name,
+      release: a.release,
+      imageId: a.imageId,
+      config: a.config,
+      secrets: a.secrets,
+      processCommands: a.processCommands,
+      network: a.network,
+      webPort: a.webPort,
+      router: a.router,
+      routerHttpPort: a.routerHttpPort,
+    });
   if (app instanceof App) return fields(app);
   return pulumi.output(app).apply((name) => {
     const a = appsByName.get(name);

@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
 import { buildImage } from "../../provider/image-build";
 import { LABEL } from "../../provider/labels";
-import { ensureNetwork, removeAppNetwork, syncRouter, webAlias } from "../../provider/router-controller";
+import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter } from "../../provider/router-controller";
 import { docker, objectsLabelled } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
-// The router and dynos for real, without Pulumi: a new dyno is found through Docker's DNS with no
-// reload, and the router goes away with the last app.
+// The router and dynos for real, without Pulumi: the router routes to the web dynos it observes,
+// follows a dyno replaced under the same name through Docker's DNS with no reload, and goes away
+// with the last app.
 describe("router discovers dynos through Docker's DNS", () => {
   const app = `disc-${uniqueSuffix()}`;
   const router = { name: `r-disc-${uniqueSuffix()}`, httpPort: 8191 };
@@ -26,7 +27,7 @@ describe("router discovers dynos through Docker's DNS", () => {
     image,
     env: {},
     network,
-    aliases: [webAlias(app)],
+    aliases: [dynoAddress(app, `web.${index}`, "v1")],
     webPort: 5000,
     limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
   });
@@ -52,18 +53,20 @@ describe("router discovers dynos through Docker's DNS", () => {
     await docker.getNetwork(router.name).remove().catch(() => undefined);
   });
 
-  it("answers 503 with no web dynos, then serves the first dyno", async () => {
+  it("answers 503 H14 with no web dynos, then serves the first dyno", async () => {
     await syncRouter(router);
-    expect((await getUntil(url, (r) => r.status === 503)).status).toBe(503);
+    const none = await getUntil(url, (r) => r.status === 503);
+    expect(none.body).toContain("H14");
     await startDyno(spec(1));
+    await syncRouter(router);
     const r = await getUntil(url, (x) => x.status === 200);
     expect(r.body).toBe("Hello from web.1\n");
   });
 
-  it("finds a second dyno without reloading HAProxy", async () => {
+  it("spreads requests over a second dyno after a hitless reload, without restarting", async () => {
     const before = await docker.getContainer(router.name).inspect();
-    const workersBefore = (await docker.getContainer(router.name).top()).Processes.length;
     await startDyno(spec(2));
+    await syncRouter(router);
     const seen = new Set<string>();
     const deadline = Date.now() + 15_000;
     while (seen.size < 2 && Date.now() < deadline) {
@@ -74,6 +77,22 @@ describe("router discovers dynos through Docker's DNS", () => {
     expect([...seen].sort()).toEqual(["Hello from web.1", "Hello from web.2"]);
     const after = await docker.getContainer(router.name).inspect();
     expect(after.State.StartedAt).toBe(before.State.StartedAt);
+  });
+
+  it("follows a dyno replaced under the same name through DNS, without a reload", async () => {
+    const workersBefore = (await docker.getContainer(router.name).top()).Processes.length;
+    await stopDyno(`${app}.web.2`);
+    const replaced = await startDyno(spec(2));
+    const ip = (await replaced.inspect()).NetworkSettings.Networks[network].IPAddress;
+    expect(ip).toBeTruthy();
+    const seen = new Set<string>();
+    const deadline = Date.now() + 15_000;
+    while (!seen.has("Hello from web.2") && Date.now() < deadline) {
+      const r = await get(url);
+      if (r.status === 200) seen.add(r.body.trim());
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+    expect(seen.has("Hello from web.2")).toBe(true);
     // A reload would leave an old worker draining beside the new one.
     expect((await docker.getContainer(router.name).top()).Processes.length).toBe(workersBefore);
   });

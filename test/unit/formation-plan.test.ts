@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { observedQuantities, planFormation, type FormationAction, type ObservedDyno } from "../../provider/formation-plan";
+import { observedQuantities, planFormation, planPreboot, type FormationAction, type ObservedDyno } from "../../provider/formation-plan";
 
 const dyno = (processType: string, index: number, over: Partial<ObservedDyno> = {}): ObservedDyno => ({
   id: `${processType}.${index}`,
@@ -74,5 +74,32 @@ describe("observedQuantities", () => {
   it("counts running dynos of the current release per type", () => {
     const q = observedQuantities([dyno("web", 1), dyno("web", 2, { running: false }), dyno("web", 3, { release: "v0" }), dyno("worker", 1)], "v1");
     expect(q).toEqual({ web: 1, worker: 1 });
+  });
+});
+
+describe("planPreboot", () => {
+  const webDyno = (processType: string, index: number, release: string, size = "standard-1x"): ObservedDyno => ({ id: `${processType}${index}${release}`, processType, index, release, size, running: true });
+
+  it("starts every new web dyno beside the old ones and retires the old ones, highest first", () => {
+    const plan = planPreboot({ release: "v3", processes: { web: { quantity: 2, size: "standard-1x" } } }, [webDyno("web", 1, "v2"), webDyno("web", 2, "v2"), webDyno("web", 3, "v2")], true)!;
+    expect(plan.starts).toEqual([{ index: 1, size: "standard-1x" }, { index: 2, size: "standard-1x" }]);
+    expect(plan.retire.map((d) => d.index)).toEqual([3, 2, 1]);
+    expect(plan.others).toEqual([]);
+  });
+
+  it("restarts other process types as without preboot", () => {
+    const plan = planPreboot({ release: "v3", processes: { web: { quantity: 1, size: "standard-1x" }, worker: { quantity: 1, size: "standard-1x" } } }, [webDyno("web", 1, "v2"), webDyno("worker", 1, "v2")], true)!;
+    expect(plan.others.map((a) => a.kind)).toEqual(["stop", "start"]);
+  });
+
+  it("is not used for scaling, with preboot off, or when web goes to 0", () => {
+    const observed = [webDyno("web", 1, "v3")];
+    expect(planPreboot({ release: "v3", processes: { web: { quantity: 3, size: "standard-1x" } } }, observed, true)).toBeUndefined();
+    expect(planPreboot({ release: "v4", processes: { web: { quantity: 1, size: "standard-1x" } } }, observed, false)).toBeUndefined();
+    expect(planPreboot({ release: "v4", processes: { web: { quantity: 0, size: "standard-1x" } } }, observed, true)).toBeUndefined();
+  });
+
+  it("is used for a size change", () => {
+    expect(planPreboot({ release: "v3", processes: { web: { quantity: 1, size: "standard-2x" } } }, [webDyno("web", 1, "v3")], true)).toBeDefined();
   });
 });

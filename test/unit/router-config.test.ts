@@ -1,37 +1,94 @@
 import { describe, expect, it } from "vitest";
-import { backendName, MAX_WEB_DYNOS, renderRouterConfig } from "../../provider/router-config";
+import { backendName, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router-config";
+import { errorLogFragment, renderErrorFile, ROUTER_ERRORS } from "../../provider/router-errors";
 
 describe("renderRouterConfig", () => {
   const routes = [
-    { app: "web-b", hostnames: ["web-b.dynoform.localhost"], webAlias: "web.web-b.dyno", webPort: 5000 },
-    { app: "api", hostnames: ["api.dynoform.localhost", "API.Example.com"], webAlias: "web.api.dyno", webPort: 5000 },
+    { app: "web-b", hostnames: ["web-b.dynoform.localhost"], webPort: 5000, servers: [{ dyno: "web.1", address: "web.1.v2.web-b.dyno" }] },
+    {
+      app: "api",
+      hostnames: ["api.dynoform.localhost", "API.Example.com"],
+      webPort: 5000,
+      servers: [
+        { dyno: "web.10", address: "web.10.v7.api.dyno" },
+        { dyno: "web.2", address: "web.2.v7.api.dyno" },
+      ],
+    },
+    { app: "idle", hostnames: ["idle.dynoform.localhost"], webPort: 5000, servers: [] },
   ];
+  const opts = { publicHttpPort: 8080 };
 
   it("routes each hostname, lower-cased and without port, to its app's backend", () => {
-    const cfg = renderRouterConfig(routes);
-    expect(cfg).toContain("use_backend app_api if { req.hdr(host),field(1,:),lower -m str api.example.com }");
-    expect(cfg).toContain("use_backend app_web_b if { req.hdr(host),field(1,:),lower -m str web-b.dynoform.localhost }");
+    const cfg = renderRouterConfig(routes, opts);
+    expect(cfg).toContain("http-request set-var(txn.host) req.hdr(host),field(1,:),lower");
+    expect(cfg).toContain("use_backend app_api if { var(txn.host) -m str api.example.com }");
+    expect(cfg).toContain("use_backend app_web_b if { var(txn.host) -m str web-b.dynoform.localhost }");
     expect(cfg).toContain("default_backend no_such_app");
   });
 
-  it("discovers web dynos through Docker's DNS, with health checks", () => {
-    const cfg = renderRouterConfig(routes);
-    expect(cfg).toContain(`server-template web ${MAX_WEB_DYNOS} web.api.dyno:5000 check`);
+  it("names each server after its dyno and finds it by its release's DNS name, in dyno order", () => {
+    const cfg = renderRouterConfig(routes, opts);
+    const web2 = cfg.indexOf("server web.2 web.2.v7.api.dyno:5000 check");
+    const web10 = cfg.indexOf("server web.10 web.10.v7.api.dyno:5000 check");
+    expect(web2).toBeGreaterThan(0);
+    expect(web10).toBeGreaterThan(web2);
     expect(cfg).toContain("resolvers docker");
     expect(cfg).toContain("nameserver docker 127.0.0.11:53");
   });
 
+  it("answers H14 for an app without web dynos, H10 when its dynos are down, H12 on timeout", () => {
+    const cfg = renderRouterConfig(routes, opts);
+    expect(cfg).toMatch(/backend app_idle\n {2}balance roundrobin\n {2}http-request return status 503 errorfile \/etc\/haproxy\/errors\/h14\.http/);
+    expect(cfg).toContain("errorfile 503 /etc/haproxy/errors/h10.http");
+    expect(cfg).toContain("errorfile 504 /etc/haproxy/errors/h12.http");
+    expect(cfg).toContain("timeout server 30s");
+  });
+
+  it("sets Heroku's headers, keeping a valid client X-Request-Id", () => {
+    const cfg = renderRouterConfig(routes, opts);
+    expect(cfg).toContain("^[A-Za-z0-9+=/-]{20,200}$");
+    expect(cfg).toContain("uuid()");
+    expect(cfg).toContain("http-request set-header X-Forwarded-Port 8080");
+    expect(cfg).toContain("http-request set-header X-Forwarded-Proto http");
+    expect(cfg).toContain("option forwardfor");
+    expect(cfg).toContain('add-header Via "1.1 dynoform"');
+  });
+
+  it("logs one line per request in Heroku's format", () => {
+    expect(ROUTER_LOG_FORMAT).toMatch(/^%\[var\(txn\.at\)\] method=%HM path="%HU" host=.* request_id=.* fwd=".*" dyno=%s connect=.* service=.* status=%ST bytes=%B protocol=http$/);
+    expect(renderRouterConfig(routes, opts)).toContain(`log-format '${ROUTER_LOG_FORMAT}'`);
+  });
+
   it("is the same for the same routes in any order, so unchanged routes never reload differently", () => {
-    expect(renderRouterConfig([...routes].reverse())).toBe(renderRouterConfig(routes));
+    expect(renderRouterConfig([...routes].reverse(), opts)).toBe(renderRouterConfig(routes, opts));
   });
 
   it("answers 404 for unknown hosts when there are no apps", () => {
-    const cfg = renderRouterConfig([]);
+    const cfg = renderRouterConfig([], opts);
     expect(cfg).toContain("backend no_such_app");
     expect(cfg).not.toContain("use_backend");
   });
 
   it("names backends safely", () => {
     expect(backendName("my-app")).toBe("app_my_app");
+  });
+});
+
+describe("router error pages", () => {
+  it("are whole HTTP responses with the code, and carry the log fragment in a header", () => {
+    for (const e of Object.values(ROUTER_ERRORS)) {
+      const page = renderErrorFile(e);
+      const [head, body] = page.split("\r\n\r\n");
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${e.status} `));
+      expect(head).toContain(`x-dynoform-log: at=error code=${e.code} desc="${e.desc}"`);
+      expect(head).toContain(`content-length: ${Buffer.byteLength(body)}`);
+      expect(body).toContain(e.code);
+    }
+  });
+
+  it("use Heroku's descriptions", () => {
+    expect(errorLogFragment(ROUTER_ERRORS.H12)).toBe('at=error code=H12 desc="Request timeout"');
+    expect(errorLogFragment(ROUTER_ERRORS.H14)).toBe('at=error code=H14 desc="No web dynos running"');
+    expect(errorLogFragment(ROUTER_ERRORS.H10)).toBe('at=error code=H10 desc="App crashed"');
   });
 });
