@@ -58,7 +58,35 @@ export const dynoLogs: LogSource = async (docker, app, lines) => {
   return mergeLogLines(streams);
 };
 
-export const LOG_SOURCES: LogSource[] = [dynoLogs];
+/** The hostnames an app is served at and the router serving it, from its network's labels. */
+async function appRoute(docker: Docker, app: string): Promise<{ router: string; hostnames: string[] } | undefined> {
+  const nets = await docker.listNetworks({ filters: { label: ["dynoform.role=app-network", `dynoform.app=${app}`] } });
+  const labels = nets[0]?.Labels;
+  if (!labels?.["dynoform.router"]) return undefined;
+  return { router: labels["dynoform.router"], hostnames: (labels["dynoform.hostname"] ?? "").split(",").filter(Boolean) };
+}
+
+/** Keeps the router's lines about this app's hostnames, as Heroku's `heroku[router]` source. */
+export function routerLinesFor(lines: LogLine[], hostnames: string[]): LogLine[] {
+  const hosts = new Set(hostnames.map((h) => h.toLowerCase()));
+  return lines
+    .filter((l) => {
+      const host = /(?:^| )host=(\S+)/.exec(l.text)?.[1];
+      return host !== undefined && hosts.has(host);
+    })
+    .map((l) => ({ ...l, source: "heroku[router]" }));
+}
+
+/** The router's request lines for the app (one per request, Heroku's format). */
+export const routerLogs: LogSource = async (docker, app, lines) => {
+  const route = await appRoute(docker, app);
+  if (!route) return [];
+  // The router logs every app's requests; read enough to find this app's last `lines`.
+  const raw = (await docker.getContainer(route.router).logs({ stdout: true, stderr: true, timestamps: true, tail: Math.max(lines * 20, 2000), follow: false }).catch(() => Buffer.alloc(0))) as unknown as Buffer;
+  return routerLinesFor(parseTimestamped(demuxToText(raw), "router"), route.hostnames).slice(-lines);
+};
+
+export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs];
 
 /** `dynoform logs --app NAME [-n LINES] [--tail]`: the app's log, Heroku style; `--tail` keeps following. */
 export async function runLogs(args: string[], io: CommandIO, docker = new Docker()): Promise<number> {
@@ -73,21 +101,24 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
   for (const l of all) io.stdout(formatLogLine(l) + "\n");
   if (!flags.tail) return 0;
   const since = Math.floor(Date.now() / 1000);
-  await Promise.all(
-    (await dynoContainers(docker, app)).map(async (c) => {
-      const stream = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, timestamps: true, follow: true, since })) as NodeJS.ReadableStream;
-      const out = new PassThrough();
-      let partial = "";
-      out.on("data", (d: Buffer) => {
-        partial += d.toString();
-        const done = partial.split("\n");
-        partial = done.pop() ?? "";
-        for (const l of parseTimestamped(done.join("\n"), `app[${c.Labels["dynoform.dyno"]}]`)) io.stdout(formatLogLine(l) + "\n");
-      });
-      docker.modem.demuxStream(stream, out, out);
-      await new Promise((resolve) => stream.on("end", resolve));
-    }),
-  );
+  const route = await appRoute(docker, app);
+  const follow = async (id: string, source: string, keep: (l: LogLine[]) => LogLine[]) => {
+    const stream = (await docker.getContainer(id).logs({ stdout: true, stderr: true, timestamps: true, follow: true, since })) as NodeJS.ReadableStream;
+    const out = new PassThrough();
+    let partial = "";
+    out.on("data", (d: Buffer) => {
+      partial += d.toString();
+      const done = partial.split("\n");
+      partial = done.pop() ?? "";
+      for (const l of keep(parseTimestamped(done.join("\n"), source))) io.stdout(formatLogLine(l) + "\n");
+    });
+    docker.modem.demuxStream(stream, out, out);
+    await new Promise((resolve) => stream.on("end", resolve));
+  };
+  await Promise.all([
+    ...(await dynoContainers(docker, app)).map((c) => follow(c.Id, `app[${c.Labels["dynoform.dyno"]}]`, (l) => l)),
+    ...(route ? [follow(route.router, "router", (l) => routerLinesFor(l, route.hostnames)).catch(() => undefined)] : []),
+  ]);
   return 0;
 }
 

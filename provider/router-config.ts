@@ -38,7 +38,7 @@ export const IDLE_TUNNEL_SECONDS = 55;
  * page carries (`at=error code=H12 desc="Request timeout"`).
  */
 export const ROUTER_LOG_FORMAT =
-  '%[var(txn.at)] method=%HM path="%HU" host=%[var(txn.host)] request_id=%[var(txn.rid)] fwd="%ci" dyno=%s connect=%Tc%[str(ms)] service=%Tr%[str(ms)] status=%ST bytes=%B protocol=http';
+  '%[var(txn.at)] method=%HM path="%HU" host=%[var(txn.host)] request_id=%[var(txn.rid)] fwd="%ci" dyno=%s connect=%Tc%[str(ms)] service=%Tr%[str(ms)] status=%[var(txn.status)] bytes=%B protocol=http';
 
 export function backendName(app: string): string {
   return `app_${app.replace(/[^a-zA-Z0-9_]/g, "_")}`;
@@ -100,6 +100,8 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     `  http-request set-header X-Forwarded-Port ${opts.publicHttpPort}`,
     '  http-request add-header Via "1.1 dynoform"',
     `  http-after-response set-var(txn.at) res.fhdr(${LOG_HEADER}) if { res.fhdr(${LOG_HEADER}) -m found }`,
+    // The status the client gets: HAProxy counts a timeout as 504 even though its page says 503.
+    "  http-after-response set-var(txn.status) status",
     `  http-after-response del-header ${LOG_HEADER}`,
   ];
   for (const r of sorted) {

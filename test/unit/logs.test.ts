@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatLogLine, mergeLogLines, parseTimestamped } from "../../cli/logs";
+import { formatLogLine, mergeLogLines, parseTimestamped, routerLinesFor } from "../../cli/logs";
 
 describe("dynoform logs", () => {
   it("parses Docker's timestamped lines", () => {
@@ -17,5 +17,21 @@ describe("dynoform logs", () => {
 
   it("prints Heroku's format", () => {
     expect(formatLogLine({ time: "2026-01-01T12:00:00.123456789Z", source: "app[web.1]", text: "hi" })).toBe("2026-01-01T12:00:00.123456+00:00 app[web.1]: hi");
+  });
+});
+
+describe("router lines in dynoform logs", () => {
+  it("keeps the lines about the app's hostnames, as heroku[router]", () => {
+    const lines = parseTimestamped(
+      [
+        '2026-01-01T12:00:00.1Z at=info method=GET path="/" host=api.dynoform.localhost request_id=abc fwd="172.17.0.1" dyno=web.1 connect=0ms service=3ms status=200 bytes=120 protocol=http',
+        '2026-01-01T12:00:00.2Z at=info method=GET path="/" host=other.dynoform.localhost request_id=abd fwd="172.17.0.1" dyno=web.1 connect=0ms service=3ms status=200 bytes=120 protocol=http',
+        "2026-01-01T12:00:00.3Z [NOTICE]   (1) : New worker (8) forked",
+      ].join("\n"),
+      "router",
+    );
+    const kept = routerLinesFor(lines, ["API.dynoform.localhost"]);
+    expect(kept.map((l) => l.source)).toEqual(["heroku[router]"]);
+    expect(formatLogLine(kept[0])).toMatch(/^2026-01-01T12:00:00\.100000\+00:00 heroku\[router\]: at=info method=GET path="\/" host=api\.dynoform\.localhost /);
   });
 });
