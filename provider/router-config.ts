@@ -10,6 +10,11 @@ export interface RouteServer {
   dyno: string;
   /** DNS name of this one dyno on the app network (Docker's resolver follows it across restarts). */
   address: string;
+  /**
+   * Its address when observed: a freshly reloaded worker starts with it instead of waiting a
+   * resolution, so a preboot's switch has no moment without servers.
+   */
+  ip?: string;
 }
 
 export interface Route {
@@ -114,7 +119,7 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     lines.push(`backend ${backendName(r.app)}`, "  balance roundrobin");
     if (r.servers.length === 0) lines.push(`  http-request return status 503 errorfile ${errorFile("H14")}`);
     for (const s of [...r.servers].sort((a, b) => a.dyno.localeCompare(b.dyno, "en", { numeric: true }))) {
-      lines.push(`  server ${s.dyno} ${s.address}:${r.webPort} check inter 1s fall 2 rise 1 resolvers docker init-addr last,none resolve-prefer ipv4`);
+      lines.push(`  server ${s.dyno} ${s.address}:${r.webPort} check inter 1s fall 2 rise 1 resolvers docker init-addr ${s.ip ? `${s.ip},` : ""}none resolve-prefer ipv4`);
     }
     lines.push("");
   }

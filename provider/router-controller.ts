@@ -50,7 +50,11 @@ export async function observeRoutes(router: string): Promise<Array<Route & { net
     const app = labels[LABEL.app];
     const servers = dynos
       .filter((d) => d.Labels[LABEL.app] === app && d.Names.includes(`/${app}.${d.Labels[LABEL.dyno]}`))
-      .map((d) => ({ dyno: d.Labels[LABEL.dyno], address: dynoAddress(app, d.Labels[LABEL.dyno], d.Labels[LABEL.release]) }));
+      .map((d) => ({
+        dyno: d.Labels[LABEL.dyno],
+        address: dynoAddress(app, d.Labels[LABEL.dyno], d.Labels[LABEL.release]),
+        ip: d.State === "running" ? d.NetworkSettings?.Networks?.[n.Name]?.IPAddress || undefined : undefined,
+      }));
     return {
       app,
       hostnames: (labels[LABEL.hostname] ?? "").split(",").filter(Boolean),

@@ -43,3 +43,34 @@ export async function getUntil(url: string, accept: (r: HttpResponse) => boolean
   if (last instanceof Error) throw last;
   return last;
 }
+
+/** A steady request loop: `concurrency` clients, each sending its next request when the last ends. */
+export function steadyLoad(url: string, concurrency = 4): { stop: () => Promise<{ ok: number; failed: number; bodies: Map<string, number>; failures: string[] }> } {
+  let running = true;
+  const result = { ok: 0, failed: 0, bodies: new Map<string, number>(), failures: [] as string[] };
+  const client = async () => {
+    while (running) {
+      try {
+        const r = await get(url, { timeoutMs: 10_000 });
+        if (r.status === 200) {
+          result.ok++;
+          result.bodies.set(r.body, (result.bodies.get(r.body) ?? 0) + 1);
+        } else {
+          result.failed++;
+          result.failures.push(`${r.status} ${r.body.slice(0, 80)}`);
+        }
+      } catch (e) {
+        result.failed++;
+        result.failures.push((e as Error).message);
+      }
+    }
+  };
+  const clients = Array.from({ length: concurrency }, client);
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(clients);
+      return result;
+    },
+  };
+}

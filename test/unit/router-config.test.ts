@@ -11,7 +11,7 @@ describe("renderRouterConfig", () => {
       webPort: 5000,
       servers: [
         { dyno: "web.10", address: "web.10.v7.api.dyno" },
-        { dyno: "web.2", address: "web.2.v7.api.dyno" },
+        { dyno: "web.2", address: "web.2.v7.api.dyno", ip: "172.20.0.5" },
       ],
     },
     { app: "idle", hostnames: ["idle.dynoform.localhost"], webPort: 5000, servers: [] },
@@ -34,6 +34,12 @@ describe("renderRouterConfig", () => {
     expect(web10).toBeGreaterThan(web2);
     expect(cfg).toContain("resolvers docker");
     expect(cfg).toContain("nameserver docker 127.0.0.11:53");
+  });
+
+  it("starts a reloaded worker with the observed address, so a switch has no moment without servers", () => {
+    const cfg = renderRouterConfig(routes, opts);
+    expect(cfg).toMatch(/server web\.2 web\.2\.v7\.api\.dyno:5000 .* init-addr 172\.20\.0\.5,none /);
+    expect(cfg).toMatch(/server web\.10 web\.10\.v7\.api\.dyno:5000 .* init-addr none /);
   });
 
   it("answers H14 for an app without web dynos, H10 when its dynos are down, H12 on timeout", () => {
