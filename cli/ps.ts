@@ -13,11 +13,12 @@ export interface DynoRow {
   command: string;
 }
 
-/** Heroku's states: up (running), crashed (exited with an error), down (stopped). */
-export function dynoState(dockerState: string, exitCode: number): string {
+/** Heroku's states: up (running), crashed (exited with an error), down (stopped), idle (an Eco dyno asleep). */
+export function dynoState(dockerState: string, exitCode: number, sleeps = false): string {
   if (dockerState === "running") return "up";
   if (dockerState === "restarting" || dockerState === "created") return "starting";
-  return exitCode === 0 || exitCode === 143 ? "down" : "crashed";
+  if (exitCode === 0 || exitCode === 143) return sleeps ? "idle" : "down";
+  return "crashed";
 }
 
 export function formatUptime(ms: number): string {
@@ -56,7 +57,7 @@ export async function runPs(args: string[], io: CommandIO, docker = new Docker()
       return {
         app: c.Labels["dynoform.app"],
         dyno: c.Labels["dynoform.dyno"],
-        state: dynoState(c.State, info.State.ExitCode),
+        state: dynoState(c.State, info.State.ExitCode, "dynoform.sleep-after" in c.Labels),
         release: c.Labels["dynoform.release"],
         size: c.Labels["dynoform.size"],
         startedAt: new Date(info.State.StartedAt),

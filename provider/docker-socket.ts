@@ -33,6 +33,19 @@ export class DockerSocket {
     });
   }
 
+  /** Streams a GET's body to `onChunk` until the connection ends. */
+  stream(path: string, onChunk: (chunk: Buffer) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.socketPath, method: "GET", path }, (res) => {
+        res.on("data", onChunk);
+        res.on("end", resolve);
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
   /** Streams engine events matching `filters` until the connection ends. */
   events(filters: Record<string, string[]>, onEvent: (e: DockerEvent) => void): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -54,6 +67,32 @@ export class DockerSocket {
       req.end();
     });
   }
+}
+
+/**
+ * Follows a container's output (stdout and stderr, from now on) line by line until it ends.
+ * Without a TTY Docker frames the stream: 8 bytes of header (stream, 0, 0, 0, length) per chunk.
+ */
+export function followLogLines(socket: DockerSocket, id: string, onLine: (line: string) => void): Promise<void> {
+  const since = Math.floor(Date.now() / 1000);
+  return socket.stream(`/containers/${id}/logs?follow=1&stdout=1&stderr=1&since=${since}`, (() => {
+    let frames = Buffer.alloc(0);
+    let text = "";
+    return (chunk: Buffer) => {
+      frames = Buffer.concat([frames, chunk]);
+      while (frames.length >= 8) {
+        const len = frames.readUInt32BE(4);
+        if (frames.length < 8 + len) break;
+        text += frames.subarray(8, 8 + len).toString();
+        frames = frames.subarray(8 + len);
+      }
+      let nl: number;
+      while ((nl = text.indexOf("\n")) >= 0) {
+        onLine(text.slice(0, nl));
+        text = text.slice(nl + 1);
+      }
+    };
+  })());
 }
 
 export interface DockerEvent {

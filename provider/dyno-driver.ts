@@ -20,6 +20,8 @@ export interface DynoSpec {
   aliases: string[];
   webPort: number;
   limits: { memoryBytes: number; cpuShares: number; pidsLimit: number };
+  /** Eco only: seconds without a request before the app's Eco dynos sleep (Heroku: 1800). */
+  sleepAfterSeconds?: number;
 }
 
 /** Heroku gives a dyno 30 s between SIGTERM and SIGKILL. */
@@ -70,6 +72,7 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
       [LABEL.dyno]: dynoName(spec.processType, spec.index),
       [LABEL.release]: spec.release,
       [LABEL.size]: spec.size,
+      ...(spec.sleepAfterSeconds ? { [LABEL.sleepAfter]: String(spec.sleepAfterSeconds) } : {}),
     },
     StopSignal: "SIGTERM",
     StopTimeout: STOP_GRACE_SECONDS,

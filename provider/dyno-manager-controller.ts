@@ -9,7 +9,7 @@ import { LABEL, labelFilter } from "./labels";
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
 /** The compiled modules the manager runs; nothing else goes into its image. */
-const FILES = ["dyno-manager.js", "crash-backoff.js", "docker-socket.js"];
+const FILES = ["dyno-manager.js", "crash-backoff.js", "docker-socket.js", "idle-controller.js", "router-config.js", "router-errors.js"];
 
 const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers.
 FROM debian:bookworm-slim

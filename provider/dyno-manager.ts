@@ -6,9 +6,15 @@
  *
  * A dyno stopped on purpose (by Dynoform or by `docker stop`) gets a `kill` event before it dies;
  * a crash does not, and only crashes are restarted.
+ *
+ * It also puts idle Eco apps to sleep and wakes them: it follows every router's log, notes the
+ * last request per app, stops an app's Eco dynos once idle (provider/idle-controller.ts), and
+ * starts them fresh when a router asks (router/wake.lua holds the request meanwhile).
  */
 import { nextRestart, type CrashHistory } from "./crash-backoff";
-import { DockerSocket, type DockerEvent } from "./docker-socket";
+import { DockerSocket, followLogLines, type DockerEvent } from "./docker-socket";
+import { appsToSleep, ECO_SLEEP_AFTER_SECONDS, requestHost, wakeRequest, type IdleDyno } from "./idle-controller";
+import { backendName } from "./router-config";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -72,6 +78,111 @@ async function recreate(info: ContainerInfo): Promise<void> {
   log(`dyno ${name} restarted as a fresh container`);
 }
 
+const lastRequest = new Map<string, number>();
+const hostToApp = new Map<string, string>();
+const followedRouters = new Set<string>();
+const waking = new Set<string>();
+const filter = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
+
+interface ListedContainer {
+  Id: string;
+  Names: string[];
+  State: string;
+  Labels: Record<string, string>;
+}
+
+function onRouterLine(line: string): void {
+  const wake = wakeRequest(line);
+  if (wake) {
+    wakeApp(wake).catch((e) => log(`app ${wake}: wake failed: ${(e as Error).message}`));
+    return;
+  }
+  const host = requestHost(line);
+  const app = host && hostToApp.get(host.toLowerCase());
+  if (app) lastRequest.set(app, Date.now());
+}
+
+/** Follows the log of every router on the engine, including ones created later. */
+async function followRouters(): Promise<void> {
+  const { body } = await docker.request<ListedContainer[]>("GET", `/containers/json?filters=${filter({ label: ["dynoform.role=router"] })}`);
+  for (const r of body ?? []) {
+    if (followedRouters.has(r.Id)) continue;
+    followedRouters.add(r.Id);
+    followLogLines(docker, r.Id, onRouterLine)
+      .catch(() => undefined)
+      .finally(() => followedRouters.delete(r.Id));
+  }
+}
+
+const routerOfApp = new Map<string, string>();
+
+async function refreshHostnames(): Promise<void> {
+  const { body } = await docker.request<Array<{ Labels: Record<string, string> }>>("GET", `/networks?filters=${filter({ label: ["dynoform.role=app-network"] })}`);
+  for (const n of body ?? []) {
+    for (const h of (n.Labels["dynoform.hostname"] ?? "").split(",").filter(Boolean)) hostToApp.set(h.toLowerCase(), n.Labels["dynoform.app"]);
+    if (n.Labels["dynoform.router"]) routerOfApp.set(n.Labels["dynoform.app"], n.Labels["dynoform.router"]);
+  }
+}
+
+/**
+ * Takes an app's web servers out of its router (maintenance, through the router's admin socket)
+ * before its dynos stop, so no request goes to a stopping dyno; the next one wakes the app.
+ */
+async function takeOutOfRouter(app: string, webDynos: string[]): Promise<void> {
+  const router = routerOfApp.get(app);
+  if (!router || webDynos.length === 0) return;
+  const commands = webDynos.map((d) => `set server ${backendName(app)}/${d} state maint`).join(";");
+  const exec = await docker.request<{ Id: string }>("POST", `/containers/${encodeURIComponent(router)}/exec`, {
+    Cmd: ["sh", "-c", `echo "${commands}" | socat stdio unix-connect:/run/haproxy-admin.sock`],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  if (exec.status === 201) await docker.request("POST", `/exec/${exec.body.Id}/start`, { Detach: false, Tty: false });
+}
+
+async function ecoDynos(app?: string): Promise<ContainerInfo[]> {
+  const labels = ["dynoform.role=dyno", "dynoform.sleep-after", ...(app ? [`dynoform.app=${app}`] : [])];
+  const { body } = await docker.request<ListedContainer[]>("GET", `/containers/json?all=true&filters=${filter({ label: labels })}`);
+  const infos = await Promise.all((body ?? []).map((c) => docker.request<ContainerInfo>("GET", `/containers/${c.Id}/json`)));
+  return infos.filter((r) => r.status === 200).map((r) => r.body);
+}
+
+/** Stops the Eco dynos of every app idle for its sleep time (a stop on purpose: not restarted). */
+async function sleepIdleApps(): Promise<void> {
+  await refreshHostnames();
+  const dynos = await ecoDynos();
+  const idle: IdleDyno[] = dynos.map((d) => ({
+    app: d.Config.Labels["dynoform.app"],
+    processType: d.Config.Labels["dynoform.process"],
+    running: d.State.Running,
+    startedAtMs: Date.parse(d.State.StartedAt),
+    sleepAfterSeconds: Number(d.Config.Labels["dynoform.sleep-after"] || ECO_SLEEP_AFTER_SECONDS),
+  }));
+  for (const app of appsToSleep(idle, lastRequest, Date.now())) {
+    log(`app ${app}: no request for its idle time; its Eco dynos go to sleep`);
+    const mine = dynos.filter((d) => d.Config.Labels["dynoform.app"] === app && d.State.Running);
+    await takeOutOfRouter(app, mine.filter((d) => d.Config.Labels["dynoform.process"] === "web").map((d) => d.Config.Labels["dynoform.dyno"])).catch((e) =>
+      log(`app ${app}: could not take it out of its router: ${(e as Error).message}`),
+    );
+    await Promise.all(dynos.filter((d) => d.Config.Labels["dynoform.app"] === app && d.State.Running).map((d) => docker.request("POST", `/containers/${d.Id}/stop?t=30`)));
+  }
+}
+
+/** Starts a sleeping app's Eco dynos as fresh containers. */
+async function wakeApp(app: string): Promise<void> {
+  if (waking.has(app)) return;
+  waking.add(app);
+  try {
+    const asleep = (await ecoDynos(app)).filter((d) => !d.State.Running && !pending.has(d.Name.replace(/^\//, "")));
+    if (asleep.length === 0) return;
+    log(`app ${app}: a request came in; waking ${asleep.length} Eco dyno(s)`);
+    lastRequest.set(app, Date.now());
+    await Promise.all(asleep.map((d) => recreate(d)));
+  } finally {
+    waking.delete(app);
+  }
+}
+
 function onEvent(e: DockerEvent): void {
   if (e.Action === "kill" || e.Action === "stop") stoppedOnPurpose.set(e.Actor.ID, Date.now());
   else if (e.Action === "destroy") stoppedOnPurpose.delete(e.Actor.ID);
@@ -88,6 +199,10 @@ async function restartExited(): Promise<void> {
 
 async function main(): Promise<void> {
   log(`dyno manager started (cool-off scale ${scale})`);
+  setInterval(() => {
+    followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
+    sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
+  }, 2000);
   for (;;) {
     const since = Math.floor(Date.now() / 1000);
     const watching = docker.events({ type: ["container"], label: ["dynoform.role=dyno"] }, onEvent);

@@ -43,6 +43,7 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
     aliases: [...new Set(aliases)],
     webPort: f.webPort,
     limits: catalog.docker,
+    sleepAfterSeconds: catalog.features.sleeps ? f.ecoSleepAfterSeconds : undefined,
   };
 }
 

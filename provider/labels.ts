@@ -18,6 +18,8 @@ export const LABEL = {
   hostname: "dynoform.hostname",
   /** The router (container name) that serves an app network. */
   router: "dynoform.router",
+  /** Eco dynos: seconds without a request before they sleep (read by the dyno manager). */
+  sleepAfter: "dynoform.sleep-after",
   /** The port web dynos listen on inside their network (the `PORT` they are given). */
   webPort: "dynoform.web-port",
 } as const;

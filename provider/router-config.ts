@@ -2,7 +2,9 @@
  * Renders the router's HAProxy configuration from the routes. Pure: the router controller feeds
  * it what it observed in Docker, so the config is always derived, never edited in place.
  */
+import { WAKE_TIMEOUT_SECONDS } from "./idle-controller";
 import { errorFileName, LOG_HEADER, ROUTER_ERRORS } from "./router-errors";
+import { isWildcard, renderForwardedTls, renderHttpsBind, renderTlsHttpRules, renderWildcardRoutes, type RouterTlsConfig } from "./router-tls";
 
 /** One web dyno that takes traffic. */
 export interface RouteServer {
@@ -24,15 +26,25 @@ export interface Route {
   webPort: number;
   /** The live release's web dynos; none means H14. */
   servers: RouteServer[];
+  /** Eco: the web dynos sleep when idle, and a request wakes them (held up to 75 s, then H20). */
+  sleeps?: boolean;
 }
 
 export interface RouterConfigOptions {
   /** The port clients connect to on this machine (`X-Forwarded-Port`). */
   publicHttpPort: number;
+  /** The port clients connect to for HTTPS (`X-Forwarded-Port` on the TLS side, redirects). */
+  publicHttpsPort?: number;
+  /** Lowest TLS version the HTTPS listener accepts (`TLSv1.2`), as Shield spaces require. */
+  tlsMinVersion?: string;
+  /** Certificates, pending ACME challenges and HTTPS redirects (see router-tls.ts). */
+  tls?: RouterTlsConfig;
 }
 
 /** Where the error pages live inside the router. */
 export const ERRORS_DIR = "/etc/haproxy/errors";
+/** The Lua action that holds a request while a sleeping Eco app wakes (router/wake.lua). */
+export const WAKE_SCRIPT = "/etc/haproxy/wake.lua";
 
 /** Heroku's router: 30 s to the response's first byte (H12), 55 s idle on WebSockets and streams. */
 export const REQUEST_TIMEOUT_SECONDS = 30;
@@ -43,7 +55,7 @@ export const IDLE_TUNNEL_SECONDS = 55;
  * page carries (`at=error code=H12 desc="Request timeout"`).
  */
 export const ROUTER_LOG_FORMAT =
-  '%[var(txn.at)] method=%HM path="%HU" host=%[var(txn.host)] request_id=%[var(txn.rid)] fwd="%ci" dyno=%s connect=%Tc%[str(ms)] service=%Tr%[str(ms)] status=%[var(txn.status)] bytes=%B protocol=http';
+  '%[var(txn.at)] method=%HM path="%HU" host=%[var(txn.host)] request_id=%[var(txn.rid)] fwd="%ci" dyno=%s connect=%Tc%[str(ms)] service=%Tr%[str(ms)] status=%[var(txn.status)] bytes=%B protocol=%[ssl_fc,iif(https,http)]';
 
 export function backendName(app: string): string {
   return `app_${app.replace(/[^a-zA-Z0-9_]/g, "_")}`;
@@ -61,6 +73,7 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     // A unix socket inside the router's own filesystem: no dyno can reach it over any network.
     "  stats socket /run/haproxy-admin.sock mode 600 level admin",
     "  hard-stop-after 35s",
+    `  lua-load ${WAKE_SCRIPT}`,
     "",
     // Docker's embedded DNS follows each dyno's address across crashes and engine restarts.
     "resolvers docker",
@@ -95,6 +108,7 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     "",
     "frontend http",
     "  bind :80",
+    ...renderHttpsBind(opts.tls, opts.tlsMinVersion),
     "  http-request set-var(txn.at) str(at=info)",
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     // Heroku keeps a client's X-Request-Id when it is 20–200 of these characters, else makes one.
@@ -103,21 +117,30 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     "  http-request set-header X-Request-Id %[var(txn.rid)]",
     "  http-request set-header X-Forwarded-Proto http",
     `  http-request set-header X-Forwarded-Port ${opts.publicHttpPort}`,
+    ...renderForwardedTls(opts.publicHttpsPort),
     '  http-request add-header Via "1.1 dynoform"',
     `  http-after-response set-var(txn.at) res.fhdr(${LOG_HEADER}) if { res.fhdr(${LOG_HEADER}) -m found }`,
     // The status the client gets: HAProxy counts a timeout as 504 even though its page says 503.
     "  http-after-response set-var(txn.status) status",
     `  http-after-response del-header ${LOG_HEADER}`,
+    ...renderTlsHttpRules(opts.tls, opts.publicHttpsPort),
   ];
   for (const r of sorted) {
-    for (const host of [...r.hostnames].sort()) {
+    for (const host of r.hostnames.filter((h) => !isWildcard(h)).sort()) {
       lines.push(`  use_backend ${backendName(r.app)} if { var(txn.host) -m str ${host.toLowerCase()} }`);
     }
   }
+  lines.push(...renderWildcardRoutes(sorted, backendName));
   lines.push("  default_backend no_such_app", "");
   for (const r of sorted) {
     lines.push(`backend ${backendName(r.app)}`, "  balance roundrobin");
     if (r.servers.length === 0) lines.push(`  http-request return status 503 errorfile ${errorFile("H14")}`);
+    else if (r.sleeps) {
+      lines.push(
+        `  http-request lua.dynoform_wake ${backendName(r.app)} ${r.app} ${WAKE_TIMEOUT_SECONDS} if { nbsrv(${backendName(r.app)}) eq 0 }`,
+        `  http-request return status 503 errorfile ${errorFile("H20")} if { var(txn.wake) -m str timeout }`,
+      );
+    }
     for (const s of [...r.servers].sort((a, b) => a.dyno.localeCompare(b.dyno, "en", { numeric: true }))) {
       lines.push(`  server ${s.dyno} ${s.address}:${r.webPort} check inter 1s fall 2 rise 1 resolvers docker init-addr ${s.ip ? `${s.ip},` : ""}none resolve-prefer ipv4`);
     }

@@ -6,7 +6,7 @@ import { docker, isConflictOrNoop, isNotFound } from "./docker-client";
 import { execIn, putFiles } from "./docker-exec";
 import { buildImage, imageExists } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
-import { ERRORS_DIR, renderRouterConfig, type Route } from "./router-config";
+import { ERRORS_DIR, renderRouterConfig, WAKE_SCRIPT, type Route } from "./router-config";
 import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
 
 const CONFIG_DIR = "/etc/haproxy";
@@ -48,8 +48,9 @@ export async function observeRoutes(router: string): Promise<Array<Route & { net
   return nets.map((n) => {
     const labels = n.Labels ?? {};
     const app = labels[LABEL.app];
-    const servers = dynos
-      .filter((d) => d.Labels[LABEL.app] === app && d.Names.includes(`/${app}.${d.Labels[LABEL.dyno]}`))
+    const web = dynos.filter((d) => d.Labels[LABEL.app] === app);
+    const routed = web
+      .filter((d) => d.Names.includes(`/${app}.${d.Labels[LABEL.dyno]}`))
       .map((d) => ({
         dyno: d.Labels[LABEL.dyno],
         address: dynoAddress(app, d.Labels[LABEL.dyno], d.Labels[LABEL.release]),
@@ -59,7 +60,8 @@ export async function observeRoutes(router: string): Promise<Array<Route & { net
       app,
       hostnames: (labels[LABEL.hostname] ?? "").split(",").filter(Boolean),
       webPort: Number(labels[LABEL.webPort] ?? 5000),
-      servers,
+      servers: routed,
+      sleeps: web.some((d) => LABEL.sleepAfter in d.Labels),
       network: n.Name,
     };
   });
@@ -158,7 +160,8 @@ export async function waitForRouterDrain(settings: RouterSettings, previousWorke
 /** Installs the config and reloads; returns the workers that served before, now draining. */
 async function writeConfig(router: Docker.Container, config: string): Promise<string[]> {
   const pages = Object.fromEntries(Object.values(ROUTER_ERRORS).map((e) => [`${path.basename(ERRORS_DIR)}/${errorFileName(e)}`, renderErrorFile(e)]));
-  await putFiles(router, CONFIG_DIR, { ...pages, "haproxy.cfg.new": config });
+  const wake = fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8");
+  await putFiles(router, CONFIG_DIR, { ...pages, [path.basename(WAKE_SCRIPT)]: wake, "haproxy.cfg.new": config });
   const check = await execIn(router, ["haproxy", "-c", "-q", "-f", `${CONFIG_DIR}/haproxy.cfg.new`]);
   if (check.exitCode !== 0) {
     throw new Error(`the router rejected its new configuration (a Dynoform bug; the old one keeps serving):\n${check.output}`);

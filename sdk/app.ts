@@ -24,6 +24,11 @@ export interface AppArgs {
   secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** `cedar` (linux/amd64, the default) or `fir` (linux/arm64). */
   generation?: Generation;
+  /**
+   * Send plain-HTTP requests for the app's custom domains that have a certificate to HTTPS
+   * (301). ACME challenges are still answered on HTTP. Default false.
+   */
+  httpsRedirect?: boolean;
 }
 
 /** What the App provider receives; plain data so it survives serialization into the state. */
@@ -47,6 +52,10 @@ export interface AppInputs {
   webPort: number;
   router: string;
   routerHttpPort: number;
+  /** The router's HTTPS port on 127.0.0.1, published when the router is created. */
+  routerHttpsPort: number;
+  /** Plain HTTP to a custom domain with a certificate is redirected to HTTPS. */
+  httpsRedirect: boolean;
 }
 
 /** Outputs the provider adds to the inputs. */
@@ -81,6 +90,7 @@ export class App extends pulumi.dynamic.Resource {
   /** The router (container name) that serves the app, and its HTTP port on 127.0.0.1. */
   public readonly router!: pulumi.Output<string>;
   public readonly routerHttpPort!: pulumi.Output<number>;
+  public readonly routerHttpsPort!: pulumi.Output<number>;
   /** Process types the app declares (Procfile keys; `web` when there is no Procfile). */
   public readonly processTypes: pulumi.Output<string[]>;
 
@@ -113,6 +123,8 @@ export class App extends pulumi.dynamic.Resource {
       webPort: WEB_PORT,
       router: settings.router,
       routerHttpPort: settings.routerHttpPort,
+      routerHttpsPort: settings.routerHttpsPort,
+      httpsRedirect: args.httpsRedirect ?? false,
       imageId: undefined,
       imageTag: undefined,
       release: undefined,

@@ -24,6 +24,11 @@ export interface FormationArgs {
   preboot?: pulumi.Input<boolean>;
   /** Seconds a web dyno has to accept connections on `$PORT` (Heroku: 60). */
   bootTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * Eco only: seconds without a request before the app's Eco dynos sleep; the next request wakes
+   * them. Heroku's is 1800 (30 minutes); tests use a few seconds. Applies to dynos started after.
+   */
+  ecoSleepAfterSeconds?: pulumi.Input<number>;
 }
 
 /** What the Formation provider receives. */
@@ -45,6 +50,7 @@ export interface FormationInputs {
   processes: Record<string, { quantity: number; size: string }>;
   preboot: boolean;
   bootTimeoutSeconds: number;
+  ecoSleepAfterSeconds: number;
 }
 
 export interface FormationOutputs extends FormationInputs {
@@ -85,6 +91,7 @@ export class Formation extends pulumi.dynamic.Resource {
       processes,
       preboot: args.preboot ?? false,
       bootTimeoutSeconds: args.bootTimeoutSeconds ?? 60,
+      ecoSleepAfterSeconds: args.ecoSleepAfterSeconds ?? 1800,
       dynos: undefined,
       estimatedMonthlyCost: pulumi.all(Object.values(processes)).apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
     };

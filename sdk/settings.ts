@@ -12,6 +12,8 @@ export interface RuntimeSettings {
   router: string;
   /** The router's HTTP port on 127.0.0.1. */
   routerHttpPort: number;
+  /** The router's HTTPS port on 127.0.0.1 (custom domains with certificates, by SNI). */
+  routerHttpsPort: number;
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
@@ -19,6 +21,7 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     baseDomain: env.DYNOFORM_BASE_DOMAIN || "dynoform.localhost",
     router: env.DYNOFORM_ROUTER || "dynoform-router",
     routerHttpPort: Number(env.DYNOFORM_ROUTER_HTTP_PORT || 8080),
+    routerHttpsPort: Number(env.DYNOFORM_ROUTER_HTTPS_PORT || 8443),
   };
 }
 

@@ -38,25 +38,26 @@ export class RouterTestApp {
     });
   }
 
-  spec(index: number, release = "v1"): DynoSpec {
+  spec(index: number, release = "v1", over: Partial<DynoSpec> = {}): DynoSpec {
     return {
+      ...over,
       app: this.app,
       processType: "web",
       index,
       release,
-      size: "standard-1x",
       image: this.image,
       env: {},
       network: this.network,
       aliases: [dynoAddress(this.app, `web.${index}`, release)],
       webPort: 5000,
       limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+      size: over.size ?? "standard-1x",
     };
   }
 
   /** Starts web dynos 1…n and points the router at them. */
-  async scale(n: number): Promise<void> {
-    for (let i = 1; i <= n; i++) await startDyno(this.spec(i));
+  async scale(n: number, over: Partial<DynoSpec> = {}): Promise<void> {
+    for (let i = 1; i <= n; i++) await startDyno(this.spec(i, "v1", over));
     await syncRouter(this.router);
   }
 

@@ -1,0 +1,116 @@
+/**
+ * The router's TLS store on Docker: a labelled volume `<router>-tls` mounted at TLS_DIR in the
+ * router, holding domain claims, certificates (with their keys, mode 0600), pending ACME
+ * challenges and redirect flags. The router controller reads it on every update, so the config
+ * always follows it; `refresh` reads it to see drift; it goes with the router.
+ */
+import type Docker from "dockerode";
+import * as tar from "tar-stream";
+import { docker, isNotFound } from "./docker-client";
+import { execIn } from "./docker-exec";
+import { LABEL } from "./labels";
+import type { Route, RouterConfigOptions } from "./router-config";
+import { parseTlsFiles, renderCrtList, routerTlsConfig, TLS_DIR, tlsFile, withCustomDomains, type TlsState } from "./router-tls";
+
+export function tlsVolumeName(router: string): string {
+  return `${router}-tls`;
+}
+
+/** Creates the router's TLS volume (labelled, so "nothing left behind" finds it) unless it exists. */
+export async function ensureTlsVolume(router: string): Promise<void> {
+  await docker().createVolume({ Name: tlsVolumeName(router), Labels: { [LABEL.managed]: "true", [LABEL.role]: "router-tls", [LABEL.router]: router } });
+}
+
+export async function removeTlsVolume(router: string): Promise<void> {
+  await docker()
+    .getVolume(tlsVolumeName(router))
+    .remove()
+    .catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+}
+
+/** The mount for the router container's creation. */
+export function tlsMount(router: string) {
+  return { Type: "volume" as const, Source: tlsVolumeName(router), Target: TLS_DIR };
+}
+
+/** Every file of the store (path relative to TLS_DIR → content); empty when the router has none. */
+export async function readTlsFiles(router: string): Promise<Record<string, string>> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker().getContainer(router).getArchive({ path: TLS_DIR });
+  } catch (e) {
+    if (isNotFound(e)) return {};
+    throw e;
+  }
+  // Docker names the entries after the folder asked for: `tls/domains/x.json`.
+  const files: Record<string, string> = {};
+  const extract = tar.extract();
+  await new Promise<void>((resolve, reject) => {
+    extract.on("entry", (header, body, next) => {
+      const chunks: Buffer[] = [];
+      body.on("data", (c: Buffer) => chunks.push(c));
+      body.on("end", () => {
+        if (header.type === "file") files[header.name.split("/").slice(1).join("/")] = Buffer.concat(chunks).toString();
+        next();
+      });
+      body.resume();
+    });
+    extract.on("finish", resolve);
+    extract.on("error", reject);
+    stream.on("error", reject);
+    stream.pipe(extract);
+  });
+  return files;
+}
+
+export async function readTlsState(router: string): Promise<TlsState> {
+  return parseTlsFiles(await readTlsFiles(router));
+}
+
+/** Writes files into the store, readable by root only (they hold private keys). */
+export async function writeTlsFiles(router: Docker.Container, files: Record<string, string>): Promise<void> {
+  const pack = tar.pack();
+  const folders = new Set(Object.keys(files).filter((n) => n.includes("/")).map((n) => n.slice(0, n.lastIndexOf("/"))));
+  for (const folder of folders) pack.entry({ name: folder, type: "directory", mode: 0o700 });
+  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o600 }, content);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  await ensureTlsDir(router);
+  await router.putArchive(Buffer.concat(chunks), { path: TLS_DIR });
+}
+
+/** A router made without the volume (no HTTPS port) keeps its store in its own filesystem. */
+async function ensureTlsDir(router: Docker.Container): Promise<void> {
+  const r = await execIn(router, ["mkdir", "-p", "-m", "700", TLS_DIR]);
+  if (r.exitCode !== 0) throw new Error(`could not prepare ${TLS_DIR} in the router: ${r.output}`);
+}
+
+export async function removeTlsFiles(router: Docker.Container, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const r = await execIn(router, ["rm", "-f", "--", ...names.map((n) => `${TLS_DIR}/${n}`)]);
+  if (r.exitCode !== 0) throw new Error(`could not remove ${names.join(", ")} from the router's TLS store: ${r.output}`);
+}
+
+/** The HTTPS port the router publishes on the host, if it does. */
+export async function publishedHttpsPort(router: string): Promise<number | undefined> {
+  const info = await docker().getContainer(router).inspect();
+  const binding = info.HostConfig.PortBindings?.["443/tcp"]?.[0]?.HostPort;
+  return binding ? Number(binding) : undefined;
+}
+
+/**
+ * For the router controller: the routes with their custom domains, and the TLS part of the
+ * config; writes the crt-list the config names. The HTTPS port is the one the router publishes,
+ * so every caller renders the same config.
+ */
+export async function prepareTls<R extends Route>(router: Docker.Container, name: string, routes: R[]): Promise<{ routes: R[]; options: Partial<RouterConfigOptions> }> {
+  const state = await readTlsState(name);
+  const served = withCustomDomains(routes, state);
+  const tls = routerTlsConfig(served, state);
+  if (tls.certificates.length > 0) await writeTlsFiles(router, { [tlsFile.crtList]: renderCrtList(tls) });
+  const publicHttpsPort = await publishedHttpsPort(name);
+  return { routes: served, options: { tls, publicHttpsPort } };
+}
