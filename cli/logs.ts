@@ -1,6 +1,7 @@
 import Docker from "dockerode";
 import { PassThrough } from "node:stream";
 import { demuxToText } from "../provider/docker-exec";
+import { followRequestLog, readRequestLog } from "../provider/router-log";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
 
@@ -81,9 +82,8 @@ export function routerLinesFor(lines: LogLine[], hostnames: string[]): LogLine[]
 export const routerLogs: LogSource = async (docker, app, lines) => {
   const route = await appRoute(docker, app);
   if (!route) return [];
-  // The router logs every app's requests; read enough to find this app's last `lines`.
-  const raw = (await docker.getContainer(route.router).logs({ stdout: true, stderr: true, timestamps: true, tail: Math.max(lines * 20, 2000), follow: false }).catch(() => Buffer.alloc(0))) as unknown as Buffer;
-  return routerLinesFor(parseTimestamped(demuxToText(raw), "router"), route.hostnames).slice(-lines);
+  const raw = await readRequestLog(docker.getContainer(route.router)).catch(() => [] as string[]);
+  return routerLinesFor(parseTimestamped(raw.join("\n"), "router"), route.hostnames).slice(-lines);
 };
 
 export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs];
@@ -115,9 +115,18 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
     docker.modem.demuxStream(stream, out, out);
     await new Promise((resolve) => stream.on("end", resolve));
   };
+  const followRouter = async (router: Docker.Container, hostnames: string[]) => {
+    // The follow ends when the router reloads (a deploy); pick the new worker up.
+    for (;;) {
+      await followRequestLog(router, (line) => {
+        for (const l of routerLinesFor(parseTimestamped(line, "router"), hostnames)) io.stdout(formatLogLine(l) + "\n");
+      }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
   await Promise.all([
     ...(await dynoContainers(docker, app)).map((c) => follow(c.Id, `app[${c.Labels["dynoform.dyno"]}]`, (l) => l)),
-    ...(route ? [follow(route.router, "router", (l) => routerLinesFor(l, route.hostnames)).catch(() => undefined)] : []),
+    ...(route ? [followRouter(docker.getContainer(route.router), route.hostnames)] : []),
   ]);
   return 0;
 }

@@ -7,7 +7,9 @@ import { docker, isNotFound } from "./docker-client";
 import { buildImage } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
 import { runReleasePhase } from "./release-phase";
-import { ensureNetwork, removeAppNetwork, syncRouter } from "./router-controller";
+import { changeRouter, ensureNetwork, removeAppNetwork, syncRouter } from "./router-controller";
+import { tlsFile } from "./router-tls";
+import { removeTlsFiles, writeTlsFiles } from "./router-tls-store";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -25,7 +27,12 @@ function webUrl(inputs: AppInputs): string {
 }
 
 function routerOf(inputs: AppInputs) {
-  return { name: inputs.router, httpPort: inputs.routerHttpPort };
+  return { name: inputs.router, httpPort: inputs.routerHttpPort, httpsPort: inputs.routerHttpsPort };
+}
+
+/** Turns the app's HTTP → HTTPS redirect on or off in the router's TLS store. */
+function setHttpsRedirect(inputs: AppInputs, on: boolean): Promise<void> {
+  return changeRouter(routerOf(inputs), (router) => (on ? writeTlsFiles(router, { [tlsFile.redirect(inputs.name)]: "" }) : removeTlsFiles(router, [tlsFile.redirect(inputs.name)])));
 }
 
 function sameVars(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -121,6 +128,8 @@ export const provider = {
     if (!sameVars(olds.secrets, news.secrets)) changes.push("secrets");
     if (olds.releaseCommand !== news.releaseCommand) changes.push("releaseCommand");
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
+    if ((olds.routerHttpsPort ?? news.routerHttpsPort) !== news.routerHttpsPort) changes.push("routerHttpsPort");
+    if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) changes.push("httpsRedirect");
     return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
   },
 
@@ -152,6 +161,7 @@ export const provider = {
       throw e;
     }
     await syncRouter(routerOf(inputs));
+    if (inputs.httpsRedirect) await setHttpsRedirect(inputs, true);
     const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network, webUrl: webUrl(inputs) };
     return { id: inputs.name, outs };
   },
@@ -164,6 +174,7 @@ export const provider = {
     if (newRelease) await releasePhase(news, built.imageId, `v${releaseNumber}`, olds.network);
     // Keep the previous image: its dynos run until the formation rolls to the new release.
     await pruneImages(news.name, [built.imageId, olds.imageId]);
+    if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
     const outs: AppOutputs = { ...news, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news) };
     return { outs };
   },
@@ -181,6 +192,7 @@ export const provider = {
 
   async delete(_id: string, props: AppOutputs): Promise<void> {
     const network = appNetworkName(props.name);
+    if (props.httpsRedirect) await setHttpsRedirect(props, false).catch(() => undefined);
     await removeAppNetwork(routerOf(props), network).catch((e) => {
       throw new Error(`App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`);
     });

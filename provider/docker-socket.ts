@@ -33,15 +33,18 @@ export class DockerSocket {
     });
   }
 
-  /** Streams a GET's body to `onChunk` until the connection ends. */
-  stream(path: string, onChunk: (chunk: Buffer) => void): Promise<void> {
+  /** Streams a GET's body (a POST's, when `body` is given) to `onChunk` until the connection ends. */
+  stream(path: string, onChunk: (chunk: Buffer) => void, body?: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, method: "GET", path }, (res) => {
+      const data = body === undefined ? undefined : JSON.stringify(body);
+      const headers = data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {};
+      const req = http.request({ socketPath: this.socketPath, method: data ? "POST" : "GET", path, headers }, (res) => {
         res.on("data", onChunk);
         res.on("end", resolve);
         res.on("error", reject);
       });
       req.on("error", reject);
+      if (data) req.write(data);
       req.end();
     });
   }
@@ -93,6 +96,21 @@ export function followLogLines(socket: DockerSocket, id: string, onLine: (line: 
       }
     };
   })());
+}
+
+/** Runs a command in a container and returns what it wrote (stdout and stderr, demultiplexed). */
+export async function execOutput(socket: DockerSocket, id: string, cmd: string[]): Promise<string> {
+  const exec = await socket.request<{ Id: string; message?: string }>("POST", `/containers/${encodeURIComponent(id)}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  if (exec.status !== 201) throw new Error(`exec in ${id}: ${exec.body.message ?? exec.status}`);
+  let frames = Buffer.alloc(0);
+  await socket.stream(`/exec/${exec.body.Id}/start`, (chunk) => (frames = Buffer.concat([frames, chunk])), { Detach: false, Tty: false });
+  let out = "";
+  while (frames.length >= 8) {
+    const len = frames.readUInt32BE(4);
+    out += frames.subarray(8, 8 + len).toString();
+    frames = frames.subarray(8 + len);
+  }
+  return out;
 }
 
 export interface DockerEvent {

@@ -9,7 +9,7 @@ import { LABEL, labelFilter } from "./labels";
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
 /** The compiled modules the manager runs; nothing else goes into its image. */
-const FILES = ["dyno-manager.js", "crash-backoff.js", "docker-socket.js", "idle-controller.js", "router-config.js", "router-errors.js"];
+export const DYNO_MANAGER_FILES = ["dyno-manager.js", "crash-backoff.js", "docker-socket.js", "idle-controller.js", "router-names.js"];
 
 const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers.
 FROM debian:bookworm-slim
@@ -21,13 +21,13 @@ CMD ["node", "/opt/dynoform/dyno-manager.js"]
 /** Where the compiled provider lives: this folder in `dist/`, or `dist/provider` beside the sources in tests. */
 function compiledDir(): string {
   const here = __dirname;
-  if (fs.existsSync(path.join(here, FILES[0]))) return here;
+  if (fs.existsSync(path.join(here, DYNO_MANAGER_FILES[0]))) return here;
   return path.resolve(here, "..", "dist", "provider");
 }
 
 function imageTag(): string {
   const h = crypto.createHash("sha256").update(DOCKERFILE);
-  for (const f of FILES) h.update(fs.readFileSync(path.join(compiledDir(), f)));
+  for (const f of DYNO_MANAGER_FILES) h.update(fs.readFileSync(path.join(compiledDir(), f)));
   return `dynoform/dyno-manager:${h.digest("hex").slice(0, 12)}`;
 }
 
@@ -35,7 +35,7 @@ async function buildManagerImage(tag: string): Promise<void> {
   const context = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-manager-"));
   try {
     fs.writeFileSync(path.join(context, "Dockerfile"), DOCKERFILE);
-    for (const f of FILES) fs.copyFileSync(path.join(compiledDir(), f), path.join(context, f));
+    for (const f of DYNO_MANAGER_FILES) fs.copyFileSync(path.join(compiledDir(), f), path.join(context, f));
     await buildImage(context, tag, { [LABEL.managed]: "true", "dynoform.component": "dyno-manager" });
   } finally {
     fs.rmSync(context, { recursive: true, force: true });

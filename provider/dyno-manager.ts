@@ -12,9 +12,9 @@
  * starts them fresh when a router asks (router/wake.lua holds the request meanwhile).
  */
 import { nextRestart, type CrashHistory } from "./crash-backoff";
-import { DockerSocket, followLogLines, type DockerEvent } from "./docker-socket";
-import { appsToSleep, ECO_SLEEP_AFTER_SECONDS, requestHost, wakeRequest, type IdleDyno } from "./idle-controller";
-import { backendName } from "./router-config";
+import { DockerSocket, execOutput, followLogLines, type DockerEvent } from "./docker-socket";
+import { appsToSleep, ECO_SLEEP_AFTER_SECONDS, wakeRequest, type IdleDyno } from "./idle-controller";
+import { ADMIN_SOCKET, backendName } from "./router-names";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -79,7 +79,6 @@ async function recreate(info: ContainerInfo): Promise<void> {
 }
 
 const lastRequest = new Map<string, number>();
-const hostToApp = new Map<string, string>();
 const followedRouters = new Set<string>();
 const waking = new Set<string>();
 const filter = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
@@ -91,15 +90,32 @@ interface ListedContainer {
   Labels: Record<string, string>;
 }
 
+/** Wake requests come on the routers' stdout (router/wake.lua logs them as warnings). */
 function onRouterLine(line: string): void {
   const wake = wakeRequest(line);
-  if (wake) {
-    wakeApp(wake).catch((e) => log(`app ${wake}: wake failed: ${(e as Error).message}`));
-    return;
+  if (wake) wakeApp(wake).catch((e) => log(`app ${wake}: wake failed: ${(e as Error).message}`));
+}
+
+/**
+ * Notes each app's last request from its router's statistics (`lastsess`: seconds since the
+ * backend last got a request; -1 when the worker has seen none since it started).
+ */
+async function pollLastRequests(): Promise<void> {
+  const routers = new Set(routerOfApp.values());
+  for (const router of routers) {
+    const csv = await execOutput(docker, router, ["sh", "-c", `echo "show stat -1 2 -1" | socat stdio unix-connect:${ADMIN_SOCKET}`]).catch(() => "");
+    const rows = csv.split("\n");
+    const header = (rows[0] ?? "").replace(/^# /, "").split(",");
+    const [px, lastsess] = [header.indexOf("pxname"), header.indexOf("lastsess")];
+    if (px < 0 || lastsess < 0) continue;
+    const appOf = new Map([...routerOfApp].filter(([, r]) => r === router).map(([app]) => [backendName(app), app]));
+    for (const row of rows.slice(1)) {
+      const cols = row.split(",");
+      const app = appOf.get(cols[px]);
+      const seconds = Number(cols[lastsess]);
+      if (app && cols[lastsess] !== "" && seconds >= 0) lastRequest.set(app, Math.max(lastRequest.get(app) ?? 0, Date.now() - seconds * 1000));
+    }
   }
-  const host = requestHost(line);
-  const app = host && hostToApp.get(host.toLowerCase());
-  if (app) lastRequest.set(app, Date.now());
 }
 
 /** Follows the log of every router on the engine, including ones created later. */
@@ -119,7 +135,6 @@ const routerOfApp = new Map<string, string>();
 async function refreshHostnames(): Promise<void> {
   const { body } = await docker.request<Array<{ Labels: Record<string, string> }>>("GET", `/networks?filters=${filter({ label: ["dynoform.role=app-network"] })}`);
   for (const n of body ?? []) {
-    for (const h of (n.Labels["dynoform.hostname"] ?? "").split(",").filter(Boolean)) hostToApp.set(h.toLowerCase(), n.Labels["dynoform.app"]);
     if (n.Labels["dynoform.router"]) routerOfApp.set(n.Labels["dynoform.app"], n.Labels["dynoform.router"]);
   }
 }
@@ -132,12 +147,7 @@ async function takeOutOfRouter(app: string, webDynos: string[]): Promise<void> {
   const router = routerOfApp.get(app);
   if (!router || webDynos.length === 0) return;
   const commands = webDynos.map((d) => `set server ${backendName(app)}/${d} state maint`).join(";");
-  const exec = await docker.request<{ Id: string }>("POST", `/containers/${encodeURIComponent(router)}/exec`, {
-    Cmd: ["sh", "-c", `echo "${commands}" | socat stdio unix-connect:/run/haproxy-admin.sock`],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  if (exec.status === 201) await docker.request("POST", `/exec/${exec.body.Id}/start`, { Detach: false, Tty: false });
+  await execOutput(docker, router, ["sh", "-c", `echo "${commands}" | socat stdio unix-connect:${ADMIN_SOCKET}`]);
 }
 
 async function ecoDynos(app?: string): Promise<ContainerInfo[]> {
@@ -150,6 +160,7 @@ async function ecoDynos(app?: string): Promise<ContainerInfo[]> {
 /** Stops the Eco dynos of every app idle for its sleep time (a stop on purpose: not restarted). */
 async function sleepIdleApps(): Promise<void> {
   await refreshHostnames();
+  await pollLastRequests();
   const dynos = await ecoDynos();
   const idle: IdleDyno[] = dynos.map((d) => ({
     app: d.Config.Labels["dynoform.app"],

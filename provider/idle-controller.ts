@@ -39,11 +39,6 @@ export function appsToSleep(dynos: IdleDyno[], lastRequestMs: ReadonlyMap<string
   return [...apps].sort();
 }
 
-/** The app a router log line is about, from its `host=` field. */
-export function requestHost(line: string): string | undefined {
-  return /(?:^| )host=(\S+)/.exec(line)?.[1];
-}
-
 /** The app a router asks to wake (`dynoform-wake app=<name>`, written by router/wake.lua). */
 export function wakeRequest(line: string): string | undefined {
   return /dynoform-wake app=([a-z0-9-]+)/.exec(line)?.[1];

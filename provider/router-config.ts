@@ -3,6 +3,9 @@
  * it what it observed in Docker, so the config is always derived, never edited in place.
  */
 import { WAKE_TIMEOUT_SECONDS } from "./idle-controller";
+import { ADMIN_SOCKET, backendName, REQUEST_LOG_RING } from "./router-names";
+
+export { ADMIN_SOCKET, backendName, REQUEST_LOG_RING };
 import { errorFileName, LOG_HEADER, ROUTER_ERRORS } from "./router-errors";
 import { isWildcard, renderForwardedTls, renderHttpsBind, renderTlsHttpRules, renderWildcardRoutes, type RouterTlsConfig } from "./router-tls";
 
@@ -57,9 +60,6 @@ export const IDLE_TUNNEL_SECONDS = 55;
 export const ROUTER_LOG_FORMAT =
   '%[var(txn.at)] method=%HM path="%HU" host=%[var(txn.host)] request_id=%[var(txn.rid)] fwd="%ci" dyno=%s connect=%Tc%[str(ms)] service=%Tr%[str(ms)] status=%[var(txn.status)] bytes=%B protocol=%[ssl_fc,iif(https,http)]';
 
-export function backendName(app: string): string {
-  return `app_${app.replace(/[^a-zA-Z0-9_]/g, "_")}`;
-}
 
 const errorFile = (code: keyof typeof ROUTER_ERRORS) => `${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS[code])}`;
 
@@ -69,9 +69,13 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     "# Written by the Dynoform provider; edits are lost on the next `pulumi up`.",
     "global",
     "  master-worker",
-    "  log stdout format raw local0",
+    // Request lines go to an in-memory ring (read through the admin socket by `dynoform logs`):
+    // writing each to stdout through Docker's log pipe halved the router's throughput. Stdout
+    // keeps notices and up: server changes, and the wake requests of sleeping Eco apps.
+    `  log ring@${REQUEST_LOG_RING} local0`,
+    "  log stdout format raw local0 notice",
     // A unix socket inside the router's own filesystem: no dyno can reach it over any network.
-    "  stats socket /run/haproxy-admin.sock mode 600 level admin",
+    `  stats socket ${ADMIN_SOCKET} mode 600 level admin`,
     "  hard-stop-after 35s",
     `  lua-load ${WAKE_SCRIPT}`,
     "",
@@ -147,6 +151,12 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     lines.push("");
   }
   lines.push(
+    `ring ${REQUEST_LOG_RING}`,
+    '  description "one line per request, Heroku\'s router format"',
+    "  format iso",
+    "  maxlen 4096",
+    "  size 16777216",
+    "",
     "backend no_such_app",
     '  http-request return status 404 content-type text/plain string "No such app\\n"',
     "",

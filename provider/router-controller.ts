@@ -8,6 +8,7 @@ import { buildImage, imageExists } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
 import { ERRORS_DIR, renderRouterConfig, WAKE_SCRIPT, type Route } from "./router-config";
 import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
+import { ensureTlsVolume, prepareTls, removeTlsVolume, tlsMount } from "./router-tls-store";
 
 const CONFIG_DIR = "/etc/haproxy";
 
@@ -19,6 +20,8 @@ export interface RouterSettings {
   name: string;
   /** Port on 127.0.0.1 where the router serves HTTP. */
   httpPort: number;
+  /** Port on 127.0.0.1 where the router serves HTTPS; published (with the TLS store) only when set, at creation. */
+  httpsPort?: number;
 }
 
 /** The router image's tag: a hash of `router/`, so a changed Dockerfile or base config rebuilds it. */
@@ -94,6 +97,18 @@ export function syncRouter(settings: RouterSettings): Promise<string[]> {
 }
 
 /**
+ * Runs `change` (on the router container, e.g. a write to its TLS store) and the router's
+ * update in one turn, so no concurrent update renders half of it. The router is made if missing.
+ */
+export function changeRouter<T>(settings: RouterSettings, change: (router: Docker.Container) => Promise<T>): Promise<T> {
+  return serialized(async () => {
+    const result = await change(await ensureRouter(settings));
+    await syncLocked(settings);
+    return result;
+  });
+}
+
+/**
  * Takes an app's network out of its router and deletes it, in the same turn as the router's
  * update, so a concurrent update never sees a network that is half gone.
  */
@@ -132,7 +147,8 @@ async function syncLocked(settings: RouterSettings): Promise<string[]> {
     }
     reachable.push(r);
   }
-  return writeConfig(router, renderRouterConfig(reachable, { publicHttpPort: settings.httpPort }));
+  const tls = await prepareTls(router, settings.name, reachable);
+  return writeConfig(router, renderRouterConfig(tls.routes, { publicHttpPort: settings.httpPort, ...tls.options }));
 }
 
 /** Host PIDs of the router's HAProxy workers (every haproxy process but the master). */
@@ -189,15 +205,21 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
     await buildImage(routerDir(), image, { [LABEL.managed]: "true", "dynoform.component": "router" });
   }
   await ensureNetwork(settings.name, { [LABEL.managed]: "true", [LABEL.role]: "router-network" });
+  if (settings.httpsPort) await ensureTlsVolume(settings.name);
   try {
     await docker().createContainer({
       name: settings.name,
       Image: image,
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "router" },
-      ExposedPorts: { "80/tcp": {} },
+      ExposedPorts: { "80/tcp": {}, ...(settings.httpsPort ? { "443/tcp": {} } : {}) },
       HostConfig: {
         // Loopback only: the router is this machine's entry point, never exposed by accident.
-        PortBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(settings.httpPort) }] },
+        PortBindings: {
+          "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(settings.httpPort) }],
+          ...(settings.httpsPort ? { "443/tcp": [{ HostIp: "127.0.0.1", HostPort: String(settings.httpsPort) }] } : {}),
+        },
+        // Certificates and domain claims outlive a re-created router container.
+        ...(settings.httpsPort ? { Mounts: [tlsMount(settings.name)] } : {}),
         RestartPolicy: { Name: "always" },
         NetworkMode: settings.name,
       },
@@ -218,11 +240,17 @@ async function removeRouter(name: string): Promise<void> {
   await docker().getNetwork(name).remove().catch((e) => {
     if (!isNotFound(e)) throw e;
   });
+  await removeTlsVolume(name);
 }
 
 /** Creates a bridge network unless one with that name exists. */
 export async function ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
   const existing = await docker().listNetworks({ filters: { name: [name] } });
   if (existing.some((n) => n.Name === name)) return;
-  await docker().createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true });
+  await docker().createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true }).catch((e: Error) => {
+    if (!/address pool/.test(e.message)) throw e;
+    throw new Error(
+      `could not create network ${name}: the Docker Engine has no address range left (${e.message}). Each app has a network of its own, and Docker's default pools hold about 30. Fix: add "default-address-pools": [{ "base": "10.200.0.0/13", "size": 24 }] to /etc/docker/daemon.json and restart dockerd (scripts/setup.sh does this on an engine it sets up)`,
+    );
+  });
 }

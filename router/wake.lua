@@ -15,7 +15,7 @@ local function accepts(addr)
 end
 
 core.register_action("dynoform_wake", { "http-req" }, function(txn, backend, app, timeout)
-  core.Info("dynoform-wake app=" .. app)
+  core.Warning("dynoform-wake app=" .. app)
   local deadline = core.now().sec + tonumber(timeout)
   while core.now().sec < deadline do
     local be = core.backends[backend]

@@ -25,7 +25,18 @@ apt_install() {
 # --- Debian packages: the engine, debootstrap for the base image, Pebble for ACME tests, wrk for benchmarks
 apt_install docker.io debootstrap pebble iproute2 wrk curl
 
-# --- Docker Engine
+# --- Docker Engine. Every app gets a network of its own: Docker's default pools hold only about 30
+# networks, so an engine that Dynoform starts gets room for thousands of /24s.
+if [[ ! -f /etc/docker/daemon.json ]] && [[ $(id -u) == 0 ]]; then
+  mkdir -p /etc/docker
+  cat >/etc/docker/daemon.json <<'JSON'
+{ "default-address-pools": [{ "base": "10.200.0.0/13", "size": 24 }, { "base": "172.17.0.0/16", "size": 24 }] }
+JSON
+  if docker info >/dev/null 2>&1 && pidof dockerd >/dev/null; then
+    log "restarting dockerd once to give it room for many app networks"
+    kill -TERM $(pidof dockerd); for _ in $(seq 1 60); do pidof dockerd >/dev/null || break; sleep 1; done
+  fi
+fi
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd (log: $cache/dockerd.log)"
   nohup dockerd >"$cache/dockerd.log" 2>&1 &

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
 import { buildImage } from "../../provider/image-build";
 import { LABEL } from "../../provider/labels";
+import { readRequestLog } from "../../provider/router-log";
 import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter, type RouterSettings } from "../../provider/router-controller";
 import { docker } from "./docker";
 import { REPO, uniqueSuffix } from "./pulumi";
@@ -17,6 +18,7 @@ export class RouterTestApp {
   readonly hostname: string;
   readonly url: string;
   image = "";
+  private ownsImage = true;
 
   constructor(prefix: string, readonly router: RouterSettings) {
     this.app = `${prefix}-${uniqueSuffix()}`;
@@ -25,9 +27,11 @@ export class RouterTestApp {
     this.url = `http://${this.hostname}:${router.httpPort}/`;
   }
 
-  async setup(): Promise<void> {
+  /** Builds the app's image, or uses `image` (another RouterTestApp's) when given. */
+  async setup(image?: string): Promise<void> {
     const labels = { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: this.app };
-    this.image = (await buildImage(path.join(REPO, "test/fixtures/router-app"), `dynoform/app-${this.app}:test`, labels)).tag;
+    this.image = image ?? (await buildImage(path.join(REPO, "test/fixtures/router-app"), `dynoform/app-${this.app}:test`, labels)).tag;
+    this.ownsImage = image === undefined;
     await ensureNetwork(this.network, {
       [LABEL.managed]: "true",
       [LABEL.role]: "app-network",
@@ -69,9 +73,12 @@ export class RouterTestApp {
     const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${this.app}`] } });
     await Promise.all(all.map((d) => stopDyno(d.Id)));
     await removeAppNetwork(this.router, this.network).catch(() => undefined);
-    await docker.getImage(this.image).remove({ force: true }).catch(() => undefined);
-    await docker.getContainer(this.router.name).remove({ force: true }).catch(() => undefined);
-    await docker.getNetwork(this.router.name).remove().catch(() => undefined);
+    if (this.ownsImage) await docker.getImage(this.image).remove({ force: true }).catch(() => undefined);
+    // The router goes with its last app (removeAppNetwork); these catch a test that failed midway.
+    if ((await docker.listNetworks({ filters: { label: [`${LABEL.router}=${this.router.name}`] } })).length === 0) {
+      await docker.getContainer(this.router.name).remove({ force: true }).catch(() => undefined);
+      await docker.getNetwork(this.router.name).remove().catch(() => undefined);
+    }
   }
 }
 
@@ -108,9 +115,7 @@ export function websocketEcho(port: number, host: string, message: string): Prom
   });
 }
 
-/** The router's log lines since the test began (Heroku's format, one per request). */
+/** The router's request log lines (Heroku's format, one per request), without their timestamps. */
 export async function routerLog(router: string): Promise<string[]> {
-  const raw = (await docker.getContainer(router).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-  const { demuxToText } = await import("../../provider/docker-exec");
-  return demuxToText(raw).split("\n").filter((l) => l.startsWith("at="));
+  return (await readRequestLog(docker.getContainer(router))).map((l) => l.slice(l.indexOf(" ") + 1));
 }

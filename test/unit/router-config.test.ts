@@ -61,7 +61,7 @@ describe("renderRouterConfig", () => {
   });
 
   it("logs one line per request in Heroku's format", () => {
-    expect(ROUTER_LOG_FORMAT).toMatch(/^%\[var\(txn\.at\)\] method=%HM path="%HU" host=.* request_id=.* fwd=".*" dyno=%s connect=.* service=.* status=%\[var\(txn\.status\)\] bytes=%B protocol=http$/);
+    expect(ROUTER_LOG_FORMAT).toMatch(/^%\[var\(txn\.at\)\] method=%HM path="%HU" host=.* request_id=.* fwd=".*" dyno=%s connect=.* service=.* status=%\[var\(txn\.status\)\] bytes=%B protocol=%\[ssl_fc,iif\(https,http\)\]$/);
     expect(renderRouterConfig(routes, opts)).toContain(`log-format '${ROUTER_LOG_FORMAT}'`);
   });
 

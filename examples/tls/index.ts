@@ -1,0 +1,41 @@
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as dyno from "dynoform";
+
+// A web app on your own hostname over HTTPS, as Heroku's custom domains with ACM:
+//   pulumi config set hostname www.example.com     # a name whose DNS points at this machine
+//   pulumi config set email ops@example.com
+//   pulumi up
+// Point a CNAME (or an A record) for the hostname at the Domain's outputs first: the ACME server
+// fetches its HTTP-01 challenge from the router on port 80.
+const cfg = new pulumi.Config();
+
+const app = new dyno.App("web", {
+  name: cfg.get("appName") ?? "tls-demo",
+  source: "./app",
+  httpsRedirect: cfg.getBoolean("httpsRedirect") ?? true,
+});
+
+new dyno.Formation("web", { app, processes: { web: { quantity: 1, size: "standard-1x" } } });
+
+const domain = new dyno.Domain("www", { app, hostname: cfg.require("hostname") });
+
+// Let's Encrypt's staging directory by default while you try it; "letsencrypt" for real
+// certificates, or the URL of any ACME server (with its CA in acmeCaFile if it is private).
+const caFile = cfg.get("acmeCaFile");
+const certificate = new dyno.Certificate("www", {
+  domain,
+  acme: {
+    email: cfg.get("email") ?? "ops@example.com",
+    directoryUrl: cfg.get("acmeDirectory") ?? "letsencrypt-staging",
+    caCertificates: caFile ? fs.readFileSync(caFile, "utf8") : undefined,
+  },
+});
+
+export const url = pulumi.interpolate`https://${domain.hostname}:${app.routerHttpsPort}/`;
+export const dnsTarget = domain.dnsTarget;
+export const dnsRecordType = domain.dnsRecordType;
+export const certificateStatus = certificate.status;
+export const certificateIssuer = certificate.issuer;
+export const certificateExpiresAt = certificate.expiresAt;
+export const certificateFingerprint = certificate.fingerprint;

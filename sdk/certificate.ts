@@ -1,0 +1,153 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Domain, domainsByHostname } from "./domain";
+import { lazyProvider, providerModule } from "./lazy-provider";
+import { runtimeSettings } from "./settings";
+
+/** Well-known ACME directories, by short name. */
+export const ACME_DIRECTORIES: Record<string, string> = {
+  letsencrypt: "https://acme-v02.api.letsencrypt.org/directory",
+  "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+};
+
+/** Certificates are renewed when they have fewer days left than this (Heroku ACM: one month). */
+export const DEFAULT_RENEW_BEFORE_DAYS = 30;
+
+/** Issue and renew the certificate with ACME (Heroku's ACM). */
+export interface AcmeOptions {
+  /** Contact address for the ACME account (expiry notices from the CA). */
+  email?: pulumi.Input<string>;
+  /**
+   * The ACME directory: `letsencrypt` (the default, or DYNOFORM_ACME_DIRECTORY),
+   * `letsencrypt-staging`, or the URL of any ACME server's directory.
+   */
+  directoryUrl?: pulumi.Input<string>;
+  /**
+   * PEM CA certificates to trust for the ACME server's own HTTPS, beyond Node's (a private or
+   * test ACME server). NODE_EXTRA_CA_CERTS works too.
+   */
+  caCertificates?: pulumi.Input<string>;
+  /** Renew when fewer days than this are left (default 30). */
+  renewBeforeDays?: pulumi.Input<number>;
+  /** The ACME account's private key (PEM); generated once and kept as a secret when not given. */
+  accountKey?: pulumi.Input<string>;
+}
+
+/** A certificate you bring (Heroku's SNI endpoint). */
+export interface UploadedCertificate {
+  /** PEM: the server certificate first, then its intermediates. */
+  certificateChain: pulumi.Input<string>;
+  /** PEM private key of the server certificate; kept secret. */
+  privateKey: pulumi.Input<string>;
+}
+
+/** Arguments of a {@link Certificate}. Give `acme` (the default) or `uploaded`. */
+export interface CertificateArgs {
+  /** The {@link Domain} to serve over HTTPS, or its hostname (a Domain of this program or on the same router). */
+  domain: Domain | pulumi.Input<string>;
+  /** Issue and renew with ACME; the default when `uploaded` is not given. */
+  acme?: AcmeOptions;
+  /** Serve this certificate and key instead; checked at preview (key matches, covers the domain, not expired). */
+  uploaded?: UploadedCertificate;
+}
+
+export type CertificateSource = "acme" | "uploaded";
+
+/** What the Certificate provider receives. */
+export interface CertificateInputs {
+  /** The Pulumi resource name, for messages. */
+  resource: string;
+  hostname: string;
+  router: string;
+  routerHttpPort: number;
+  routerHttpsPort: number;
+  source: CertificateSource;
+  acmeEmail: string;
+  acmeDirectoryUrl: string;
+  acmeCaCertificates: string;
+  renewBeforeDays: number;
+  /** Secret. Empty: generated at creation and kept. */
+  accountKey: string;
+  uploadedChain: string;
+  /** Secret. */
+  uploadedKey: string;
+  /** Set when the arguments contradict each other; `check` turns it into a preview failure. */
+  argsError: string;
+}
+
+export interface CertificateOutputs extends CertificateInputs {
+  /** The PEM chain being served. */
+  certificateChain: string;
+  /** Secret: the PEM private key being served. */
+  privateKey: string;
+  /** `issued` when it is served; `missing` or `drifted` when `refresh` found otherwise (the next `up` reinstalls it). */
+  status: string;
+  issuer: string;
+  notBefore: string;
+  /** ISO 8601; renewed on the first `up` within `renewBeforeDays` of it. */
+  expiresAt: string;
+  dnsNames: string[];
+  serialNumber: string;
+  fingerprint: string;
+}
+
+/**
+ * A TLS certificate for a {@link Domain}, served by the router by SNI: issued and renewed with
+ * ACME (HTTP-01, answered by the router on port 80), or uploaded. A renewal or replacement
+ * keeps the old certificate serving until the new one is in place.
+ */
+export class Certificate extends pulumi.dynamic.Resource {
+  public readonly hostname!: pulumi.Output<string>;
+  public readonly certificateChain!: pulumi.Output<string>;
+  public readonly privateKey!: pulumi.Output<string>;
+  public readonly status!: pulumi.Output<string>;
+  public readonly issuer!: pulumi.Output<string>;
+  public readonly notBefore!: pulumi.Output<string>;
+  public readonly expiresAt!: pulumi.Output<string>;
+  public readonly dnsNames!: pulumi.Output<string[]>;
+  public readonly fingerprint!: pulumi.Output<string>;
+
+  constructor(resourceName: string, args: CertificateArgs, opts?: pulumi.CustomResourceOptions) {
+    const settings = runtimeSettings();
+    const domain = resolveDomain(args.domain, settings);
+    const acme = args.acme ?? {};
+    const directory = pulumi.output(acme.directoryUrl ?? process.env.DYNOFORM_ACME_DIRECTORY ?? "letsencrypt").apply((d) => ACME_DIRECTORIES[d] ?? d);
+    const inputs: Record<keyof CertificateOutputs, unknown> = {
+      resource: resourceName,
+      hostname: domain.apply((d) => d.hostname),
+      router: domain.apply((d) => d.router),
+      routerHttpPort: domain.apply((d) => d.routerHttpPort),
+      routerHttpsPort: domain.apply((d) => d.routerHttpsPort),
+      source: args.uploaded ? "uploaded" : "acme",
+      acmeEmail: acme.email ?? "",
+      acmeDirectoryUrl: args.uploaded ? "" : directory,
+      acmeCaCertificates: acme.caCertificates ?? "",
+      renewBeforeDays: acme.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS,
+      accountKey: pulumi.secret(acme.accountKey ?? ""),
+      uploadedChain: args.uploaded?.certificateChain ?? "",
+      uploadedKey: pulumi.secret(args.uploaded?.privateKey ?? ""),
+      argsError: args.uploaded && args.acme ? "give either `acme` or `uploaded`, not both. Fix: remove one of them" : "",
+      certificateChain: undefined,
+      privateKey: undefined,
+      status: undefined,
+      issuer: undefined,
+      notBefore: undefined,
+      expiresAt: undefined,
+      dnsNames: undefined,
+      serialNumber: undefined,
+      fingerprint: undefined,
+    };
+    const secretOutputs = { additionalSecretOutputs: ["privateKey", "accountKey", "uploadedKey"] };
+    super(lazyProvider(providerModule("certificate-provider")), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "Certificate");
+  }
+}
+
+function resolveDomain(domain: Domain | pulumi.Input<string>, settings: ReturnType<typeof runtimeSettings>) {
+  const fields = (d: Domain) => pulumi.output({ hostname: d.hostname, router: d.router, routerHttpPort: d.routerHttpPort, routerHttpsPort: d.routerHttpsPort });
+  if (domain instanceof Domain) return fields(domain);
+  return pulumi.output(domain).apply((hostname) => {
+    const d = domainsByHostname.get(String(hostname).toLowerCase());
+    if (d) return fields(d);
+    // A Domain of another stack on this machine's router.
+    return pulumi.output({ hostname: String(hostname).toLowerCase(), router: settings.router, routerHttpPort: settings.routerHttpPort, routerHttpsPort: settings.routerHttpsPort });
+  });
+}

@@ -1,0 +1,78 @@
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker, objectsLabelled } from "../support/docker";
+import { get, getUntil } from "../support/http";
+import { Pebble } from "../support/pebble";
+import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
+import { handshake, httpsGet } from "../support/tls";
+
+// examples/tls through the real Pulumi CLI, Docker Engine, router and ACME server (Pebble, whose
+// certificates here live 20 days: inside the 30-day renewal window, so the next `up` renews).
+describe("examples/tls end to end", () => {
+  const appName = `tls-${uniqueSuffix()}`;
+  const hostname = `www.${appName}.dynoform.test`;
+  const base = 8380 + 2 * Math.floor(Math.random() * 9);
+  const router = { name: `r-tls-e2e-${uniqueSuffix()}`, httpPort: base, httpsPort: base + 1 };
+  const pebble = new Pebble(router.httpPort, { validitySeconds: 20 * 86400 });
+  const stack = new PulumiStack(path.join(REPO, "examples/tls"), `e2e-${appName}`);
+  let root = "";
+  let fingerprint = "";
+
+  beforeAll(async () => {
+    Object.assign(stack.env, { DYNOFORM_ROUTER: router.name, DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort), DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort) });
+    await pebble.start();
+    root = await pebble.root();
+    await pebble.addA(hostname);
+    await stack.init({ appName, hostname, acmeDirectory: pebble.directoryUrl, acmeCaFile: pebble.serverCaFile, email: "ops@example.com" });
+  });
+  afterAll(async () => {
+    await stack.cleanup();
+    await pebble.stop();
+  });
+
+  it("up issues a certificate from the ACME server and serves the app over HTTPS by SNI", async () => {
+    const r = await stack.up();
+    expect(r.output).not.toContain("PRIVATE KEY");
+    const out = await stack.outputs();
+    expect(out).toMatchObject({ url: `https://${hostname}:${router.httpsPort}/`, dnsTarget: `${appName}.dynoform.localhost`, dnsRecordType: "CNAME", certificateStatus: "issued" });
+    expect(String(out.certificateIssuer)).toMatch(/Pebble/);
+    fingerprint = String(out.certificateFingerprint);
+    expect(await handshake(router.httpsPort, hostname, root)).toMatchObject({ authorized: true, fingerprint });
+    const res = await httpsGet(router.httpsPort, hostname, "/", root);
+    expect(res).toMatchObject({ status: 200, body: "Hello from web.1\n" });
+  });
+
+  it("redirects plain HTTP on the custom domain to HTTPS", async () => {
+    const r = await getUntil(`http://${hostname}:${router.httpPort}/x?y=1`, (x) => x.status === 301);
+    expect(r.headers.location).toBe(`https://${hostname}:${router.httpsPort}/x?y=1`);
+  });
+
+  it("keeps the ACME account key and the certificate's private key secret in the state", async () => {
+    const exported = (await stack.run(["stack", "export"])).stdout;
+    expect(exported).toContain("-----BEGIN CERTIFICATE-----");
+    expect(exported).not.toContain("PRIVATE KEY");
+    const cert = JSON.parse(exported).deployment.resources.find((x: { type: string; urn: string }) => x.type === "pulumi-nodejs:dynamic/dynoform:Certificate");
+    expect(cert.outputs.privateKey).toHaveProperty("ciphertext");
+    expect(cert.outputs.accountKey).toHaveProperty("ciphertext");
+  });
+
+  it("preview shows the renewal of a certificate inside its renewal window, and up renews it", async () => {
+    const preview = await stack.preview(["--diff"], { allowFailure: true });
+    expect(preview.code).toBe(0);
+    expect(preview.output).toMatch(/~ 1 to update/);
+    expect(preview.output).toMatch(/~ pulumi-nodejs:dynamic\/dynoform:Certificate: \(update\)\n.*\n.*::Certificate::www\]/);
+    expect(preview.output).not.toMatch(/to create|to replace|to delete/);
+    await stack.up();
+    const renewed = String((await stack.outputs()).certificateFingerprint);
+    expect(renewed).not.toBe(fingerprint);
+    expect(await handshake(router.httpsPort, hostname, root)).toMatchObject({ authorized: true, fingerprint: renewed });
+  });
+
+  it("destroy leaves no container, network, image or volume behind, and stops serving HTTPS", async () => {
+    await stack.run(["destroy", "--yes", "--skip-preview"]);
+    expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
+    expect(await docker.listVolumes({ filters: { label: [`dynoform.router=${router.name}`] } }).then((v) => v.Volumes ?? [])).toEqual([]);
+    expect(await docker.getContainer(router.name).inspect().catch(() => "gone")).toBe("gone");
+    expect(await get(`http://${hostname}:${router.httpPort}/`).catch(() => "refused")).toBe("refused");
+  });
+});
