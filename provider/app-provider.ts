@@ -6,6 +6,7 @@ import { APP_NAME, CONFIG_VAR_NAME } from "../sdk/names";
 import { docker, isNotFound } from "./docker-client";
 import { buildImage } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
+import { unguardShieldNetwork } from "./shield-guard";
 import { runReleasePhase } from "./release-phase";
 import { changeRouter, ensureNetwork, removeAppNetwork, syncRouter } from "./router-controller";
 import { tlsFile } from "./router-tls";
@@ -27,7 +28,8 @@ function webUrl(inputs: AppInputs): string {
 }
 
 function routerOf(inputs: AppInputs) {
-  return { name: inputs.router, httpPort: inputs.routerHttpPort, httpsPort: inputs.routerHttpsPort };
+  const space = inputs.space ? { space: { name: inputs.space.name, shield: inputs.space.shield, trustedIpRanges: inputs.space.trustedIpRanges } } : {};
+  return { name: inputs.router, httpPort: inputs.routerHttpPort, httpsPort: inputs.routerHttpsPort, ...space };
 }
 
 /** Turns the app's HTTP → HTTPS redirect on or off in the router's TLS store. */
@@ -121,6 +123,7 @@ export const provider = {
   async diff(_id: string, olds: AppOutputs, news: AppInputs): Promise<DiffResult> {
     const replaces = olds.name !== news.name ? ["name"] : [];
     if (olds.router !== news.router) replaces.push("router");
+    if (olds.space?.name !== news.space?.name) replaces.push("space");
     if (JSON.stringify(olds.hostnames) !== JSON.stringify(news.hostnames)) replaces.push("hostnames");
     const changes: string[] = [];
     if (olds.sourceHash !== news.sourceHash || olds.build !== news.build || olds.generation !== news.generation) changes.push("source");
@@ -150,11 +153,13 @@ export const provider = {
       [LABEL.hostname]: inputs.hostnames.join(","),
       [LABEL.webPort]: String(inputs.webPort),
       [LABEL.router]: inputs.router,
-    });
+      ...(inputs.space ? { [LABEL.space]: inputs.space.name, [LABEL.shield]: String(inputs.space.shield) } : {}),
+    }, { internal: inputs.space?.shield === true });
     try {
       if (adopted.isNew) await releasePhase(inputs, built.imageId, `v${releaseNumber}`, network);
     } catch (e) {
       if (releaseNumber === 1) {
+        await unguardShieldNetwork(network).catch(() => undefined);
         await docker().getNetwork(network).remove().catch(() => undefined);
         await pruneImages(inputs.name, []);
       }

@@ -36,7 +36,7 @@ async function assertServable(c: CertificateInputs): Promise<void> {
   }
   if (!(await publishedHttpsPort(c.router))) {
     throw new Error(
-      `${what(c)}: router "${c.router}" publishes no HTTPS port: it was created before Dynoform served TLS, or without an HTTPS port. Fix: remove it (docker rm -f ${c.router}) and run \`pulumi up\` again; it comes back with 443 published on 127.0.0.1:${c.routerHttpsPort} (DYNOFORM_ROUTER_HTTPS_PORT)`,
+      `${what(c)}: router "${c.router}" publishes no HTTPS port: it was created before Dynoform served TLS, or while port ${c.routerHttpsPort} on 127.0.0.1 was taken (by another router?). Fix: set DYNOFORM_ROUTER_HTTPS_PORT to a free port, remove the router (docker rm -f ${c.router}) and run \`pulumi up\` again; it comes back with 443 published there`,
     );
   }
 }

@@ -22,6 +22,8 @@ export interface DynoSpec {
   limits: { memoryBytes: number; cpuShares: number; pidsLimit: number };
   /** Eco only: seconds without a request before the app's Eco dynos sleep (Heroku: 1800). */
   sleepAfterSeconds?: number;
+  /** The app's Space: the dyno also joins its network under its `.app.localspace` names. */
+  space?: { name: string; shield: boolean; network: string; aliases: string[]; env: Record<string, string> };
 }
 
 /** Heroku gives a dyno 30 s between SIGTERM and SIGKILL. */
@@ -57,7 +59,7 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
   await docker().getContainer(name).remove({ force: true }).catch((e) => {
     if (!isNotFound(e)) throw e;
   });
-  const env: Record<string, string> = { ...spec.env, DYNO: dynoName(spec.processType, spec.index) };
+  const env: Record<string, string> = { ...spec.env, ...spec.space?.env, DYNO: dynoName(spec.processType, spec.index) };
   if (spec.processType === "web") env.PORT = String(spec.webPort);
   const container = await docker().createContainer({
     name,
@@ -73,6 +75,7 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
       [LABEL.release]: spec.release,
       [LABEL.size]: spec.size,
       ...(spec.sleepAfterSeconds ? { [LABEL.sleepAfter]: String(spec.sleepAfterSeconds) } : {}),
+      ...(spec.space ? { [LABEL.space]: spec.space.name, [LABEL.shield]: String(spec.space.shield) } : {}),
     },
     StopSignal: "SIGTERM",
     StopTimeout: STOP_GRACE_SECONDS,
@@ -92,6 +95,7 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
       EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } },
     },
   });
+  if (spec.space) await docker().getNetwork(spec.space.network).connect({ Container: container.id, EndpointConfig: { Aliases: spec.space.aliases } });
   await container.start();
   return container;
 }

@@ -9,10 +9,13 @@ import type Docker from "dockerode";
 import { containerName, observeDynos, renameDyno, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
 import { dynoName, observedQuantities, planFormation, planPreboot, type FormationAction, type PrebootPlan } from "./formation-plan";
 import { dynoAddress, syncRouter, waitForRouterDrain } from "./router-controller";
+import { dynoDnsName, formationDnsName, spaceDnsEnv } from "./space-network";
 
 /** Problems with a formation's inputs, each naming the resource, the process type and the fix. */
 export function formationProblems(news: FormationInputs): string[] {
-  const problems = validateFormation({ resource: news.resource, app: news.app, processes: news.processes, preboot: news.preboot === true }).map((v) => formatViolations([v]));
+  // At preview a new space's outputs may be unknown (not an object): its rules are checked at up.
+  const space = typeof news.space === "object" && news.space && typeof news.space.name === "string" ? { name: news.space.name, shield: news.space.shield === true } : undefined;
+  const problems = validateFormation({ resource: news.resource, app: news.app, processes: news.processes, preboot: news.preboot === true, space }).map((v) => formatViolations([v]));
   // At preview the app's outputs are unknown (a placeholder string, not an object): checked again at up.
   const commands = typeof news.processCommands === "object" && news.processCommands ? news.processCommands : {};
   if (Object.keys(commands).length > 0) {
@@ -44,6 +47,9 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
     webPort: f.webPort,
     limits: catalog.docker,
     sleepAfterSeconds: catalog.features.sleeps ? f.ecoSleepAfterSeconds : undefined,
+    space: f.space
+      ? { ...f.space, network: f.spaceNetwork, aliases: [dynoDnsName(f.app, processType, index), formationDnsName(f.app, processType)], env: spaceDnsEnv(f.app, processType, index) }
+      : undefined,
   };
 }
 

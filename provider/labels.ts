@@ -13,7 +13,12 @@ export const LABEL = {
   dyno: "dynoform.dyno",
   release: "dynoform.release",
   size: "dynoform.size",
+  /** The Space an app, dyno, network or router belongs to. */
   space: "dynoform.space",
+  /** `true` on a Shield space's objects. */
+  shield: "dynoform.shield",
+  /** A space router's trusted source ranges, comma-separated CIDRs. */
+  trustedRanges: "dynoform.trusted-ranges",
   /** Where the app is reachable: the router routes `Host: <hostname>` to the app's web dynos. */
   hostname: "dynoform.hostname",
   /** The router (container name) that serves an app network. */

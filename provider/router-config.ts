@@ -42,6 +42,10 @@ export interface RouterConfigOptions {
   tlsMinVersion?: string;
   /** Certificates, pending ACME challenges and HTTPS redirects (see router-tls.ts). */
   tls?: RouterTlsConfig;
+  /** A Space's trusted ranges: connections from any other source are refused. Empty or unset: all. */
+  trustedSources?: string[];
+  /** Shield: query strings (where tokens travel) stay out of the request log. */
+  redactQueryStrings?: boolean;
 }
 
 /** Where the error pages live inside the router. */
@@ -96,7 +100,7 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     "defaults",
     "  mode http",
     "  log global",
-    `  log-format '${ROUTER_LOG_FORMAT}'`,
+    `  log-format '${opts.redactQueryStrings ? ROUTER_LOG_FORMAT.replace('path="%HU"', 'path="%HP"') : ROUTER_LOG_FORMAT}'`,
     "  option forwardfor",
     // A connection refused by a dying dyno is retried on another one, so it costs no request.
     "  option redispatch 1",
@@ -113,6 +117,7 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     "frontend http",
     "  bind :80",
     ...renderHttpsBind(opts.tls, opts.tlsMinVersion),
+    ...(opts.trustedSources?.length ? [`  tcp-request connection reject unless { src ${[...opts.trustedSources].sort().join(" ")} }`] : []),
     "  http-request set-var(txn.at) str(at=info)",
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     // Heroku keeps a client's X-Request-Id when it is 20–200 of these characters, else makes one.

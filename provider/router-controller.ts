@@ -8,7 +8,8 @@ import { buildImage, imageExists } from "./image-build";
 import { LABEL, labelFilter } from "./labels";
 import { ERRORS_DIR, renderRouterConfig, WAKE_SCRIPT, type Route } from "./router-config";
 import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
-import { ensureTlsVolume, prepareTls, removeTlsVolume, tlsMount } from "./router-tls-store";
+import { guardShieldNetwork, unguardShieldNetwork } from "./shield-guard";
+import { ensureTlsVolume, httpsPortToPublish, prepareTls, removeTlsVolume, tlsMount } from "./router-tls-store";
 
 const CONFIG_DIR = "/etc/haproxy";
 
@@ -22,6 +23,30 @@ export interface RouterSettings {
   httpPort: number;
   /** Port on 127.0.0.1 where the router serves HTTPS; published (with the TLS store) only when set, at creation. */
   httpsPort?: number;
+  /** A Space's own router: kept while the space exists (even with no app), with the space's rules. */
+  space?: { name: string; shield: boolean; trustedIpRanges: string[] };
+}
+
+/** Labels that carry a space router's rules, so every later update renders them again. */
+function spaceLabels(space: RouterSettings["space"]): Record<string, string> {
+  if (!space) return {};
+  return { [LABEL.space]: space.name, [LABEL.shield]: String(space.shield), [LABEL.trustedRanges]: space.trustedIpRanges.join(",") };
+}
+
+/**
+ * A space router's rules, read back from its labels. Connections published by Docker on
+ * 127.0.0.1 reach HAProxy from the gateway of one of the router's networks (Docker picks which),
+ * so a trusted loopback range admits those gateways too: they are this machine's own addresses.
+ */
+function spaceOptions(info: Docker.ContainerInspectInfo) {
+  const labels = info.Config.Labels ?? {};
+  if (!labels[LABEL.space]) return {};
+  const ranges = (labels[LABEL.trustedRanges] ?? "").split(",").filter(Boolean);
+  if (ranges.some((r) => r.startsWith("127."))) {
+    for (const n of Object.values(info.NetworkSettings.Networks)) if (n.Gateway) ranges.push(`${n.Gateway}/32`);
+  }
+  const shield = labels[LABEL.shield] === "true";
+  return { trustedSources: ranges, redactQueryStrings: shield, ...(shield ? { tlsMinVersion: "TLSv1.2" } : {}) };
 }
 
 /** The router image's tag: a hash of `router/`, so a changed Dockerfile or base config rebuilds it. */
@@ -115,6 +140,7 @@ export function changeRouter<T>(settings: RouterSettings, change: (router: Docke
 export function removeAppNetwork(settings: RouterSettings, network: string): Promise<void> {
   return serialized(async () => {
     await docker().getNetwork(network).disconnect({ Container: settings.name, Force: true }).catch(() => undefined);
+    await unguardShieldNetwork(network);
     await docker().getNetwork(network).remove().catch((e) => {
       if (!isNotFound(e)) throw e;
     });
@@ -125,7 +151,7 @@ export function removeAppNetwork(settings: RouterSettings, network: string): Pro
 /** Returns the router's workers from before the reload (see {@link waitForRouterDrain}). */
 async function syncLocked(settings: RouterSettings): Promise<string[]> {
   const routes = await observeRoutes(settings.name);
-  if (routes.length === 0) {
+  if (routes.length === 0 && !settings.space && !(await isSpaceRouter(settings.name))) {
     await removeRouter(settings.name);
     return [];
   }
@@ -148,7 +174,7 @@ async function syncLocked(settings: RouterSettings): Promise<string[]> {
     reachable.push(r);
   }
   const tls = await prepareTls(router, settings.name, reachable);
-  return writeConfig(router, renderRouterConfig(tls.routes, { publicHttpPort: settings.httpPort, ...tls.options }));
+  return writeConfig(router, renderRouterConfig(tls.routes, { publicHttpPort: settings.httpPort, ...tls.options, ...spaceOptions(await router.inspect()) }));
 }
 
 /** Host PIDs of the router's HAProxy workers (every haproxy process but the master). */
@@ -205,21 +231,22 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
     await buildImage(routerDir(), image, { [LABEL.managed]: "true", "dynoform.component": "router" });
   }
   await ensureNetwork(settings.name, { [LABEL.managed]: "true", [LABEL.role]: "router-network" });
-  if (settings.httpsPort) await ensureTlsVolume(settings.name);
+  const httpsPort = await httpsPortToPublish(settings.httpsPort);
+  if (httpsPort) await ensureTlsVolume(settings.name);
   try {
     await docker().createContainer({
       name: settings.name,
       Image: image,
-      Labels: { [LABEL.managed]: "true", [LABEL.role]: "router" },
-      ExposedPorts: { "80/tcp": {}, ...(settings.httpsPort ? { "443/tcp": {} } : {}) },
+      Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", ...spaceLabels(settings.space) },
+      ExposedPorts: { "80/tcp": {}, ...(httpsPort ? { "443/tcp": {} } : {}) },
       HostConfig: {
         // Loopback only: the router is this machine's entry point, never exposed by accident.
         PortBindings: {
           "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(settings.httpPort) }],
-          ...(settings.httpsPort ? { "443/tcp": [{ HostIp: "127.0.0.1", HostPort: String(settings.httpsPort) }] } : {}),
+          ...(httpsPort ? { "443/tcp": [{ HostIp: "127.0.0.1", HostPort: String(httpsPort) }] } : {}),
         },
         // Certificates and domain claims outlive a re-created router container.
-        ...(settings.httpsPort ? { Mounts: [tlsMount(settings.name)] } : {}),
+        ...(httpsPort ? { Mounts: [tlsMount(settings.name)] } : {}),
         RestartPolicy: { Name: "always" },
         NetworkMode: settings.name,
       },
@@ -243,11 +270,39 @@ async function removeRouter(name: string): Promise<void> {
   await removeTlsVolume(name);
 }
 
+async function isSpaceRouter(name: string): Promise<boolean> {
+  const info = await docker().getContainer(name).inspect().catch(() => undefined);
+  return Boolean(info?.Config.Labels?.[LABEL.space]);
+}
+
+/**
+ * Makes a space's router (or, when its rules changed, makes it again: the TLS store stays) and
+ * renders its config. A space router stays while its space exists, with or without apps.
+ */
+export function ensureSpaceRouter(settings: RouterSettings & { space: NonNullable<RouterSettings["space"]> }): Promise<void> {
+  return serialized(async () => {
+    const info = await docker().getContainer(settings.name).inspect().catch(() => undefined);
+    const want = spaceLabels(settings.space);
+    if (info && Object.entries(want).some(([k, v]) => info.Config.Labels?.[k] !== v)) {
+      await docker().getContainer(settings.name).remove({ force: true });
+    }
+    await syncLocked(settings);
+  });
+}
+
+/** Removes a space's router with its network and TLS store. */
+export function removeSpaceRouter(name: string): Promise<void> {
+  return serialized(() => removeRouter(name));
+}
+
 /** Creates a bridge network unless one with that name exists. */
-export async function ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+export async function ensureNetwork(name: string, labels: Record<string, string>, opts: { internal?: boolean } = {}): Promise<void> {
   const existing = await docker().listNetworks({ filters: { name: [name] } });
   if (existing.some((n) => n.Name === name)) return;
-  await docker().createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true }).catch((e: Error) => {
+  // An internal network has no route out of the engine: how a Shield space keeps dynos offline.
+  await docker().createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true, Internal: opts.internal === true })
+    .then(() => (opts.internal ? guardShieldNetwork(name) : undefined))
+    .catch((e: Error) => {
     if (!/address pool/.test(e.message)) throw e;
     throw new Error(
       `could not create network ${name}: the Docker Engine has no address range left (${e.message}). Each app has a network of its own, and Docker's default pools hold about 30. Fix: add "default-address-pools": [{ "base": "10.200.0.0/13", "size": 24 }] to /etc/docker/daemon.json and restart dockerd (scripts/setup.sh does this on an engine it sets up)`,

@@ -4,6 +4,7 @@
  * challenges and redirect flags. The router controller reads it on every update, so the config
  * always follows it; `refresh` reads it to see drift; it goes with the router.
  */
+import * as net from "node:net";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
 import { docker, isNotFound } from "./docker-client";
@@ -28,6 +29,20 @@ export async function removeTlsVolume(router: string): Promise<void> {
     .catch((e) => {
       if (!isNotFound(e)) throw e;
     });
+}
+
+/**
+ * The HTTPS port to publish for a new router: the one asked for, unless something on this
+ * machine holds it already (another router), so an app never fails for want of HTTPS; a
+ * Certificate on that router then says what to change.
+ */
+export function httpsPortToPublish(port: number | undefined): Promise<number | undefined> {
+  if (!port) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once("error", () => resolve(undefined));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(port)));
+  });
 }
 
 /** The mount for the router container's creation. */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider, providerModule } from "./lazy-provider";
 import { runtimeSettings, WEB_PORT } from "./settings";
+import { resolveSpace, Space, type SpacePlacement } from "./space";
 import { readSource, type SourceInfo } from "./source";
 
 /** Heroku's generations: Cedar runs x86-64 images, Fir runs ARM64 ones. */
@@ -29,6 +30,12 @@ export interface AppArgs {
    * (301). ACME challenges are still answered on HTTP. Default false.
    */
   httpsRedirect?: boolean;
+  /**
+   * The Space the app runs in: its dynos join the space's network (reachable by the other apps'
+   * dynos as `<n>.<process>.<app>.app.localspace`) and its router serves the app. Default: the
+   * Common Runtime. Moving an app between spaces replaces it.
+   */
+  space?: Space | pulumi.Input<string>;
 }
 
 /** What the App provider receives; plain data so it survives serialization into the state. */
@@ -56,6 +63,11 @@ export interface AppInputs {
   routerHttpsPort: number;
   /** Plain HTTP to a custom domain with a certificate is redirected to HTTPS. */
   httpsRedirect: boolean;
+  /** The space the app runs in; undefined on the Common Runtime. */
+  space?: SpacePlacement;
+  /** The space's name ("" on the Common Runtime) and kind, known at preview. */
+  spaceName: string;
+  spaceShield: boolean;
 }
 
 /** Outputs the provider adds to the inputs. */
@@ -91,12 +103,21 @@ export class App extends pulumi.dynamic.Resource {
   public readonly router!: pulumi.Output<string>;
   public readonly routerHttpPort!: pulumi.Output<number>;
   public readonly routerHttpsPort!: pulumi.Output<number>;
+  /** The space the app runs in (undefined on the Common Runtime). */
+  public readonly space!: pulumi.Output<SpacePlacement | undefined>;
+  public readonly spaceName!: pulumi.Output<string>;
+  public readonly spaceShield!: pulumi.Output<boolean>;
   /** Process types the app declares (Procfile keys; `web` when there is no Procfile). */
   public readonly processTypes: pulumi.Output<string[]>;
 
   constructor(resourceName: string, args: AppArgs, opts?: pulumi.CustomResourceOptions) {
     const name = args.name ?? resourceName;
     const settings = runtimeSettings();
+    const spaceResource = args.space === undefined ? undefined : resolveSpace(args.space);
+    const space = spaceResource === undefined ? undefined : pulumi.output(spaceResource).apply((s) => s.placement());
+    // Plain where the program gives them plainly, so preview can apply the space rules.
+    const spaceName = spaceResource instanceof Space ? spaceResource.spaceName : spaceResource?.apply((s) => s.spaceName);
+    const spaceShield = spaceResource instanceof Space ? spaceResource.isShield : spaceResource?.apply((s) => s.isShield);
     let source: Omit<SourceInfo, "build"> & { build: AppInputs["build"] } = { dir: "", hash: "", processes: {}, releaseCommand: "", build: "image" };
     let sourceError = "";
     if (args.source !== undefined && args.image !== undefined) sourceError = "give either `source` or `image`, not both. Fix: remove one of them";
@@ -121,9 +142,12 @@ export class App extends pulumi.dynamic.Resource {
       generation: args.generation ?? "cedar",
       hostnames: [`${name}.${settings.baseDomain}`],
       webPort: WEB_PORT,
-      router: settings.router,
-      routerHttpPort: settings.routerHttpPort,
-      routerHttpsPort: settings.routerHttpsPort,
+      router: space ? space.router : settings.router,
+      routerHttpPort: space ? space.httpPort : settings.routerHttpPort,
+      routerHttpsPort: space ? space.httpsPort : settings.routerHttpsPort,
+      space,
+      spaceName: spaceName ?? "",
+      spaceShield: spaceShield ?? false,
       httpsRedirect: args.httpsRedirect ?? false,
       imageId: undefined,
       imageTag: undefined,

@@ -142,7 +142,8 @@ export class Certificate extends pulumi.dynamic.Resource {
 }
 
 function resolveDomain(domain: Domain | pulumi.Input<string>, settings: ReturnType<typeof runtimeSettings>) {
-  const fields = (d: Domain) => pulumi.output({ hostname: d.hostname, router: d.router, routerHttpPort: d.routerHttpPort, routerHttpsPort: d.routerHttpsPort });
+  // The declared hostname is known at preview; the router fields make the Certificate wait for the Domain.
+  const fields = (d: Domain) => pulumi.output({ hostname: d.declaredHostname, router: d.router, routerHttpPort: d.routerHttpPort, routerHttpsPort: d.routerHttpsPort });
   if (domain instanceof Domain) return fields(domain);
   return pulumi.output(domain).apply((hostname) => {
     const d = domainsByHostname.get(String(hostname).toLowerCase());

@@ -57,6 +57,8 @@ export class Domain extends pulumi.dynamic.Resource {
   public readonly router!: pulumi.Output<string>;
   public readonly routerHttpPort!: pulumi.Output<number>;
   public readonly routerHttpsPort!: pulumi.Output<number>;
+  /** The hostname as declared: known at preview even before the Domain exists (a Certificate checks it). */
+  public readonly declaredHostname: pulumi.Output<string>;
 
   constructor(resourceName: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
     const settings = runtimeSettings();
@@ -76,6 +78,7 @@ export class Domain extends pulumi.dynamic.Resource {
       dnsAddress: undefined,
     };
     super(lazyProvider(providerModule("domain-provider")), resourceName, inputs, opts, "dynoform", "Domain");
+    this.declaredHostname = hostname.apply((h) => String(h).toLowerCase());
     hostname.apply((h) => domainsByHostname.set(String(h).toLowerCase(), this));
   }
 }

@@ -47,6 +47,10 @@ export interface FormationInputs {
   /** The router that serves the app: the formation points it at the live web dynos. */
   router: string;
   routerHttpPort: number;
+  /** The app's space and whether it is Shield; undefined on the Common Runtime. */
+  space?: { name: string; shield: boolean };
+  /** The space's network, which every dyno joins too ("" on the Common Runtime). */
+  spaceNetwork: string;
   processes: Record<string, { quantity: number; size: string }>;
   preboot: boolean;
   bootTimeoutSeconds: number;
@@ -88,6 +92,9 @@ export class Formation extends pulumi.dynamic.Resource {
       webPort: app.apply((a) => a.webPort),
       router: app.apply((a) => a.router),
       routerHttpPort: app.apply((a) => a.routerHttpPort),
+      // From the App's own outputs, not the combined ones: they are known at preview.
+      space: spaceOf(args.app),
+      spaceNetwork: spaceNetworkOf(args.app),
       processes,
       preboot: args.preboot ?? false,
       bootTimeoutSeconds: args.bootTimeoutSeconds ?? 60,
@@ -118,5 +125,24 @@ function resolveApp(app: App | pulumi.Input<string>) {
     const a = appsByName.get(name);
     if (!a) throw new pulumi.RunError(`Formation: no App named "${name}" in this program. Fix: pass the App resource itself (app: myApp), or declare the App in the same program`);
     return fields(a);
+  });
+}
+
+function spaceOf(app: App | pulumi.Input<string>): pulumi.Output<{ name: string; shield: boolean } | undefined> {
+  const of = (a: App) => pulumi.all([a.spaceName, a.spaceShield]).apply(([name, shield]) => (name ? { name, shield } : undefined));
+  if (app instanceof App) return of(app);
+  return pulumi.output(app).apply((name): pulumi.Output<{ name: string; shield: boolean } | undefined> => {
+    const a = appsByName.get(name);
+    return a ? of(a) : pulumi.output(undefined);
+  });
+}
+
+/** Kept apart from the app's other fields: on the Common Runtime it is absent, which preview treats as unknown. */
+function spaceNetworkOf(app: App | pulumi.Input<string>): pulumi.Output<string> {
+  const of = (a: App) => a.space.apply((s) => s?.network ?? "");
+  if (app instanceof App) return of(app);
+  return pulumi.output(app).apply((name): pulumi.Output<string> => {
+    const a = appsByName.get(name);
+    return a ? of(a) : pulumi.output("");
   });
 }

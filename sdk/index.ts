@@ -7,6 +7,7 @@
  */
 export { App, type AppArgs } from "./app";
 export { Formation, type FormationArgs, type ProcessFormation } from "./formation";
+export { Space, type SpaceArgs } from "./space";
 export { Domain, type DomainArgs } from "./domain";
 export { Certificate, ACME_DIRECTORIES, type CertificateArgs, type AcmeOptions, type UploadedCertificate } from "./certificate";
 export * from "./dyno-sizes";

@@ -39,6 +39,23 @@ describe("invalid programs fail at preview", () => {
     expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
   });
 
+  it("a Private size outside a Space breaks the space-private-size rule", async () => {
+    const { appName, preview, upAttempt } = await previewScenario("private-size-outside-space");
+    expect(preview.code).not.toBe(0);
+    expect(preview.output).toMatch(/Formation "private", process type "web": size "private-s" runs only in a Private Space \(rule space-private-size\)\. Fix: /);
+    expect(upAttempt.code).not.toBe(0);
+    expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
+  });
+
+  it("a Common Runtime size in a Shield Space breaks the space-common-size rule, and nothing is made", async () => {
+    const { appName, preview, upAttempt } = await previewScenario("common-size-in-space");
+    expect(preview.code).not.toBe(0);
+    expect(preview.output).toMatch(/Formation "in-space", process type "web": size "standard-1x" is a Common Runtime size and cannot run in the Space ".*" \(rule space-common-size\)\. Fix: use a shield-s\/m\/l size/);
+    expect(upAttempt.code).not.toBe(0);
+    expect(await objectsLabelled({ "dynoform.space": appName })).toEqual({ containers: [], networks: [], images: [] });
+    expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
+  });
+
   it("an Eco web with a Standard worker breaks the tier-mixing rule", async () => {
     const { appName, preview, upAttempt } = await previewScenario("eco-with-standard");
     expect(preview.code).not.toBe(0);
@@ -46,5 +63,26 @@ describe("invalid programs fail at preview", () => {
     expect(preview.output).toMatch(/Formation "mixed"/);
     expect(upAttempt.code).not.toBe(0);
     expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
+  });
+  it("two Domains of one program claim the same hostname", async () => {
+    const { appName, preview, upAttempt } = await previewScenario("duplicate-domain");
+    expect(preview.code).not.toBe(0);
+    expect(preview.output).toMatch(new RegExp(`Domain "(first|second)": hostname "www\\.${appName}\\.example\\.com" is also declared by Domain "(first|second)" in this program`));
+    expect(preview.output).toContain("(rule domain-unique). Fix:");
+    expect(upAttempt.code).not.toBe(0);
+    expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
+  });
+
+  it("an ACME certificate for a wildcard domain, and an uploaded certificate that is not PEM", async () => {
+    const wild = await previewScenario("acme-wildcard");
+    expect(wild.preview.code).not.toBe(0);
+    expect(wild.preview.output).toContain('Certificate "wild": ACME issues wildcard certificates');
+    expect(wild.preview.output).toContain("(rule acme-no-wildcard). Fix:");
+    await stack!.cleanup();
+    const bad = await previewScenario("bad-upload");
+    expect(bad.preview.code).not.toBe(0);
+    expect(bad.preview.output).toContain('Certificate "www": the certificate chain holds no PEM certificate');
+    expect(bad.preview.output).not.toContain("not a key");
+    expect(await objectsLabelled({ "dynoform.app": bad.appName })).toEqual({ containers: [], networks: [], images: [] });
   });
 });

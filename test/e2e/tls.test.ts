@@ -60,7 +60,7 @@ describe("examples/tls end to end", () => {
     const preview = await stack.preview(["--diff"], { allowFailure: true });
     expect(preview.code).toBe(0);
     expect(preview.output).toMatch(/~ 1 to update/);
-    expect(preview.output).toMatch(/~ pulumi-nodejs:dynamic\/dynoform:Certificate: \(update\)\n.*\n.*::Certificate::www\]/);
+    expect(preview.output).toMatch(/~ pulumi-nodejs:dynamic\/dynoform:Certificate: \(update\)\n.*\n.*dynoform:Certificate::www\]/);
     expect(preview.output).not.toMatch(/to create|to replace|to delete/);
     await stack.up();
     const renewed = String((await stack.outputs()).certificateFingerprint);

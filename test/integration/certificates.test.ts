@@ -11,7 +11,7 @@ import { docker } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { Pebble } from "../support/pebble";
 import { uniqueSuffix } from "../support/pulumi";
-import { RouterTestApp } from "../support/router-app";
+import { RouterTestApp, routerLog } from "../support/router-app";
 import { handshake, httpsGet } from "../support/tls";
 
 // Custom domains and certificates on the real router (HAProxy), real Docker and a real ACME
@@ -100,13 +100,18 @@ describe("custom domains and ACME certificates on the router", () => {
   });
 
   it("serves the app over HTTPS with X-Forwarded-Proto https and the HTTPS port, and logs protocol=https", async () => {
-    const r = await httpsGet(router.httpsPort, hostA, "/headers", root);
+    const id = `tls-${uniqueSuffix()}-${uniqueSuffix()}-${uniqueSuffix()}`;
+    const r = await httpsGet(router.httpsPort, hostA, "/headers", root, { "X-Request-Id": id });
     expect(r.status).toBe(200);
     const headers = JSON.parse(r.body).headers;
     expect(headers["x-forwarded-proto"]).toBe("https");
     expect(headers["x-forwarded-port"]).toBe(String(router.httpsPort));
     const plain = JSON.parse((await get(`http://${hostA}:${router.httpPort}/headers`)).body).headers;
     expect(plain["x-forwarded-proto"]).toBe("http");
+    const deadline = Date.now() + 10_000;
+    let line: string | undefined;
+    while (!line && Date.now() < deadline) line = (await routerLog(router.name)).find((l) => l.includes(`request_id=${id} `));
+    expect(line).toMatch(new RegExp(`host=${hostA.replace(/\./g, "\\.")} request_id=${id} .* status=200 .* protocol=https$`));
   });
 
   it("redirects plain HTTP to HTTPS for an app that asks, on its hostnames with a certificate", async () => {
@@ -190,6 +195,8 @@ describe("custom domains and ACME certificates on the router", () => {
       await certificates.delete("", certs[name]);
       await domains.delete("", { ...domainInputs(name, name === "a" ? a.app : b.app, host), dnsTarget: "", dnsRecordType: "", dnsAddress: "" });
     }
+    const gone = await domains.read(hostA, { ...domainInputs("a", a.app, hostA), dnsTarget: "", dnsRecordType: "", dnsAddress: "" });
+    expect(gone.id).toBe(""); // refresh: a claim that is gone is a Domain that is gone
     const state = await readTlsState(router.name);
     expect(state).toMatchObject({ domains: [], certificates: [], challenges: [] });
     expect((await getUntil(`http://${hostA}:${router.httpPort}/`, (r) => r.status === 404)).status).toBe(404);

@@ -16,9 +16,9 @@ export function handshake(port: number, servername: string, ca: string): Promise
 }
 
 /** An HTTPS GET through the router with SNI and Host `hostname`, trusting `ca`. */
-export function httpsGet(port: number, hostname: string, path: string, ca: string): Promise<HttpResponse> {
+export function httpsGet(port: number, hostname: string, path: string, ca: string, headers: Record<string, string> = {}): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: "127.0.0.1", port, path, servername: hostname, headers: { Host: `${hostname}:${port}` }, ca, timeout: 10_000 }, (res) => {
+    const req = https.request({ host: "127.0.0.1", port, path, servername: hostname, headers: { Host: `${hostname}:${port}`, ...headers }, ca, timeout: 10_000 }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));

@@ -1,0 +1,110 @@
+import * as pulumi from "@pulumi/pulumi";
+import { lazyProvider, providerModule } from "./lazy-provider";
+
+/** Arguments of a {@link Space}. */
+export interface SpaceArgs {
+  /** The space's name (lower-case letters and digits, single dashes). Defaults to the resource name. */
+  name?: string;
+  /** A Shield space: dynos have no outbound network, no one-off dynos, only TLS 1.2+, query strings kept out of router logs. */
+  shield?: boolean;
+  /**
+   * CIDR ranges allowed to reach the space's router (Heroku's Trusted IP Ranges). Default: all.
+   * Include `127.0.0.1/32` to allow this machine (connections published by Docker arrive from
+   * the router network's gateway, which Dynoform then admits too).
+   */
+  trustedIpRanges?: string[];
+  /** The space router's HTTP port on 127.0.0.1 (default: the first free one from 8400). */
+  httpPort?: number;
+  /** The space router's HTTPS port on 127.0.0.1 (default: the first free one from 8450). */
+  httpsPort?: number;
+}
+
+/** What the Space provider receives. */
+export interface SpaceInputs {
+  name: string;
+  shield: boolean;
+  trustedIpRanges: string[];
+  /** 0: pick a free port at creation. */
+  httpPort: number;
+  httpsPort: number;
+}
+
+export interface SpaceOutputs extends SpaceInputs {
+  /** The Docker network on which the space's dynos reach each other by name. */
+  network: string;
+  /** The space's own router (container name). */
+  router: string;
+}
+
+/** How an app sees the space it runs in (plain data, carried in the App's state). */
+export interface SpacePlacement {
+  name: string;
+  shield: boolean;
+  network: string;
+  router: string;
+  httpPort: number;
+  httpsPort: number;
+  trustedIpRanges: string[];
+}
+
+/** Spaces declared in this program, by name, so an App can be given `space: space.name`. */
+export const spacesByName = new Map<string, Space>();
+
+/**
+ * A Private Space (or, with `shield`, a Shield Space): an isolated network in which its apps'
+ * dynos reach each other by name (`<n>.<process>.<app>.app.localspace`) and nothing outside can,
+ * with a router of its own on its own ports.
+ */
+export class Space extends pulumi.dynamic.Resource {
+  public readonly name!: pulumi.Output<string>;
+  public readonly shield!: pulumi.Output<boolean>;
+  public readonly trustedIpRanges!: pulumi.Output<string[]>;
+  public readonly network!: pulumi.Output<string>;
+  public readonly router!: pulumi.Output<string>;
+  public readonly httpPort!: pulumi.Output<number>;
+  public readonly httpsPort!: pulumi.Output<number>;
+  /** The name and kind as plain values: known at preview, so the tier rules can check apps in it before anything exists. */
+  public readonly spaceName: string;
+  public readonly isShield: boolean;
+
+  constructor(resourceName: string, args: SpaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    const name = args.name ?? resourceName;
+    const inputs: Record<keyof SpaceOutputs, unknown> = {
+      name,
+      shield: args.shield ?? false,
+      trustedIpRanges: args.trustedIpRanges ?? [],
+      httpPort: args.httpPort ?? 0,
+      httpsPort: args.httpsPort ?? 0,
+      network: undefined,
+      router: undefined,
+    };
+    super(lazyProvider(providerModule("space-provider")), resourceName, inputs, opts, "dynoform", "Space");
+    this.spaceName = name;
+    this.isShield = args.shield ?? false;
+    spacesByName.set(name, this);
+  }
+
+  /** What an App placed in this space carries. */
+  placement(): pulumi.Output<SpacePlacement> {
+    return pulumi.output({
+      name: this.name,
+      shield: this.shield,
+      network: this.network,
+      router: this.router,
+      httpPort: this.httpPort,
+      httpsPort: this.httpsPort,
+      trustedIpRanges: this.trustedIpRanges,
+    });
+  }
+}
+
+/** The Space resource given as itself or by name (a Space declared in this program). */
+export function resolveSpace(space: Space | pulumi.Input<string>): Space | pulumi.Output<Space> {
+  const find = (name: string) => {
+    const s = spacesByName.get(name);
+    if (!s) throw new pulumi.RunError(`App: no Space named "${name}" in this program. Fix: pass the Space resource itself (space: mySpace), or declare the Space in the same program`);
+    return s;
+  };
+  if (space instanceof Space) return space;
+  return typeof space === "string" ? find(space) : pulumi.output(space).apply(find);
+}
