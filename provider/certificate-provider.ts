@@ -6,27 +6,14 @@ import { HOSTNAME } from "../sdk/names";
 import { newAccountKey, orderCertificate } from "./acme-order";
 import { certificateInfo, checkUploadedCertificate } from "./certificate-check";
 import { planCertificate } from "./certificate-renewal";
-import { docker, isNotFound } from "./docker-client";
 import { known } from "./domain-provider";
-import { changeRouter } from "./router-controller";
+import { changeRouter, routerExists } from "./router-controller";
 import { isWildcard, tlsFile, type AcmeChallenge } from "./router-tls";
 import { publishedHttpsPort, readTlsState, removeTlsFiles, writeTlsFiles } from "./router-tls-store";
 
 const routerOf = (c: CertificateInputs) => ({ name: c.router, httpPort: c.routerHttpPort, httpsPort: c.routerHttpsPort });
 const what = (c: CertificateInputs) => `Certificate "${c.resource}"`;
 
-async function routerExists(router: string): Promise<boolean> {
-  return docker()
-    .getContainer(router)
-    .inspect()
-    .then(
-      () => true,
-      (e) => {
-        if (isNotFound(e)) return false;
-        throw e;
-      },
-    );
-}
 
 /** The certificate must belong to a Domain on a router that serves HTTPS. */
 async function assertServable(c: CertificateInputs): Promise<void> {

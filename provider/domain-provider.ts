@@ -1,9 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { DomainInputs, DomainOutputs } from "../sdk/domain";
 import { APP_NAME, HOSTNAME } from "../sdk/names";
-import { docker, isNotFound } from "./docker-client";
+import { docker } from "./docker-client";
 import { LABEL, labelFilter } from "./labels";
-import { changeRouter } from "./router-controller";
+import { changeRouter, routerExists } from "./router-controller";
 import { tlsFile, type TlsState } from "./router-tls";
 import { readTlsState, removeTlsFiles, writeTlsFiles } from "./router-tls-store";
 
@@ -22,18 +22,6 @@ function outputs(d: DomainInputs): DomainOutputs {
   return { ...d, hostname, dnsTarget: d.appHostname, dnsRecordType: apex ? "ALIAS" : "CNAME", dnsAddress: ROUTER_ADDRESS };
 }
 
-async function routerExists(router: string): Promise<boolean> {
-  return docker()
-    .getContainer(router)
-    .inspect()
-    .then(
-      () => true,
-      (e) => {
-        if (isNotFound(e)) return false;
-        throw e;
-      },
-    );
-}
 
 /** The app that holds a hostname on a router, if any (a router that is not there holds none). */
 async function holderOf(router: string, hostname: string, state?: TlsState): Promise<string | undefined> {

@@ -102,6 +102,9 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     "  log global",
     `  log-format '${opts.redactQueryStrings ? ROUTER_LOG_FORMAT.replace('path="%HU"', 'path="%HP"') : ROUTER_LOG_FORMAT}'`,
     "  option forwardfor",
+    // On a reload, the old worker answers one more request on each idle keep-alive connection
+    // (with `Connection: close`) instead of closing it under a client that is sending.
+    "  option idle-close-on-response",
     // A connection refused by a dying dyno is retried on another one, so it costs no request.
     "  option redispatch 1",
     "  retries 2",

@@ -270,6 +270,20 @@ async function removeRouter(name: string): Promise<void> {
   await removeTlsVolume(name);
 }
 
+/** Whether the router's container exists (running or not). */
+export async function routerExists(router: string): Promise<boolean> {
+  return docker()
+    .getContainer(router)
+    .inspect()
+    .then(
+      () => true,
+      (e) => {
+        if (isNotFound(e)) return false;
+        throw e;
+      },
+    );
+}
+
 async function isSpaceRouter(name: string): Promise<boolean> {
   const info = await docker().getContainer(name).inspect().catch(() => undefined);
   return Boolean(info?.Config.Labels?.[LABEL.space]);

@@ -65,6 +65,31 @@ describe("renderRouterConfig", () => {
     expect(renderRouterConfig(routes, opts)).toContain(`log-format '${ROUTER_LOG_FORMAT}'`);
   });
 
+  it("refuses connections from outside a space's trusted ranges", () => {
+    expect(renderRouterConfig(routes, { ...opts, trustedSources: ["203.0.113.0/24", "10.0.0.1/32"] })).toContain("tcp-request connection reject unless { src 10.0.0.1/32 203.0.113.0/24 }");
+    expect(renderRouterConfig(routes, opts)).not.toContain("tcp-request connection reject");
+  });
+
+  it("keeps query strings out of a Shield router's log", () => {
+    const cfg = renderRouterConfig(routes, { ...opts, redactQueryStrings: true });
+    expect(cfg).toContain('path="%HP"');
+    expect(cfg).not.toContain('path="%HU"');
+  });
+
+  it("holds requests for a sleeping Eco app while it wakes, then answers H20", () => {
+    const cfg = renderRouterConfig([{ app: "eco", hostnames: ["eco.x"], webPort: 5000, sleeps: true, servers: [{ dyno: "web.1", address: "web.1.v1.eco.dyno" }] }], opts);
+    expect(cfg).toContain("lua-load /etc/haproxy/wake.lua");
+    expect(cfg).toContain("http-request lua.dynoform_wake app_eco eco 75 if { nbsrv(app_eco) eq 0 }");
+    expect(cfg).toContain("http-request return status 503 errorfile /etc/haproxy/errors/h20.http if { var(txn.wake) -m str timeout }");
+  });
+
+  it("keeps request lines in a ring, not on stdout", () => {
+    const cfg = renderRouterConfig(routes, opts);
+    expect(cfg).toContain("log ring@requests local0");
+    expect(cfg).toContain("log stdout format raw local0 notice");
+    expect(cfg).toMatch(/\nring requests\n/);
+  });
+
   it("is the same for the same routes in any order, so unchanged routes never reload differently", () => {
     expect(renderRouterConfig([...routes].reverse(), opts)).toBe(renderRouterConfig(routes, opts));
   });
