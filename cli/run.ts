@@ -30,7 +30,8 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
   const n = 1 + Math.max(0, ...others.map((o) => Number((o.Labels["dynoform.dyno"] ?? "run.0").split(".")[1])));
   const interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
   const env = (info.Config.Env ?? []).filter((e) => !e.startsWith("PORT=") && !e.startsWith("DYNO=")).concat(`DYNO=run.${n}`);
-  const network = Object.keys(info.NetworkSettings.Networks)[0];
+  // The first network is the app's own; in a Space the dyno is on the space's network too.
+  const [network, ...otherNetworks] = Object.keys(info.NetworkSettings.Networks);
   const container = await docker.createContainer({
     name: `${app}.run.${n}`,
     Image: info.Config.Image,
@@ -46,6 +47,7 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
     HostConfig: { Init: true, Memory: info.HostConfig.Memory, MemorySwap: info.HostConfig.MemorySwap, CpuShares: info.HostConfig.CpuShares, PidsLimit: info.HostConfig.PidsLimit, NetworkMode: network },
   });
   try {
+    for (const other of otherNetworks) await docker.getNetwork(other).connect({ Container: container.id });
     const stream = await container.attach({ stream: true, stdin: interactive, stdout: true, stderr: true, hijack: true });
     const out = new PassThrough();
     const err = new PassThrough();

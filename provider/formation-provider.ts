@@ -84,7 +84,7 @@ async function startAll(f: FormationInputs, starts: Array<{ processType: string;
   );
 }
 
-const routerOf = (f: FormationInputs) => ({ name: f.router, httpPort: f.routerHttpPort });
+const routerOf = (f: FormationInputs) => ({ name: f.router, httpPort: f.routerHttpPort, httpsPort: f.routerHttpsPort });
 
 /**
  * Preboot: the new release's web dynos start beside the old ones as `<app>.web.<n>.next`; when

@@ -219,17 +219,16 @@ async function writeConfig(router: Docker.Container, config: string): Promise<st
 
 async function ensureRouter(settings: RouterSettings): Promise<Docker.Container> {
   const container = docker().getContainer(settings.name);
+  const image = routerImageTag();
   try {
     const info = await container.inspect();
+    if (info.Config.Image !== image) return await upgradeRouter(info, image);
     if (!info.State.Running) await container.start();
     return container;
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
-  const image = routerImageTag();
-  if (!(await imageExists(image))) {
-    await buildImage(routerDir(), image, { [LABEL.managed]: "true", "dynoform.component": "router" });
-  }
+  await ensureRouterImage(image);
   await ensureNetwork(settings.name, { [LABEL.managed]: "true", [LABEL.role]: "router-network" });
   const httpsPort = await httpsPortToPublish(settings.httpsPort);
   if (httpsPort) await ensureTlsVolume(settings.name);
@@ -258,6 +257,33 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
     if (!isConflictOrNoop(e)) throw e;
   });
   return container;
+}
+
+async function ensureRouterImage(image: string): Promise<void> {
+  if (!(await imageExists(image))) {
+    await buildImage(routerDir(), image, { [LABEL.managed]: "true", "dynoform.component": "router" });
+  }
+}
+
+/**
+ * A router made by an older Dynoform (another image) is made again from the current image with
+ * the same name, labels, ports and TLS store; the caller then renders its config and joins its
+ * app networks again. Requests in flight during the swap are lost: it happens once per upgrade.
+ */
+async function upgradeRouter(info: Docker.ContainerInspectInfo, image: string): Promise<Docker.Container> {
+  await ensureRouterImage(image);
+  const name = info.Name.replace(/^\//, "");
+  await docker().getContainer(info.Id).remove({ force: true });
+  const { PortBindings, Mounts, RestartPolicy, NetworkMode } = info.HostConfig as Docker.HostConfig;
+  const created = await docker().createContainer({
+    name,
+    Image: image,
+    Labels: info.Config.Labels,
+    ExposedPorts: info.Config.ExposedPorts,
+    HostConfig: { PortBindings, Mounts, RestartPolicy, NetworkMode },
+  });
+  await created.start();
+  return created;
 }
 
 async function removeRouter(name: string): Promise<void> {

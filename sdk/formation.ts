@@ -47,6 +47,7 @@ export interface FormationInputs {
   /** The router that serves the app: the formation points it at the live web dynos. */
   router: string;
   routerHttpPort: number;
+  routerHttpsPort: number;
   /** The app's space and whether it is Shield; undefined on the Common Runtime. */
   space?: { name: string; shield: boolean };
   /** The space's network, which every dyno joins too ("" on the Common Runtime). */
@@ -92,6 +93,7 @@ export class Formation extends pulumi.dynamic.Resource {
       webPort: app.apply((a) => a.webPort),
       router: app.apply((a) => a.router),
       routerHttpPort: app.apply((a) => a.routerHttpPort),
+      routerHttpsPort: app.apply((a) => a.routerHttpsPort),
       // From the App's own outputs, not the combined ones: they are known at preview.
       space: spaceOf(args.app),
       spaceNetwork: spaceNetworkOf(args.app),
@@ -119,6 +121,7 @@ function resolveApp(app: App | pulumi.Input<string>) {
       webPort: a.webPort,
       router: a.router,
       routerHttpPort: a.routerHttpPort,
+      routerHttpsPort: a.routerHttpsPort,
     });
   if (app instanceof App) return fields(app);
   return pulumi.output(app).apply((name) => {

@@ -87,6 +87,14 @@ describe("spaces isolate their apps", () => {
     expect(await probe(s, host, outsidePort)).not.toMatch(/^ok/);
   });
 
+  it("runs one-off dynos of a private space on the space's network", async () => {
+    let out = "";
+    const script = `require("http").get("http://1.web.${b}.app.localspace:5000/", (r) => console.log("ok " + r.statusCode)).on("error", (e) => console.log(e.code))`;
+    const code = await runRun(["--app", a, "node", "-e", `'${script}'`], { stdout: (t) => (out += t), stderr: (t) => (out += t) });
+    expect(code).toBe(0);
+    expect(out.trim()).toBe("ok 200");
+  });
+
   it("refuses one-off dynos in a Shield space", async () => {
     let err = "";
     const code = await runRun(["--app", s, "true"], { stdout: () => undefined, stderr: (t) => (err += t) });

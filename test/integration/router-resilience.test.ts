@@ -48,6 +48,29 @@ describe("the router survives restarts and dying dynos", () => {
     expect((await getUntil(t.url, (r) => r.body === "Hello from web.2\n", 30_000)).body).toBe("Hello from web.2\n");
   });
 
+  it("makes a router from an older image again, keeping its ports and routes", async () => {
+    const info = await docker.getContainer(router.name).inspect();
+    const current = info.Config.Image;
+    const older = "dynoform/router:older-test";
+    await docker.getImage(current).tag({ repo: "dynoform/router", tag: "older-test" });
+    await docker.getContainer(router.name).remove({ force: true });
+    const made = await docker.createContainer({
+      name: router.name,
+      Image: older,
+      Labels: info.Config.Labels,
+      ExposedPorts: info.Config.ExposedPorts,
+      HostConfig: { PortBindings: info.HostConfig.PortBindings, RestartPolicy: { Name: "always" }, NetworkMode: info.HostConfig.NetworkMode },
+    });
+    await made.start();
+    try {
+      await t.sync();
+      expect((await docker.getContainer(router.name).inspect()).Config.Image).toBe(current);
+      expect((await getUntil(t.url, (r) => r.status === 200)).status).toBe(200);
+    } finally {
+      await docker.getImage(older).remove().catch(() => undefined);
+    }
+  });
+
   it("keeps its routes through its own restart", async () => {
     await docker.getContainer(router.name).restart({ t: 5 });
     const r = await getUntil(t.url, (x) => x.status === 200, 20_000);
