@@ -8,7 +8,7 @@ import * as net from "node:net";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
 import { docker, isNotFound } from "./docker-client";
-import { execIn } from "./docker-exec";
+import { execIn, putFiles } from "./docker-exec";
 import { LABEL } from "./labels";
 import type { Route, RouterConfigOptions } from "./router-config";
 import { parseTlsFiles, renderCrtList, routerTlsConfig, TLS_DIR, tlsFile, withCustomDomains, type TlsState } from "./router-tls";
@@ -86,15 +86,8 @@ export async function readTlsState(router: string): Promise<TlsState> {
 
 /** Writes files into the store, readable by root only (they hold private keys). */
 export async function writeTlsFiles(router: Docker.Container, files: Record<string, string>): Promise<void> {
-  const pack = tar.pack();
-  const folders = new Set(Object.keys(files).filter((n) => n.includes("/")).map((n) => n.slice(0, n.lastIndexOf("/"))));
-  for (const folder of folders) pack.entry({ name: folder, type: "directory", mode: 0o700 });
-  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o600 }, content);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
   await ensureTlsDir(router);
-  await router.putArchive(Buffer.concat(chunks), { path: TLS_DIR });
+  await putFiles(router, TLS_DIR, files, { private: true });
 }
 
 /** A router made without the volume (no HTTPS port) keeps its store in its own filesystem. */
