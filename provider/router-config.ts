@@ -84,11 +84,13 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     `  lua-load ${WAKE_SCRIPT}`,
     "",
     // Docker's embedded DNS follows each dyno's address across crashes and engine restarts.
+    // Every 3 s, not 1 s: each server is a query to dockerd, and with 50 apps the 1 s interval
+    // cost the router about a tenth of its throughput (bench/router: 0.83× against 0.93×).
     "resolvers docker",
     "  nameserver docker 127.0.0.11:53",
     "  accepted_payload_size 8192",
     "  resolve_retries 3",
-    "  timeout resolve 1s",
+    "  timeout resolve 3s",
     "  timeout retry 1s",
     "  hold valid 1s",
     "  hold other 1s",
