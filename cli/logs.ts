@@ -1,6 +1,5 @@
 import Docker from "dockerode";
-import { PassThrough } from "node:stream";
-import { demuxToText } from "../provider/docker-exec";
+import { demuxToText, lineSink } from "../provider/docker-exec";
 import { followRequestLog, readRequestLog } from "../provider/router-log";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
@@ -104,13 +103,8 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
   const route = await appRoute(docker, app);
   const follow = async (id: string, source: string, keep: (l: LogLine[]) => LogLine[]) => {
     const stream = (await docker.getContainer(id).logs({ stdout: true, stderr: true, timestamps: true, follow: true, since })) as NodeJS.ReadableStream;
-    const out = new PassThrough();
-    let partial = "";
-    out.on("data", (d: Buffer) => {
-      partial += d.toString();
-      const done = partial.split("\n");
-      partial = done.pop() ?? "";
-      for (const l of keep(parseTimestamped(done.join("\n"), source))) io.stdout(formatLogLine(l) + "\n");
+    const out = lineSink((line) => {
+      for (const l of keep(parseTimestamped(line, source))) io.stdout(formatLogLine(l) + "\n");
     });
     docker.modem.demuxStream(stream, out, out);
     await new Promise((resolve) => stream.on("end", resolve));

@@ -39,6 +39,19 @@ export async function putFiles(container: Docker.Container, dir: string, files: 
   await container.putArchive(Buffer.concat(chunks), { path: dir });
 }
 
+/** A stream that calls `onLine` with each complete line written to it (a demuxed log, say). */
+export function lineSink(onLine: (line: string) => void): PassThrough {
+  const sink = new PassThrough();
+  let partial = "";
+  sink.on("data", (d: Buffer) => {
+    partial += d.toString();
+    const lines = partial.split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) onLine(l);
+  });
+  return sink;
+}
+
 /** The last lines a container wrote to stdout and stderr, for error messages. */
 export async function lastLogLines(container: Docker.Container, lines = 20): Promise<string> {
   try {

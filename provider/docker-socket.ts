@@ -73,43 +73,43 @@ export class DockerSocket {
 }
 
 /**
- * Follows a container's output (stdout and stderr, from now on) line by line until it ends.
- * Without a TTY Docker frames the stream: 8 bytes of header (stream, 0, 0, 0, length) per chunk.
+ * Decodes Docker's framed stream (no TTY: 8 bytes of header — stream, 0, 0, 0, length — per
+ * chunk) and hands the text on as it completes; chunks may split frames anywhere.
  */
+function frameDecoder(onText: (text: string) => void): (chunk: Buffer) => void {
+  let frames = Buffer.alloc(0);
+  return (chunk) => {
+    frames = Buffer.concat([frames, chunk]);
+    while (frames.length >= 8) {
+      const len = frames.readUInt32BE(4);
+      if (frames.length < 8 + len) break;
+      onText(frames.subarray(8, 8 + len).toString());
+      frames = frames.subarray(8 + len);
+    }
+  };
+}
+
+/** Follows a container's output (stdout and stderr, from now on) line by line until it ends. */
 export function followLogLines(socket: DockerSocket, id: string, onLine: (line: string) => void): Promise<void> {
   const since = Math.floor(Date.now() / 1000);
-  return socket.stream(`/containers/${id}/logs?follow=1&stdout=1&stderr=1&since=${since}`, (() => {
-    let frames = Buffer.alloc(0);
-    let text = "";
-    return (chunk: Buffer) => {
-      frames = Buffer.concat([frames, chunk]);
-      while (frames.length >= 8) {
-        const len = frames.readUInt32BE(4);
-        if (frames.length < 8 + len) break;
-        text += frames.subarray(8, 8 + len).toString();
-        frames = frames.subarray(8 + len);
-      }
-      let nl: number;
-      while ((nl = text.indexOf("\n")) >= 0) {
-        onLine(text.slice(0, nl));
-        text = text.slice(nl + 1);
-      }
-    };
-  })());
+  let text = "";
+  const decode = frameDecoder((t) => {
+    text += t;
+    let nl: number;
+    while ((nl = text.indexOf("\n")) >= 0) {
+      onLine(text.slice(0, nl));
+      text = text.slice(nl + 1);
+    }
+  });
+  return socket.stream(`/containers/${id}/logs?follow=1&stdout=1&stderr=1&since=${since}`, decode);
 }
 
 /** Runs a command in a container and returns what it wrote (stdout and stderr, demultiplexed). */
 export async function execOutput(socket: DockerSocket, id: string, cmd: string[]): Promise<string> {
   const exec = await socket.request<{ Id: string; message?: string }>("POST", `/containers/${encodeURIComponent(id)}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
   if (exec.status !== 201) throw new Error(`exec in ${id}: ${exec.body.message ?? exec.status}`);
-  let frames = Buffer.alloc(0);
-  await socket.stream(`/exec/${exec.body.Id}/start`, (chunk) => (frames = Buffer.concat([frames, chunk])), { Detach: false, Tty: false });
   let out = "";
-  while (frames.length >= 8) {
-    const len = frames.readUInt32BE(4);
-    out += frames.subarray(8, 8 + len).toString();
-    frames = frames.subarray(8 + len);
-  }
+  await socket.stream(`/exec/${exec.body.Id}/start`, frameDecoder((t) => (out += t)), { Detach: false, Tty: false });
   return out;
 }
 

@@ -90,6 +90,11 @@ interface ListedContainer {
   Labels: Record<string, string>;
 }
 
+/** Runs commands (`;`-separated) on a router's admin socket and returns its answer. */
+function routerAdmin(router: string, commands: string): Promise<string> {
+  return execOutput(docker, router, ["sh", "-c", `echo "${commands}" | socat stdio unix-connect:${ADMIN_SOCKET}`]);
+}
+
 /** Wake requests come on the routers' stdout (router/wake.lua logs them as warnings). */
 function onRouterLine(line: string): void {
   const wake = wakeRequest(line);
@@ -103,7 +108,7 @@ function onRouterLine(line: string): void {
 async function pollLastRequests(): Promise<void> {
   const routers = new Set(routerOfApp.values());
   for (const router of routers) {
-    const csv = await execOutput(docker, router, ["sh", "-c", `echo "show stat -1 2 -1" | socat stdio unix-connect:${ADMIN_SOCKET}`]).catch(() => "");
+    const csv = await routerAdmin(router, "show stat -1 2 -1").catch(() => "");
     const rows = csv.split("\n");
     const header = (rows[0] ?? "").replace(/^# /, "").split(",");
     const [px, lastsess] = [header.indexOf("pxname"), header.indexOf("lastsess")];
@@ -147,7 +152,7 @@ async function takeOutOfRouter(app: string, webDynos: string[]): Promise<void> {
   const router = routerOfApp.get(app);
   if (!router || webDynos.length === 0) return;
   const commands = webDynos.map((d) => `set server ${backendName(app)}/${d} state maint`).join(";");
-  await execOutput(docker, router, ["sh", "-c", `echo "${commands}" | socat stdio unix-connect:${ADMIN_SOCKET}`]);
+  await routerAdmin(router, commands);
 }
 
 async function ecoDynos(app?: string): Promise<ContainerInfo[]> {
@@ -175,7 +180,7 @@ async function sleepIdleApps(): Promise<void> {
     await takeOutOfRouter(app, mine.filter((d) => d.Config.Labels["dynoform.process"] === "web").map((d) => d.Config.Labels["dynoform.dyno"])).catch((e) =>
       log(`app ${app}: could not take it out of its router: ${(e as Error).message}`),
     );
-    await Promise.all(dynos.filter((d) => d.Config.Labels["dynoform.app"] === app && d.State.Running).map((d) => docker.request("POST", `/containers/${d.Id}/stop?t=30`)));
+    await Promise.all(mine.map((d) => docker.request("POST", `/containers/${d.Id}/stop?t=30`)));
   }
 }
 

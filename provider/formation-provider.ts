@@ -53,7 +53,15 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
   };
 }
 
-type Started = { name: string; type: string; container: Docker.Container };
+type Started = { name: string; type: string; index: number; container: Docker.Container };
+type StartAction = Extract<FormationAction, { kind: "start" }>;
+
+const startsIn = (actions: FormationAction[]) => actions.filter((a): a is StartAction => a.kind === "start");
+
+/** Carries out a plan's stops, all at once (each is SIGTERM, up to 30 s, SIGKILL). */
+async function stopAll(actions: FormationAction[]): Promise<void> {
+  await Promise.all(actions.flatMap((a) => (a.kind === "stop" ? [stopDyno(a.dyno.id)] : [])));
+}
 
 /** Waits until every started dyno has booted; throws one error naming every dyno that did not. */
 async function waitBooted(f: FormationInputs, started: Started[]): Promise<void> {
@@ -79,6 +87,7 @@ async function startAll(f: FormationInputs, starts: Array<{ processType: string;
     starts.map(async (a) => ({
       name: dynoName(a.processType, a.index),
       type: a.processType,
+      index: a.index,
       container: await startDyno(dynoSpec(f, a.processType, a.index, a.size), containerName(f.app, a.processType, a.index) + nameSuffix),
     })),
   );
@@ -101,7 +110,7 @@ async function prebootWeb(f: FormationInputs, plan: PrebootPlan): Promise<void> 
     throw new Error(`${(e as Error).message}\nPreboot: the new web dynos were removed; release ${plan.retire[0]?.release ?? "before"} keeps serving.`);
   }
   for (const old of plan.retire) await renameDyno(old.id, `${old.name ?? containerName(f.app, "web", old.index)}.prev`);
-  for (const d of started) await renameDyno(d.container.id, containerName(f.app, "web", Number(d.name.split(".")[1])));
+  for (const d of started) await renameDyno(d.container.id, containerName(f.app, "web", d.index));
   const draining = await syncRouter(routerOf(f));
   await waitForRouterDrain(routerOf(f), draining);
   await Promise.all(plan.retire.map((d) => stopDyno(d.id)));
@@ -122,12 +131,12 @@ async function converge(f: FormationInputs): Promise<string[]> {
   const preboot = planPreboot(desired, observed, f.preboot === true);
   if (preboot) {
     await prebootWeb(f, preboot);
-    await Promise.all(preboot.others.filter((a) => a.kind === "stop").map((a) => stopDyno((a as Extract<FormationAction, { kind: "stop" }>).dyno.id)));
-    await waitBooted(f, await startAll(f, preboot.others.filter((a): a is Extract<FormationAction, { kind: "start" }> => a.kind === "start")));
+    await stopAll(preboot.others);
+    await waitBooted(f, await startAll(f, startsIn(preboot.others)));
   } else {
     const actions = planFormation(desired, observed);
-    await Promise.all(actions.filter((a) => a.kind === "stop").map((a) => stopDyno((a as Extract<FormationAction, { kind: "stop" }>).dyno.id)));
-    const started = await startAll(f, actions.filter((a): a is Extract<FormationAction, { kind: "start" }> => a.kind === "start"));
+    await stopAll(actions);
+    const started = await startAll(f, startsIn(actions));
     try {
       await waitBooted(f, started);
     } finally {

@@ -343,9 +343,9 @@ export async function ensureNetwork(name: string, labels: Record<string, string>
   await docker().createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true, Internal: opts.internal === true })
     .then(() => (opts.internal ? guardShieldNetwork(name) : undefined))
     .catch((e: Error) => {
-    if (!/address pool/.test(e.message)) throw e;
-    throw new Error(
-      `could not create network ${name}: the Docker Engine has no address range left (${e.message}). Each app has a network of its own, and Docker's default pools hold about 30. Fix: add "default-address-pools": [{ "base": "10.200.0.0/13", "size": 24 }] to /etc/docker/daemon.json and restart dockerd (scripts/setup.sh does this on an engine it sets up)`,
-    );
-  });
+      if (!/address pool/.test(e.message)) throw e;
+      throw new Error(
+        `could not create network ${name}: the Docker Engine has no address range left (${e.message}). Each app has a network of its own, and Docker's default pools hold about 30. Fix: add "default-address-pools": [{ "base": "10.200.0.0/13", "size": 24 }] to /etc/docker/daemon.json and restart dockerd (scripts/setup.sh does this on an engine it sets up)`,
+      );
+    });
 }

@@ -1,7 +1,6 @@
 import type Docker from "dockerode";
-import { PassThrough } from "node:stream";
-import { demuxToText } from "./docker-exec";
-import { ADMIN_SOCKET, REQUEST_LOG_RING } from "./router-config";
+import { execIn, lineSink } from "./docker-exec";
+import { ADMIN_SOCKET, REQUEST_LOG_RING } from "./router-names";
 
 /**
  * The router's request log: one line per request in Heroku's format, kept in HAProxy's in-memory
@@ -18,29 +17,16 @@ export function normalizeRingLine(line: string): string {
 
 /** Every request line the router holds now, oldest first. */
 export async function readRequestLog(router: Docker.Container): Promise<string[]> {
-  const exec = await router.exec({ Cmd: showEvents(false), AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  stream.on("data", (d: Buffer) => chunks.push(d));
-  await new Promise<void>((resolve, reject) => {
-    stream.on("end", resolve);
-    stream.on("close", resolve);
-    stream.on("error", reject);
-  });
-  return demuxToText(Buffer.concat(chunks)).split("\n").filter((l) => /^\d{4}-/.test(l)).map(normalizeRingLine);
+  const { output } = await execIn(router, showEvents(false));
+  return output.split("\n").filter((l) => /^\d{4}-/.test(l)).map(normalizeRingLine);
 }
 
 /** Calls `onLine` with each new request line until the router's worker reloads or `signal` aborts. */
 export async function followRequestLog(router: Docker.Container, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const exec = await router.exec({ Cmd: showEvents(true), AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
-  let partial = "";
-  out.on("data", (d: Buffer) => {
-    partial += d.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop() ?? "";
-    for (const l of lines) if (/^\d{4}-/.test(l)) onLine(normalizeRingLine(l));
+  const out = lineSink((l) => {
+    if (/^\d{4}-/.test(l)) onLine(normalizeRingLine(l));
   });
   router.modem.demuxStream(stream, out, out);
   signal?.addEventListener("abort", () => stream.destroy());

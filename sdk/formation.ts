@@ -108,8 +108,22 @@ export class Formation extends pulumi.dynamic.Resource {
   }
 }
 
+/**
+ * Reads from the App given as itself or by name (an App declared in this program). A missing
+ * name fails the program, unless `missing` says what to read instead (resolveApp reports it once).
+ */
+function fromApp<T>(app: App | pulumi.Input<string>, read: (a: App) => pulumi.Output<T>, missing?: () => pulumi.Output<T>): pulumi.Output<T> {
+  if (app instanceof App) return read(app);
+  return pulumi.output(app).apply((name): pulumi.Output<T> => {
+    const a = appsByName.get(name);
+    if (a) return read(a);
+    if (missing) return missing();
+    throw new pulumi.RunError(`Formation: no App named "${name}" in this program. Fix: pass the App resource itself (app: myApp), or declare the App in the same program`);
+  });
+}
+
 function resolveApp(app: App | pulumi.Input<string>) {
-  const fields = (a: App) =>
+  return fromApp(app, (a) =>
     pulumi.output({
       name: a.name,
       release: a.release,
@@ -122,30 +136,19 @@ function resolveApp(app: App | pulumi.Input<string>) {
       router: a.router,
       routerHttpPort: a.routerHttpPort,
       routerHttpsPort: a.routerHttpsPort,
-    });
-  if (app instanceof App) return fields(app);
-  return pulumi.output(app).apply((name) => {
-    const a = appsByName.get(name);
-    if (!a) throw new pulumi.RunError(`Formation: no App named "${name}" in this program. Fix: pass the App resource itself (app: myApp), or declare the App in the same program`);
-    return fields(a);
-  });
+    }),
+  );
 }
 
 function spaceOf(app: App | pulumi.Input<string>): pulumi.Output<{ name: string; shield: boolean } | undefined> {
-  const of = (a: App) => pulumi.all([a.spaceName, a.spaceShield]).apply(([name, shield]) => (name ? { name, shield } : undefined));
-  if (app instanceof App) return of(app);
-  return pulumi.output(app).apply((name): pulumi.Output<{ name: string; shield: boolean } | undefined> => {
-    const a = appsByName.get(name);
-    return a ? of(a) : pulumi.output(undefined);
-  });
+  return fromApp(
+    app,
+    (a) => pulumi.all([a.spaceName, a.spaceShield]).apply(([name, shield]) => (name ? { name, shield } : undefined)),
+    () => pulumi.output(undefined),
+  );
 }
 
 /** Kept apart from the app's other fields: on the Common Runtime it is absent, which preview treats as unknown. */
 function spaceNetworkOf(app: App | pulumi.Input<string>): pulumi.Output<string> {
-  const of = (a: App) => a.space.apply((s) => s?.network ?? "");
-  if (app instanceof App) return of(app);
-  return pulumi.output(app).apply((name): pulumi.Output<string> => {
-    const a = appsByName.get(name);
-    return a ? of(a) : pulumi.output("");
-  });
+  return fromApp(app, (a) => a.space.apply((s) => s?.network ?? ""), () => pulumi.output(""));
 }
