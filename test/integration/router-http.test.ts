@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runLogs } from "../../cli/logs";
 import { execIn } from "../../provider/docker-exec";
 import { stopDyno } from "../../provider/dyno-driver";
 import { docker } from "../support/docker";
@@ -79,6 +80,16 @@ describe("the router speaks Heroku's HTTP", () => {
     expect(line).toMatch(
       new RegExp(`^at=info method=GET path="/headers\\?x=1" host=${t.hostname} request_id=${id} fwd="[\\d.]+" dyno=web\\.[12] connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http$`),
     );
+  });
+
+  it("shows its request lines in dynoform logs beside the app's, as heroku[router]", async () => {
+    const id = requestId();
+    await get(t.url, { headers: { "X-Request-Id": id } });
+    await logLine(router.name, id);
+    let out = "";
+    expect(await runLogs(["--app", t.app, "-n", "500"], { stdout: (x) => (out += x), stderr: () => undefined })).toBe(0);
+    expect(out).toMatch(new RegExp(`\\+00:00 heroku\\[router\\]: at=info method=GET path="/" host=${t.hostname} request_id=${id} `));
+    expect(out).toMatch(/ app\[web\.[12]\]: web\.[12] listening on 5000/);
   });
 
   it("answers 404 for a host no app has", async () => {
