@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, it } from "vitest";
-import { putFile } from "../provider/docker-exec";
-import { routerImageTag } from "../provider/router-controller";
+import { putFile } from "../provider/docker/docker-exec";
+import { routerImageTag } from "../provider/router/router-controller";
 import { docker } from "../test/support/docker";
 import { getUntil } from "../test/support/http";
 import { uniqueSuffix } from "../test/support/pulumi";

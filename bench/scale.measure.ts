@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, it } from "vitest";
-import { waitForPort } from "../provider/boot-check";
-import { startDyno, stopDyno, type DynoSpec } from "../provider/dyno-driver";
-import { LABEL } from "../provider/labels";
-import { ensureNetwork } from "../provider/router-controller";
+import { waitForPort } from "../provider/formations/boot-check";
+import { startDyno, stopDyno, type DynoSpec } from "../provider/formations/dyno-driver";
+import { LABEL } from "../provider/docker/labels";
+import { ensureNetwork } from "../provider/router/router-controller";
 import { getDynoSize } from "../sdk/dyno-sizes";
 import { docker } from "../test/support/docker";
 import { PulumiStack, REPO, uniqueSuffix } from "../test/support/pulumi";

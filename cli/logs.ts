@@ -1,6 +1,6 @@
 import Docker from "dockerode";
-import { demuxToText, lineSink } from "../provider/docker-exec";
-import { followRequestLog, readRequestLog } from "../provider/router-log";
+import { demuxToText, lineSink } from "../provider/docker/docker-exec";
+import { followRequestLog, readRequestLog } from "../provider/router/router-log";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
 

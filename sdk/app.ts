@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { lazyProvider, providerModule } from "./lazy-provider";
+import { lazyProvider } from "./lazy-provider";
 import { runtimeSettings, WEB_PORT } from "./settings";
 import { resolveSpace, Space, type SpacePlacement } from "./space";
 import { readSource, type SourceInfo } from "./source";
@@ -157,7 +157,7 @@ export class App extends pulumi.dynamic.Resource {
       webUrl: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["secrets"] };
-    super(lazyProvider(providerModule("app-provider")), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "App");
+    super(lazyProvider("apps/app-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "App");
     this.processTypes = this.processCommands.apply((c) => (Object.keys(c ?? {}).length ? Object.keys(c) : ["web"]));
     appsByName.set(name, this);
   }

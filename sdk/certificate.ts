@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Domain, domainsByHostname } from "./domain";
-import { lazyProvider, providerModule } from "./lazy-provider";
+import { lazyProvider } from "./lazy-provider";
 import { runtimeSettings } from "./settings";
 
 /** Well-known ACME directories, by short name. */
@@ -137,7 +137,7 @@ export class Certificate extends pulumi.dynamic.Resource {
       fingerprint: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["privateKey", "accountKey", "uploadedKey"] };
-    super(lazyProvider(providerModule("certificate-provider")), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "Certificate");
+    super(lazyProvider("tls/certificate-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "Certificate");
   }
 }
 

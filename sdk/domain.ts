@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { App, appsByName } from "./app";
-import { lazyProvider, providerModule } from "./lazy-provider";
+import { lazyProvider } from "./lazy-provider";
 import { runtimeSettings } from "./settings";
 
 /** Arguments of a {@link Domain}. */
@@ -77,7 +77,7 @@ export class Domain extends pulumi.dynamic.Resource {
       dnsRecordType: undefined,
       dnsAddress: undefined,
     };
-    super(lazyProvider(providerModule("domain-provider")), resourceName, inputs, opts, "dynoform", "Domain");
+    super(lazyProvider("tls/domain-provider"), resourceName, inputs, opts, "dynoform", "Domain");
     this.declaredHostname = hostname.apply((h) => String(h).toLowerCase());
     hostname.apply((h) => domainsByHostname.set(String(h).toLowerCase(), this));
   }

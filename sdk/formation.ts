@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { App, appsByName } from "./app";
 import { estimateMonthlyCost } from "./cost";
-import { lazyProvider, providerModule } from "./lazy-provider";
+import { lazyProvider } from "./lazy-provider";
 
 /** One process type's share of a formation. */
 export interface ProcessFormation {
@@ -104,7 +104,7 @@ export class Formation extends pulumi.dynamic.Resource {
       dynos: undefined,
       estimatedMonthlyCost: pulumi.all(Object.values(processes)).apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
     };
-    super(lazyProvider(providerModule("formation-provider")), resourceName, inputs, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }), "dynoform", "Formation");
+    super(lazyProvider("formations/formation-provider"), resourceName, inputs, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }), "dynoform", "Formation");
   }
 }
 

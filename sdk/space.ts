@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { lazyProvider, providerModule } from "./lazy-provider";
+import { lazyProvider } from "./lazy-provider";
 
 /** Arguments of a {@link Space}. */
 export interface SpaceArgs {
@@ -78,7 +78,7 @@ export class Space extends pulumi.dynamic.Resource {
       network: undefined,
       router: undefined,
     };
-    super(lazyProvider(providerModule("space-provider")), resourceName, inputs, opts, "dynoform", "Space");
+    super(lazyProvider("spaces/space-provider"), resourceName, inputs, opts, "dynoform", "Space");
     this.spaceName = name;
     this.isShield = args.shield ?? false;
     spacesByName.set(name, this);

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execIn } from "../../provider/docker-exec";
+import { execIn } from "../../provider/docker/docker-exec";
 import { docker, objectsLabelled } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";

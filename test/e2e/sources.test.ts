@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage } from "../../provider/image-build";
+import { buildImage } from "../../provider/docker/image-build";
 import { docker, objectsLabelled } from "../support/docker";
 import { getUntil } from "../support/http";
 import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { provider as certificates } from "../../provider/certificate-provider";
-import { provider as domains } from "../../provider/domain-provider";
-import { changeRouter } from "../../provider/router-controller";
-import { tlsFile } from "../../provider/router-tls";
-import { readTlsState, removeTlsFiles, tlsVolumeName, writeTlsFiles } from "../../provider/router-tls-store";
+import { provider as certificates } from "../../provider/tls/certificate-provider";
+import { provider as domains } from "../../provider/tls/domain-provider";
+import { changeRouter } from "../../provider/router/router-controller";
+import { tlsFile } from "../../provider/tls/router-tls";
+import { readTlsState, removeTlsFiles, tlsVolumeName, writeTlsFiles } from "../../provider/router/router-tls-store";
 import type { CertificateInputs, CertificateOutputs } from "../../sdk/certificate";
 import type { DomainInputs } from "../../sdk/domain";
 import { makeCa, makeCert } from "../support/certs";

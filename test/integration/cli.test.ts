@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLogs } from "../../cli/logs";
 import { runPs } from "../../cli/ps";
 import { runRun } from "../../cli/run";
-import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
-import { buildImage } from "../../provider/image-build";
-import { LABEL } from "../../provider/labels";
-import { ensureNetwork } from "../../provider/router-controller";
+import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
+import { buildImage } from "../../provider/docker/image-build";
+import { LABEL } from "../../provider/docker/labels";
+import { ensureNetwork } from "../../provider/router/router-controller";
 import { docker } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 

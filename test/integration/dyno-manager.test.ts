@@ -1,11 +1,11 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execIn } from "../../provider/docker-exec";
-import { ensureDynoManager, removeDynoManagerIfIdle } from "../../provider/dyno-manager-controller";
-import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
-import { buildImage } from "../../provider/image-build";
-import { LABEL } from "../../provider/labels";
-import { ensureNetwork } from "../../provider/router-controller";
+import { execIn } from "../../provider/docker/docker-exec";
+import { ensureDynoManager, removeDynoManagerIfIdle } from "../../provider/formations/dyno-manager-controller";
+import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
+import { buildImage } from "../../provider/docker/image-build";
+import { LABEL } from "../../provider/docker/labels";
+import { ensureNetwork } from "../../provider/router/router-controller";
 import { docker } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 

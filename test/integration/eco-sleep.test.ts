@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPs } from "../../cli/ps";
-import { ensureDynoManager, removeDynoManagerIfIdle } from "../../provider/dyno-manager-controller";
+import { ensureDynoManager, removeDynoManagerIfIdle } from "../../provider/formations/dyno-manager-controller";
 import { docker } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { uniqueSuffix } from "../support/pulumi";

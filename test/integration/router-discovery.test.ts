@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
-import { buildImage } from "../../provider/image-build";
-import { LABEL } from "../../provider/labels";
-import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter } from "../../provider/router-controller";
+import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
+import { buildImage } from "../../provider/docker/image-build";
+import { LABEL } from "../../provider/docker/labels";
+import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter } from "../../provider/router/router-controller";
 import { docker, objectsLabelled } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { REPO, uniqueSuffix } from "../support/pulumi";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLogs } from "../../cli/logs";
-import { execIn } from "../../provider/docker-exec";
-import { stopDyno } from "../../provider/dyno-driver";
+import { execIn } from "../../provider/docker/docker-exec";
+import { stopDyno } from "../../provider/formations/dyno-driver";
 import { docker } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { RouterTestApp, routerLog, websocketEcho } from "../support/router-app";

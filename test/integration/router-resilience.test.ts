@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execIn } from "../../provider/docker-exec";
-import { ensureDynoManager, removeDynoManagerIfIdle } from "../../provider/dyno-manager-controller";
+import { execIn } from "../../provider/docker/docker-exec";
+import { ensureDynoManager, removeDynoManagerIfIdle } from "../../provider/formations/dyno-manager-controller";
 import { docker } from "../support/docker";
 import { getUntil, steadyLoad } from "../support/http";
 import { REPO, uniqueSuffix } from "../support/pulumi";

@@ -1,10 +1,10 @@
 import * as net from "node:net";
 import * as path from "node:path";
-import { startDyno, stopDyno, type DynoSpec } from "../../provider/dyno-driver";
-import { buildImage } from "../../provider/image-build";
-import { LABEL } from "../../provider/labels";
-import { readRequestLog } from "../../provider/router-log";
-import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter, type RouterSettings } from "../../provider/router-controller";
+import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
+import { buildImage } from "../../provider/docker/image-build";
+import { LABEL } from "../../provider/docker/labels";
+import { readRequestLog } from "../../provider/router/router-log";
+import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter, type RouterSettings } from "../../provider/router/router-controller";
 import { docker } from "./docker";
 import { REPO, uniqueSuffix } from "./pulumi";
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { certificateInfo, checkUploadedCertificate, coversHostname, splitPemChain } from "../../provider/certificate-check";
+import { certificateInfo, checkUploadedCertificate, coversHostname, splitPemChain } from "../../provider/tls/certificate-check";
 import { makeCa, makeCert, type TestCa } from "../support/certs";
 
 const DAY = 24 * 60 * 60 * 1000;

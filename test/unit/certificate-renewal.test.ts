@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DAY_MS, planCertificate, renewalDue } from "../../provider/certificate-renewal";
+import { DAY_MS, planCertificate, renewalDue } from "../../provider/tls/certificate-renewal";
 import type { CertificateInputs, CertificateOutputs } from "../../sdk/certificate";
 
 const now = new Date("2026-06-01T00:00:00Z");

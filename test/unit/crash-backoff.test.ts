@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GOOD_START_MS, nextRestart } from "../../provider/crash-backoff";
+import { GOOD_START_MS, nextRestart } from "../../provider/dyno-manager/crash-backoff";
 
 describe("nextRestart", () => {
   it("restarts the first crash at once, then cools off 20, 40, 60, 180, 320, 320 minutes", () => {

@@ -1,19 +1,27 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { builtinModules } from "node:module";
 import { describe, expect, it } from "vitest";
-import { DYNO_MANAGER_FILES } from "../../provider/dyno-manager-controller";
+import { dynoManagerFiles } from "../../provider/formations/dyno-manager-controller";
 
-// The dyno manager's image carries only these compiled modules (no node_modules): each may import
-// only the others and Node's own modules, or the manager crashes at start.
+const DIST = path.join(__dirname, "../../dist/provider");
+
+// The dyno manager's image carries the compiled modules its entry point reaches and no
+// node_modules: a require of a package would crash the manager at start.
 describe("the dyno manager's image", () => {
-  it("carries every module its modules import", () => {
-    const carried = new Set(DYNO_MANAGER_FILES.map((f) => f.replace(/\.js$/, "")));
-    for (const mod of carried) {
-      const source = fs.readFileSync(path.join(__dirname, "../../provider", `${mod}.ts`), "utf8");
-      const imports = [...source.matchAll(/^import (?!type ).*from "([^"]+)";$/gm)].map((m) => m[1]);
-      for (const i of imports) {
-        if (i.startsWith("node:")) continue;
-        expect(i.startsWith("./") && carried.has(i.slice(2)), `${mod}.ts imports ${i}`).toBe(true);
+  it("carries its own folder's entry point and the modules it reaches", () => {
+    const files = dynoManagerFiles(DIST);
+    expect(files).toContain(path.join("dyno-manager", "dyno-manager.js"));
+    expect(files).toContain(path.join("dyno-manager", "crash-backoff.js"));
+    expect(files.every((f) => !f.startsWith("formations") && !f.startsWith("apps"))).toBe(true);
+  });
+
+  it("requires nothing but Node's own modules besides what it carries", () => {
+    for (const f of dynoManagerFiles(DIST)) {
+      const code = fs.readFileSync(path.join(DIST, f), "utf8");
+      for (const m of code.matchAll(/require\("([^".][^"]*)"\)/g)) {
+        const name = m[1].replace(/^node:/, "");
+        expect(builtinModules.includes(name), `${f} requires ${m[1]}`).toBe(true);
       }
     }
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { observedQuantities, planFormation, planPreboot, type FormationAction, type ObservedDyno } from "../../provider/formation-plan";
+import { observedQuantities, planFormation, planPreboot, type FormationAction, type ObservedDyno } from "../../provider/formations/formation-plan";
 
 const dyno = (processType: string, index: number, over: Partial<ObservedDyno> = {}): ObservedDyno => ({
   id: `${processType}.${index}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backendName, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router-config";
-import { errorLogFragment, renderErrorFile, ROUTER_ERRORS } from "../../provider/router-errors";
+import { backendName, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router/router-config";
+import { errorLogFragment, renderErrorFile, ROUTER_ERRORS } from "../../provider/router/router-errors";
 
 describe("renderRouterConfig", () => {
   const routes = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeRingLine } from "../../provider/router-log";
+import { normalizeRingLine } from "../../provider/router/router-log";
 
 describe("the router's request log", () => {
   it("stamps lines the way Docker does, so they interleave with dyno logs", () => {

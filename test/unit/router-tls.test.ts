@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backendName, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router-config";
-import { hostCondition, hostKey, hostnameCovers, parseTlsFiles, renderCrtList, routerTlsConfig, tlsFile, withCustomDomains } from "../../provider/router-tls";
+import { backendName, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router/router-config";
+import { hostCondition, hostKey, hostnameCovers, parseTlsFiles, renderCrtList, routerTlsConfig, tlsFile, withCustomDomains } from "../../provider/tls/router-tls";
 
 const token = "tok_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const keyAuth = `${token}.THUMBprint_0123456789abcdefghijklmnop`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bridgeOf, guardRule } from "../../provider/shield-guard";
+import { bridgeOf, guardRule } from "../../provider/spaces/shield-guard";
 
 describe("the Shield host guard", () => {
   it("drops new connections from a Shield network's bridge into the host, and nothing else", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dynoDnsName, formationDnsName, spaceDnsEnv, spaceNetworkName, spaceRouterName } from "../../provider/space-network";
+import { dynoDnsName, formationDnsName, spaceDnsEnv, spaceNetworkName, spaceRouterName } from "../../provider/spaces/space-network";
 
 describe("names in a space", () => {
   it("follow Heroku's Private Space DNS", () => {

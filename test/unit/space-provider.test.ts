@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cidrProblem, provider } from "../../provider/space-provider";
+import { cidrProblem, provider } from "../../provider/spaces/space-provider";
 
 describe("Space checks at preview", () => {
   it("accepts CIDR ranges and explains the ones it refuses", () => {

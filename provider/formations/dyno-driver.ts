@@ -1,8 +1,8 @@
 import type Docker from "dockerode";
-import { docker, isNotFound } from "./docker-client";
+import { docker, isNotFound } from "../docker/docker-client";
 import type { ObservedDyno } from "./formation-plan";
 import { dynoName } from "./formation-plan";
-import { LABEL, labelFilter } from "./labels";
+import { LABEL, labelFilter } from "../docker/labels";
 
 /** Everything needed to run one dyno; the Formation provider fills it from the app's release. */
 export interface DynoSpec {

@@ -2,40 +2,63 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { docker, isConflictOrNoop, isNotFound } from "./docker-client";
-import { buildImage, imageExists } from "./image-build";
-import { LABEL, labelFilter } from "./labels";
+import { docker, isConflictOrNoop, isNotFound } from "../docker/docker-client";
+import { buildImage, imageExists } from "../docker/image-build";
+import { LABEL, labelFilter } from "../docker/labels";
 
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
-/** The compiled modules the manager runs; nothing else goes into its image. */
-export const DYNO_MANAGER_FILES = ["dyno-manager.js", "crash-backoff.js", "docker-socket.js", "idle-controller.js", "router-names.js"];
-
 const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers.
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs && rm -rf /var/lib/apt/lists/*
-COPY *.js /opt/dynoform/
-CMD ["node", "/opt/dynoform/dyno-manager.js"]
+COPY . /opt/dynoform/
+CMD ["node", "/opt/dynoform/dyno-manager/dyno-manager.js"]
 `;
 
-/** Where the compiled provider lives: this folder in `dist/`, or `dist/provider` beside the sources in tests. */
-function compiledDir(): string {
-  const here = __dirname;
-  if (fs.existsSync(path.join(here, DYNO_MANAGER_FILES[0]))) return here;
+/** The compiled `provider/` folder: `dist/provider` in a package, or beside the sources in tests. */
+function compiledProviderDir(): string {
+  const here = path.resolve(__dirname, "..");
+  if (fs.existsSync(path.join(here, "dyno-manager", "dyno-manager.js"))) return here;
   return path.resolve(here, "..", "dist", "provider");
 }
 
+/**
+ * The files the manager's image carries, relative to `provider/`: its entry point and every
+ * module it reaches through relative `require`s, found by reading the compiled code, so the
+ * image holds what the daemon runs and no list is kept by hand.
+ */
+export function dynoManagerFiles(root = compiledProviderDir()): string[] {
+  const seen = new Set<string>();
+  const visit = (rel: string) => {
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    const code = fs.readFileSync(path.join(root, rel), "utf8");
+    for (const m of code.matchAll(/require\("(\.{1,2}\/[^"]+)"\)/g)) {
+      const target = path.normalize(path.join(path.dirname(rel), m[1])).replace(/(\.js)?$/, ".js");
+      if (target.startsWith("..")) throw new Error(`the dyno manager's ${rel} requires ${m[1]}, outside provider/`);
+      visit(target);
+    }
+  };
+  visit(path.join("dyno-manager", "dyno-manager.js"));
+  return [...seen].sort();
+}
+
 function imageTag(): string {
+  const root = compiledProviderDir();
   const h = crypto.createHash("sha256").update(DOCKERFILE);
-  for (const f of DYNO_MANAGER_FILES) h.update(fs.readFileSync(path.join(compiledDir(), f)));
+  for (const f of dynoManagerFiles(root)) h.update(f).update(fs.readFileSync(path.join(root, f)));
   return `dynoform/dyno-manager:${h.digest("hex").slice(0, 12)}`;
 }
 
 async function buildManagerImage(tag: string): Promise<void> {
+  const root = compiledProviderDir();
   const context = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-manager-"));
   try {
     fs.writeFileSync(path.join(context, "Dockerfile"), DOCKERFILE);
-    for (const f of DYNO_MANAGER_FILES) fs.copyFileSync(path.join(compiledDir(), f), path.join(context, f));
+    for (const f of dynoManagerFiles(root)) {
+      fs.mkdirSync(path.join(context, path.dirname(f)), { recursive: true });
+      fs.copyFileSync(path.join(root, f), path.join(context, f));
+    }
     await buildImage(context, tag, { [LABEL.managed]: "true", "dynoform.component": "dyno-manager" });
   } finally {
     fs.rmSync(context, { recursive: true, force: true });

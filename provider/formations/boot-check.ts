@@ -1,6 +1,6 @@
 import * as net from "node:net";
 import type Docker from "dockerode";
-import { lastLogLines } from "./docker-exec";
+import { lastLogLines } from "../docker/docker-exec";
 
 /** Heroku's R10: a web dyno has 60 s to bind `$PORT`. */
 export const BOOT_TIMEOUT_SECONDS = 60;

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { execIn, lineSink } from "./docker-exec";
+import { execIn, lineSink } from "../docker/docker-exec";
 import { ADMIN_SOCKET, REQUEST_LOG_RING } from "./router-names";
 
 /**

@@ -2,13 +2,13 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type Docker from "dockerode";
-import { docker, isConflictOrNoop, isNotFound } from "./docker-client";
-import { execIn, putFiles } from "./docker-exec";
-import { buildImage, imageExists } from "./image-build";
-import { LABEL, labelFilter } from "./labels";
+import { docker, isConflictOrNoop, isNotFound } from "../docker/docker-client";
+import { execIn, putFiles } from "../docker/docker-exec";
+import { buildImage, imageExists } from "../docker/image-build";
+import { LABEL, labelFilter } from "../docker/labels";
 import { ERRORS_DIR, renderRouterConfig, WAKE_SCRIPT, type Route } from "./router-config";
 import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
-import { guardShieldNetwork, unguardShieldNetwork } from "./shield-guard";
+import { guardShieldNetwork, unguardShieldNetwork } from "../spaces/shield-guard";
 import { ensureTlsVolume, httpsPortToPublish, prepareTls, removeTlsVolume, tlsMount } from "./router-tls-store";
 
 const CONFIG_DIR = "/etc/haproxy";
@@ -57,9 +57,9 @@ export function routerImageTag(): string {
   return `dynoform/router:${h.digest("hex").slice(0, 12)}`;
 }
 
-/** `router/` ships beside `dist/`; this module runs from `dist/provider/` or, in tests, `provider/`. */
+/** `router/` ships beside `dist/`; this module runs from `dist/provider/router/` or, in tests, `provider/router/`. */
 function routerDir(): string {
-  const candidates = [path.resolve(__dirname, "..", "router"), path.resolve(__dirname, "..", "..", "router")];
+  const candidates = [path.resolve(__dirname, "..", "..", "router"), path.resolve(__dirname, "..", "..", "..", "router")];
   const found = candidates.find((d) => fs.existsSync(path.join(d, "Dockerfile")));
   if (!found) throw new Error(`the router image's folder is missing (looked in ${candidates.join(", ")}); reinstall dynoform`);
   return found;

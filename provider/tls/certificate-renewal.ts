@@ -3,7 +3,7 @@
  * state, install an uploaded one, only record changed settings, or nothing. `diff` (so `preview`)
  * and `update` share it, so a preview says what the `up` will do.
  */
-import type { CertificateInputs, CertificateOutputs } from "../sdk/certificate";
+import type { CertificateInputs, CertificateOutputs } from "../../sdk/certificate";
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 

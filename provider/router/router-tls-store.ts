@@ -7,11 +7,11 @@
 import * as net from "node:net";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
-import { docker, isNotFound } from "./docker-client";
-import { execIn, putFiles } from "./docker-exec";
-import { LABEL } from "./labels";
+import { docker, isNotFound } from "../docker/docker-client";
+import { execIn, putFiles } from "../docker/docker-exec";
+import { LABEL } from "../docker/labels";
 import type { Route, RouterConfigOptions } from "./router-config";
-import { parseTlsFiles, renderCrtList, routerTlsConfig, TLS_DIR, tlsFile, withCustomDomains, type TlsState } from "./router-tls";
+import { parseTlsFiles, renderCrtList, routerTlsConfig, TLS_DIR, tlsFile, withCustomDomains, type TlsState } from "../tls/router-tls";
 
 export function tlsVolumeName(router: string): string {
   return `${router}-tls`;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { docker } from "./docker-client";
+import { docker } from "../docker/docker-client";
 
 /**
  * Shield isolation beyond Docker's `internal` networks. An internal network forwards nothing off

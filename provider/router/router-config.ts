@@ -2,12 +2,12 @@
  * Renders the router's HAProxy configuration from the routes. Pure: the router controller feeds
  * it what it observed in Docker, so the config is always derived, never edited in place.
  */
-import { WAKE_TIMEOUT_SECONDS } from "./idle-controller";
+import { WAKE_TIMEOUT_SECONDS } from "../dyno-manager/idle-controller";
 import { ADMIN_SOCKET, backendName, REQUEST_LOG_RING } from "./router-names";
 
 export { ADMIN_SOCKET, backendName, REQUEST_LOG_RING };
 import { errorFileName, LOG_HEADER, ROUTER_ERRORS } from "./router-errors";
-import { isWildcard, renderForwardedTls, renderHttpsBind, renderTlsHttpRules, renderWildcardRoutes, type RouterTlsConfig } from "./router-tls";
+import { isWildcard, renderForwardedTls, renderHttpsBind, renderTlsHttpRules, renderWildcardRoutes, type RouterTlsConfig } from "../tls/router-tls";
 
 /** One web dyno that takes traffic. */
 export interface RouteServer {

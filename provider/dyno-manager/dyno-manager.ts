@@ -12,9 +12,9 @@
  * starts them fresh when a router asks (router/wake.lua holds the request meanwhile).
  */
 import { nextRestart, type CrashHistory } from "./crash-backoff";
-import { DockerSocket, execOutput, followLogLines, type DockerEvent } from "./docker-socket";
+import { DockerSocket, execOutput, followLogLines, type DockerEvent } from "../docker/docker-socket";
 import { appsToSleep, ECO_SLEEP_AFTER_SECONDS, wakeRequest, type IdleDyno } from "./idle-controller";
-import { ADMIN_SOCKET, backendName } from "./router-names";
+import { ADMIN_SOCKET, backendName } from "../router/router-names";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);

@@ -1,6 +1,6 @@
-import { docker, isNotFound } from "./docker-client";
-import { demuxToText } from "./docker-exec";
-import { LABEL } from "./labels";
+import { docker, isNotFound } from "../docker/docker-client";
+import { demuxToText } from "../docker/docker-exec";
+import { LABEL } from "../docker/labels";
 
 /** Heroku gives the release phase an hour. */
 export const RELEASE_PHASE_TIMEOUT_SECONDS = 3600;

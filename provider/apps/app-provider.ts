@@ -1,0 +1,206 @@
+import * as fs from "node:fs";
+import type * as pulumi from "@pulumi/pulumi";
+import type { AppInputs, AppOutputs, Generation } from "../../sdk/app";
+import { dockerfileFor } from "../../sdk/buildpacks";
+import { APP_NAME, CONFIG_VAR_NAME } from "../../sdk/names";
+import { docker, isNotFound } from "../docker/docker-client";
+import { buildImage } from "../docker/image-build";
+import { LABEL, labelFilter } from "../docker/labels";
+import { unguardShieldNetwork } from "../spaces/shield-guard";
+import { runReleasePhase } from "./release-phase";
+import { changeRouter, ensureNetwork, removeAppNetwork, syncRouter } from "../router/router-controller";
+import { tlsFile } from "../tls/router-tls";
+import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
+
+type DiffResult = pulumi.dynamic.DiffResult;
+
+export function appNetworkName(app: string): string {
+  return `dynoform-app-${app}`;
+}
+
+const PLATFORM: Record<Generation, { platform: string; arch: string[] }> = {
+  cedar: { platform: "linux/amd64", arch: ["x86_64", "amd64"] },
+  fir: { platform: "linux/arm64", arch: ["aarch64", "arm64"] },
+};
+
+function webUrl(inputs: AppInputs): string {
+  return `http://${inputs.hostnames[0]}:${inputs.routerHttpPort}/`;
+}
+
+function routerOf(inputs: AppInputs) {
+  const space = inputs.space ? { space: { name: inputs.space.name, shield: inputs.space.shield, trustedIpRanges: inputs.space.trustedIpRanges } } : {};
+  return { name: inputs.router, httpPort: inputs.routerHttpPort, httpsPort: inputs.routerHttpsPort, ...space };
+}
+
+/** Turns the app's HTTP → HTTPS redirect on or off in the router's TLS store. */
+function setHttpsRedirect(inputs: AppInputs, on: boolean): Promise<void> {
+  return changeRouter(routerOf(inputs), (router) => (on ? writeTlsFiles(router, { [tlsFile.redirect(inputs.name)]: "" }) : removeTlsFiles(router, [tlsFile.redirect(inputs.name)])));
+}
+
+function sameVars(a: Record<string, string>, b: Record<string, string>): boolean {
+  return JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
+}
+
+/** Builds (or, for a prebuilt image, finds) the image of this source. */
+async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string }> {
+  if (inputs.build === "image") {
+    const found = await docker().getImage(inputs.imageRef).inspect().catch(() => undefined);
+    if (!found) {
+      throw new Error(`App "${inputs.name}": image "${inputs.imageRef}" is not on the Docker Engine and could not be pulled. Fix: build or load it first (docker build / docker load), or use \`source\``);
+    }
+    return { imageId: found.Id, tag: inputs.imageRef };
+  }
+  const tag = `dynoform/app-${inputs.name}:${inputs.sourceHash}`;
+  const labels = { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: inputs.name };
+  const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir);
+  return buildImage(inputs.sourceDir, tag, labels, { dockerfile, platform: PLATFORM[inputs.generation].platform });
+}
+
+/** Removes this app's images except the ones named; an image still used by a dyno stays. */
+async function pruneImages(app: string, keep: string[]): Promise<void> {
+  const images = await docker().listImages({ filters: labelFilter({ [LABEL.role]: "app-image", [LABEL.app]: app }) });
+  for (const img of images) {
+    if (keep.includes(img.Id)) continue;
+    for (const tag of img.RepoTags ?? []) await docker().getImage(tag).remove().catch(() => undefined);
+    await docker().getImage(img.Id).remove().catch(() => undefined);
+  }
+}
+
+/**
+ * The release number for an app being created: 1 for a new app; for one whose dynos run already,
+ * their release when they run this image with this config, else the next one.
+ */
+async function adoptedRelease(inputs: AppInputs, imageId: string): Promise<{ number: number; isNew: boolean }> {
+  const dynos = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno", [LABEL.app]: inputs.name }) });
+  if (dynos.length === 0) return { number: 1, isNew: true };
+  const latest = Math.max(...dynos.map((d) => Number((d.Labels[LABEL.release] ?? "v0").slice(1)) || 0));
+  const sample = dynos.find((d) => d.Labels[LABEL.release] === `v${latest}`)!;
+  const env = (await docker().getContainer(sample.Id).inspect()).Config.Env ?? [];
+  const wanted = Object.entries({ ...inputs.config, ...inputs.secrets }).map(([k, v]) => `${k}=${v}`);
+  const running = env.filter((e) => !/^(PORT|DYNO)=/.test(e));
+  const same = sample.ImageID === imageId && wanted.length === running.filter((e) => wanted.includes(e)).length && wanted.every((e) => running.includes(e));
+  return same ? { number: latest, isNew: false } : { number: latest + 1, isNew: true };
+}
+
+/** Whether the engine can run images of this generation's architecture. */
+async function generationProblem(inputs: AppInputs): Promise<string | undefined> {
+  const { platform, arch } = PLATFORM[inputs.generation] ?? PLATFORM.cedar;
+  const engineArch = (await docker().info()).Architecture as string;
+  if (arch.includes(engineArch)) return undefined;
+  const emulator = `/proc/sys/fs/binfmt_misc/qemu-${arch[0]}`;
+  if (fs.existsSync(emulator)) return undefined;
+  return `App "${inputs.name}": generation "${inputs.generation}" builds ${platform} images, but the Docker Engine is ${engineArch} and has no emulator for them (no ${emulator}). Fix: use generation "${inputs.generation === "fir" ? "cedar" : "fir"}", or install qemu-user-static and binfmt-support on the engine's host`;
+}
+
+/** Runs the release phase when the Procfile has one; throws (and so deploys nothing) when it fails. */
+async function releasePhase(inputs: AppInputs, imageId: string, release: string, network: string): Promise<void> {
+  if (!inputs.releaseCommand) return;
+  await runReleasePhase({ app: inputs.name, release, image: imageId, command: inputs.releaseCommand, env: { ...inputs.config, ...inputs.secrets }, network });
+}
+
+export const provider = {
+  async check(_olds: AppInputs, news: AppInputs) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const fail = (reason: string) => failures.push({ property: "", reason });
+    const nameProblem = APP_NAME.check(news.name);
+    if (nameProblem) fail(`App "${news.name}": ${nameProblem}`);
+    if (news.sourceError) fail(`App "${news.name}": ${news.sourceError}`);
+    for (const vars of [news.config, news.secrets]) {
+      if (typeof vars !== "object" || !vars) continue;
+      for (const key of Object.keys(vars)) {
+        const problem = CONFIG_VAR_NAME.check(key);
+        if (problem) fail(`App "${news.name}": ${problem}`);
+      }
+    }
+    if (news.generation !== "cedar" && news.generation !== "fir") fail(`App "${news.name}": generation "${news.generation}" is not one of cedar, fir. Fix: use "cedar" (x86-64) or "fir" (ARM64)`);
+    else {
+      const problem = await generationProblem(news);
+      if (problem) fail(problem);
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: AppOutputs, news: AppInputs): Promise<DiffResult> {
+    const replaces = olds.name !== news.name ? ["name"] : [];
+    if (olds.router !== news.router) replaces.push("router");
+    if (olds.space?.name !== news.space?.name) replaces.push("space");
+    if (JSON.stringify(olds.hostnames) !== JSON.stringify(news.hostnames)) replaces.push("hostnames");
+    const changes: string[] = [];
+    if (olds.sourceHash !== news.sourceHash || olds.build !== news.build || olds.generation !== news.generation) changes.push("source");
+    if (!sameVars(olds.config, news.config)) changes.push("config");
+    if (!sameVars(olds.secrets, news.secrets)) changes.push("secrets");
+    if (olds.releaseCommand !== news.releaseCommand) changes.push("releaseCommand");
+    if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
+    if ((olds.routerHttpsPort ?? news.routerHttpsPort) !== news.routerHttpsPort) changes.push("routerHttpsPort");
+    if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) changes.push("httpsRedirect");
+    return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
+  },
+
+  /**
+   * Also adopts an app that runs already (made by another stack, or by a stack whose state was
+   * lost): the network and dynos are reused, and the release number carries on from the dynos
+   * when they run the same image, so declaring the app again restarts nothing.
+   */
+  async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult> {
+    const network = appNetworkName(inputs.name);
+    const built = await image(inputs);
+    const adopted = await adoptedRelease(inputs, built.imageId);
+    const releaseNumber = adopted.number;
+    await ensureNetwork(network, {
+      [LABEL.managed]: "true",
+      [LABEL.role]: "app-network",
+      [LABEL.app]: inputs.name,
+      [LABEL.hostname]: inputs.hostnames.join(","),
+      [LABEL.webPort]: String(inputs.webPort),
+      [LABEL.router]: inputs.router,
+      ...(inputs.space ? { [LABEL.space]: inputs.space.name, [LABEL.shield]: String(inputs.space.shield) } : {}),
+    }, { internal: inputs.space?.shield === true });
+    try {
+      if (adopted.isNew) await releasePhase(inputs, built.imageId, `v${releaseNumber}`, network);
+    } catch (e) {
+      if (releaseNumber === 1) {
+        await unguardShieldNetwork(network).catch(() => undefined);
+        await docker().getNetwork(network).remove().catch(() => undefined);
+        await pruneImages(inputs.name, []);
+      }
+      throw e;
+    }
+    await syncRouter(routerOf(inputs));
+    if (inputs.httpsRedirect) await setHttpsRedirect(inputs, true);
+    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network, webUrl: webUrl(inputs) };
+    return { id: inputs.name, outs };
+  },
+
+  async update(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const sameSource = olds.sourceHash === news.sourceHash && olds.build === news.build && olds.generation === news.generation;
+    const built = sameSource ? { imageId: olds.imageId, tag: olds.imageTag } : await image(news);
+    const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
+    const releaseNumber = newRelease ? olds.releaseNumber + 1 : olds.releaseNumber;
+    if (newRelease) await releasePhase(news, built.imageId, `v${releaseNumber}`, olds.network);
+    // Keep the previous image: its dynos run until the formation rolls to the new release.
+    await pruneImages(news.name, [built.imageId, olds.imageId]);
+    if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
+    const outs: AppOutputs = { ...news, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news) };
+    return { outs };
+  },
+
+  async read(id: string, props: AppOutputs): Promise<pulumi.dynamic.ReadResult> {
+    try {
+      await docker().getNetwork(appNetworkName(props.name ?? id)).inspect();
+    } catch (e) {
+      if (isNotFound(e)) return { id: "", props: {} };
+      throw e;
+    }
+    const image = props.imageTag ? await docker().getImage(props.imageTag).inspect().catch(() => undefined) : undefined;
+    return { id, props: { ...props, imageId: image?.Id ?? "" } };
+  },
+
+  async delete(_id: string, props: AppOutputs): Promise<void> {
+    const network = appNetworkName(props.name);
+    if (props.httpsRedirect) await setHttpsRedirect(props, false).catch(() => undefined);
+    await removeAppNetwork(routerOf(props), network).catch((e) => {
+      throw new Error(`App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`);
+    });
+    await pruneImages(props.name, []);
+  },
+};

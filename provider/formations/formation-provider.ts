@@ -1,0 +1,191 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { FormationInputs, FormationOutputs } from "../../sdk/formation";
+import { estimateMonthlyCost } from "../../sdk/cost";
+import { getDynoSize } from "../../sdk/dyno-sizes";
+import { formatViolations, validateFormation } from "../../sdk/tier-rules";
+import { BootError, waitForPort, waitStillRunning } from "./boot-check";
+import { ensureDynoManager, removeDynoManagerIfIdle } from "./dyno-manager-controller";
+import type Docker from "dockerode";
+import { containerName, observeDynos, renameDyno, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
+import { dynoName, observedQuantities, planFormation, planPreboot, type FormationAction, type PrebootPlan } from "./formation-plan";
+import { dynoAddress, syncRouter, waitForRouterDrain } from "../router/router-controller";
+import { dynoDnsName, formationDnsName, spaceDnsEnv } from "../spaces/space-network";
+
+/** Problems with a formation's inputs, each naming the resource, the process type and the fix. */
+export function formationProblems(news: FormationInputs): string[] {
+  // At preview a new space's outputs may be unknown (not an object): its rules are checked at up.
+  const space = typeof news.space === "object" && news.space && typeof news.space.name === "string" ? { name: news.space.name, shield: news.space.shield === true } : undefined;
+  const problems = validateFormation({ resource: news.resource, app: news.app, processes: news.processes, preboot: news.preboot === true, space }).map((v) => formatViolations([v]));
+  // At preview the app's outputs are unknown (a placeholder string, not an object): checked again at up.
+  const commands = typeof news.processCommands === "object" && news.processCommands ? news.processCommands : {};
+  if (Object.keys(commands).length > 0) {
+    for (const type of Object.keys(news.processes)) {
+      if (!(type in commands)) {
+        problems.push(`Formation "${news.resource}", process type "${type}": the app's Procfile has no such process type (it has ${Object.keys(commands).join(", ")}). Fix: add "${type}: <command>" to the Procfile, or remove it from the formation`);
+      }
+    }
+  }
+  return problems;
+}
+
+function dynoSpec(f: FormationInputs, processType: string, index: number, size: string): DynoSpec {
+  const catalog = getDynoSize(size);
+  if (!catalog) throw new Error(`Formation "${f.resource}": unknown dyno size "${size}"`);
+  const aliases = [`${dynoName(processType, index)}.${f.app}.dyno`, `${processType}.${f.app}.dyno`];
+  if (processType === "web") aliases.push(dynoAddress(f.app, dynoName(processType, index), f.release));
+  return {
+    app: f.app,
+    processType,
+    index,
+    release: f.release,
+    size,
+    image: f.image,
+    command: f.processCommands?.[processType],
+    env: { ...(f.config ?? {}), ...(f.secrets ?? {}) },
+    network: f.network,
+    aliases: [...new Set(aliases)],
+    webPort: f.webPort,
+    limits: catalog.docker,
+    sleepAfterSeconds: catalog.features.sleeps ? f.ecoSleepAfterSeconds : undefined,
+    space: f.space
+      ? { ...f.space, network: f.spaceNetwork, aliases: [dynoDnsName(f.app, processType, index), formationDnsName(f.app, processType)], env: spaceDnsEnv(f.app, processType, index) }
+      : undefined,
+  };
+}
+
+type Started = { name: string; type: string; index: number; container: Docker.Container };
+type StartAction = Extract<FormationAction, { kind: "start" }>;
+
+const startsIn = (actions: FormationAction[]) => actions.filter((a): a is StartAction => a.kind === "start");
+
+/** Carries out a plan's stops, all at once (each is SIGTERM, up to 30 s, SIGKILL). */
+async function stopAll(actions: FormationAction[]): Promise<void> {
+  await Promise.all(actions.flatMap((a) => (a.kind === "stop" ? [stopDyno(a.dyno.id)] : [])));
+}
+
+/** Waits until every started dyno has booted; throws one error naming every dyno that did not. */
+async function waitBooted(f: FormationInputs, started: Started[]): Promise<void> {
+  const failures: string[] = [];
+  await Promise.all(
+    started.map(async (d) => {
+      try {
+        if (d.type === "web") await waitForPort(d.container, f.network, f.webPort, d.name, f.bootTimeoutSeconds);
+        else await waitStillRunning(d.container, d.name);
+      } catch (e) {
+        if (!(e instanceof BootError)) throw e;
+        failures.push(e.message);
+      }
+    }),
+  );
+  if (failures.length) {
+    throw new Error(`Formation "${f.resource}" (app "${f.app}", release ${f.release}): ${failures.length} dyno(s) failed to boot.\n${failures.join("\n\n")}`);
+  }
+}
+
+async function startAll(f: FormationInputs, starts: Array<{ processType: string; index: number; size: string }>, nameSuffix = ""): Promise<Started[]> {
+  return Promise.all(
+    starts.map(async (a) => ({
+      name: dynoName(a.processType, a.index),
+      type: a.processType,
+      index: a.index,
+      container: await startDyno(dynoSpec(f, a.processType, a.index, a.size), containerName(f.app, a.processType, a.index) + nameSuffix),
+    })),
+  );
+}
+
+const routerOf = (f: FormationInputs) => ({ name: f.router, httpPort: f.routerHttpPort, httpsPort: f.routerHttpsPort });
+
+/**
+ * Preboot: the new release's web dynos start beside the old ones as `<app>.web.<n>.next`; when
+ * all accept connections they take the plain names, the router switches to them with a hitless
+ * reload, the old router workers finish their requests, and only then do the old dynos stop.
+ * If a new dyno fails to boot, the new ones are removed and the old release keeps serving.
+ */
+async function prebootWeb(f: FormationInputs, plan: PrebootPlan): Promise<void> {
+  const started = await startAll(f, plan.starts.map((s) => ({ processType: "web", ...s })), ".next");
+  try {
+    await waitBooted(f, started);
+  } catch (e) {
+    await Promise.all(started.map((d) => stopDyno(d.container.id)));
+    throw new Error(`${(e as Error).message}\nPreboot: the new web dynos were removed; release ${plan.retire[0]?.release ?? "before"} keeps serving.`);
+  }
+  for (const old of plan.retire) await renameDyno(old.id, `${old.name ?? containerName(f.app, "web", old.index)}.prev`);
+  for (const d of started) await renameDyno(d.container.id, containerName(f.app, "web", d.index));
+  const draining = await syncRouter(routerOf(f));
+  await waitForRouterDrain(routerOf(f), draining);
+  await Promise.all(plan.retire.map((d) => stopDyno(d.id)));
+}
+
+/**
+ * Makes Docker match the formation. Without preboot, old dynos stop before new ones start (as on
+ * Heroku); with preboot and a new release, web dynos are swapped without a gap. Then the router
+ * is pointed at the live web dynos.
+ */
+async function converge(f: FormationInputs): Promise<string[]> {
+  await ensureDynoManager();
+  // Leftovers of an interrupted preboot: the plainly named dynos are the ones that serve.
+  const leftovers = (await observeDynos(f.app)).filter((d) => d.name !== containerName(f.app, d.processType, d.index));
+  await Promise.all(leftovers.map((d) => stopDyno(d.id)));
+  const observed = await observeDynos(f.app);
+  const desired = { release: f.release, processes: f.processes };
+  const preboot = planPreboot(desired, observed, f.preboot === true);
+  if (preboot) {
+    await prebootWeb(f, preboot);
+    await stopAll(preboot.others);
+    await waitBooted(f, await startAll(f, startsIn(preboot.others)));
+  } else {
+    const actions = planFormation(desired, observed);
+    await stopAll(actions);
+    const started = await startAll(f, startsIn(actions));
+    try {
+      await waitBooted(f, started);
+    } finally {
+      await syncRouter(routerOf(f));
+    }
+  }
+  const now = await observeDynos(f.app);
+  return now.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
+}
+
+export const provider = {
+  async check(_olds: FormationInputs, news: FormationInputs) {
+    // Unknown values (preview before the app exists) are checked again at `up`.
+    const problems = news.processes ? formationProblems(news) : [];
+    return { inputs: news, failures: problems.map((reason) => ({ property: "", reason })) };
+  },
+
+  async diff(_id: string, olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.DiffResult> {
+    const replaces = olds.app !== news.app ? ["app"] : [];
+    const changes = (["release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
+      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+    );
+    return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult> {
+    const dynos = await converge(inputs);
+    return { id: inputs.app, outs: { ...inputs, dynos, estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd } satisfies FormationOutputs };
+  },
+
+  async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const dynos = await converge(news);
+    return { outs: { ...news, dynos, estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd } satisfies FormationOutputs };
+  },
+
+  /** Refresh reports what runs: a dyno removed or stopped by hand lowers its type's quantity. */
+  async read(id: string, props: FormationOutputs): Promise<pulumi.dynamic.ReadResult> {
+    const observed = await observeDynos(props.app);
+    const running = observedQuantities(observed, props.release);
+    const processes: FormationOutputs["processes"] = {};
+    for (const [type, p] of Object.entries(props.processes)) processes[type] = { ...p, quantity: running[type] ?? 0 };
+    const dynos = observed.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
+    return { id, props: { ...props, processes, dynos } };
+  },
+
+  async delete(_id: string, props: FormationOutputs): Promise<void> {
+    const observed = await observeDynos(props.app);
+    await Promise.all(observed.map((d) => stopDyno(d.id)));
+    if (props.router) await syncRouter(routerOf(props));
+    await removeDynoManagerIfIdle();
+  },
+};

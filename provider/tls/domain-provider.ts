@@ -1,0 +1,97 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { DomainInputs, DomainOutputs } from "../../sdk/domain";
+import { APP_NAME, HOSTNAME } from "../../sdk/names";
+import { docker } from "../docker/docker-client";
+import { LABEL, labelFilter } from "../docker/labels";
+import { changeRouter, routerExists } from "../router/router-controller";
+import { tlsFile, type TlsState } from "./router-tls";
+import { readTlsState, removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
+
+/** Pulumi's placeholder for a value not known at preview. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const known = (v: unknown): boolean => v !== undefined && v !== UNKNOWN;
+
+const routerOf = (d: DomainInputs) => ({ name: d.router, httpPort: d.routerHttpPort, httpsPort: d.routerHttpsPort });
+
+/** The router's address as clients see it: it publishes on loopback only. */
+const ROUTER_ADDRESS = "127.0.0.1";
+
+function outputs(d: DomainInputs): DomainOutputs {
+  const hostname = d.hostname.toLowerCase();
+  const apex = hostname.replace(/^\*\./, "").split(".").length === 2;
+  return { ...d, hostname, dnsTarget: d.appHostname, dnsRecordType: apex ? "ALIAS" : "CNAME", dnsAddress: ROUTER_ADDRESS };
+}
+
+
+/** The app that holds a hostname on a router, if any (a router that is not there holds none). */
+async function holderOf(router: string, hostname: string, state?: TlsState): Promise<string | undefined> {
+  const s = state ?? ((await routerExists(router)) ? await readTlsState(router) : undefined);
+  return s?.domains.find((c) => c.hostname === hostname.toLowerCase())?.app;
+}
+
+function conflict(d: DomainInputs, holder: string): string {
+  return `Domain "${d.resource}": hostname "${d.hostname}" already belongs to app "${holder}" on router "${d.router}", and a hostname can belong to one app only (rule domain-unique). Fix: remove the Domain from app "${holder}" first (in the stack that declares it), or choose another hostname`;
+}
+
+export const provider = {
+  async check(_olds: DomainInputs, news: DomainInputs) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const fail = (reason: string) => failures.push({ property: "", reason });
+    if (known(news.hostname)) {
+      const problem = HOSTNAME.check(news.hostname);
+      if (problem) fail(`Domain "${news.resource}": ${problem}`);
+    }
+    if (known(news.app)) {
+      const problem = APP_NAME.check(news.app);
+      if (problem) fail(`Domain "${news.resource}": app ${problem}`);
+    }
+    if (news.claimError && known(news.claimError)) fail(`Domain "${news.resource}": ${news.claimError}`);
+    if (failures.length === 0 && known(news.hostname) && known(news.app) && known(news.router)) {
+      // Another stack's claim on the same router shows at preview already, when Docker answers.
+      const holder = await holderOf(news.router, news.hostname).catch(() => undefined);
+      if (holder && holder !== news.app) fail(conflict(news, holder));
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: DomainOutputs, news: DomainInputs): Promise<pulumi.dynamic.DiffResult> {
+    const replaces = (["app", "hostname", "router"] as const).filter((k) => String(olds[k]).toLowerCase() !== String(news[k]).toLowerCase());
+    const changes = replaces.length > 0 || olds.routerHttpPort !== news.routerHttpPort || olds.routerHttpsPort !== news.routerHttpsPort || olds.appHostname !== news.appHostname;
+    return { changes, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs: DomainInputs): Promise<pulumi.dynamic.CreateResult> {
+    const d = outputs(inputs);
+    const nets = await docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.app]: d.app, [LABEL.router]: d.router }) });
+    if (nets.length === 0) {
+      throw new Error(
+        `Domain "${d.resource}": app "${d.app}" is not served by router "${d.router}", so hostname "${d.hostname}" has nowhere to go. Fix: declare the App in this program and pass it as \`app\`, or deploy app "${d.app}" first (with the same DYNOFORM_ROUTER)`,
+      );
+    }
+    await changeRouter(routerOf(d), async (router) => {
+      const holder = await holderOf(d.router, d.hostname, await readTlsState(d.router));
+      if (holder && holder !== d.app) throw new Error(conflict(d, holder));
+      await writeTlsFiles(router, { [tlsFile.domain(d.hostname)]: JSON.stringify({ hostname: d.hostname, app: d.app }) });
+    });
+    return { id: d.hostname, outs: d };
+  },
+
+  async update(_id: string, _olds: DomainOutputs, news: DomainInputs): Promise<pulumi.dynamic.UpdateResult> {
+    return { outs: outputs(news) };
+  },
+
+  /** Drift: a claim that is gone, or now held by another app, is no longer this Domain; `up` claims it again (or says who holds it). */
+  async read(id: string, props: DomainOutputs): Promise<pulumi.dynamic.ReadResult> {
+    const holder = await holderOf(props.router, props.hostname ?? id);
+    if (holder !== props.app) return { id: "", props: {} };
+    return { id, props };
+  },
+
+  async delete(_id: string, props: DomainOutputs): Promise<void> {
+    if (!(await routerExists(props.router))) return;
+    await changeRouter(routerOf(props), async (router) => {
+      const holder = await holderOf(props.router, props.hostname, await readTlsState(props.router));
+      if (holder === props.app) await removeTlsFiles(router, [tlsFile.domain(props.hostname)]);
+    });
+  },
+};
