@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import { Domain, domainsByHostname } from "./domain";
 import { lazyProvider } from "./lazy-provider";
 import { runtimeSettings } from "./settings";
@@ -30,6 +31,23 @@ export interface AcmeOptions {
   renewBeforeDays?: pulumi.Input<number>;
   /** The ACME account's private key (PEM); generated once and kept as a secret when not given. */
   accountKey?: pulumi.Input<string>;
+  /** The certificate's own private key: a `tls.PrivateKey` (@pulumi/tls) that the CSR is made with. */
+  key?: CertificateKeyOptions;
+}
+
+/**
+ * The private key an ACME certificate is requested with, kept as a `tls.PrivateKey` resource
+ * (`<name>-key`, its PEM secret in the state) next to a `tls.CertRequest` (`<name>-csr`). The key
+ * outlives renewals; replacing it (a new `rotation` value, or `pulumi up --replace <key's URN>`)
+ * orders a certificate for the new key on that `up`.
+ */
+export interface CertificateKeyOptions {
+  /** `ECDSA` (P-256, the default) or `RSA`. */
+  algorithm?: "ECDSA" | "RSA";
+  /** RSA key size in bits (default 2048). */
+  rsaBits?: number;
+  /** Any value; changing it replaces the key (key rotation), e.g. `"2026-q3"`. */
+  rotation?: pulumi.Input<string>;
 }
 
 /** A certificate you bring (Heroku's SNI endpoint). */
@@ -67,6 +85,10 @@ export interface CertificateInputs {
   renewBeforeDays: number;
   /** Secret. Empty: generated at creation and kept. */
   accountKey: string;
+  /** PEM CSR for ACME orders, from the `tls.CertRequest`; empty (stacks made by 0.1): a key and CSR are generated per order. */
+  csr: string;
+  /** Secret. The PEM key `csr` was made with, from the `tls.PrivateKey`. */
+  csrPrivateKey: string;
   uploadedChain: string;
   /** Secret. */
   uploadedKey: string;
@@ -111,6 +133,7 @@ export class Certificate extends pulumi.dynamic.Resource {
     const domain = resolveDomain(args.domain, settings);
     const acme = args.acme ?? {};
     const directory = pulumi.output(acme.directoryUrl ?? process.env.DYNOFORM_ACME_DIRECTORY ?? "letsencrypt").apply((d) => ACME_DIRECTORIES[d] ?? d);
+    const request = args.uploaded ? undefined : certificateRequest(resourceName, domain.apply((d) => d.hostname), acme.key ?? {}, opts);
     const inputs: Record<keyof CertificateOutputs, unknown> = {
       resource: resourceName,
       hostname: domain.apply((d) => d.hostname),
@@ -123,6 +146,8 @@ export class Certificate extends pulumi.dynamic.Resource {
       acmeCaCertificates: acme.caCertificates ?? "",
       renewBeforeDays: acme.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS,
       accountKey: pulumi.secret(acme.accountKey ?? ""),
+      csr: request?.csr.certRequestPem ?? "",
+      csrPrivateKey: pulumi.secret(request?.key.privateKeyPem ?? ""),
       uploadedChain: args.uploaded?.certificateChain ?? "",
       uploadedKey: pulumi.secret(args.uploaded?.privateKey ?? ""),
       argsError: args.uploaded && args.acme ? "give either `acme` or `uploaded`, not both. Fix: remove one of them" : "",
@@ -136,9 +161,29 @@ export class Certificate extends pulumi.dynamic.Resource {
       serialNumber: undefined,
       fingerprint: undefined,
     };
-    const secretOutputs = { additionalSecretOutputs: ["privateKey", "accountKey", "uploadedKey"] };
+    const secretOutputs = { additionalSecretOutputs: ["privateKey", "accountKey", "uploadedKey", "csrPrivateKey"] };
     super(lazyProvider("tls/certificate-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "Certificate");
   }
+}
+
+/**
+ * The key and CSR of an ACME certificate, as @pulumi/tls resources beside the Certificate (same
+ * parent): not its children, because a child waits for its parent to exist and the Certificate
+ * needs the CSR to come into existence.
+ */
+function certificateRequest(name: string, hostname: pulumi.Output<string>, key: CertificateKeyOptions, opts: pulumi.CustomResourceOptions | undefined) {
+  const algorithm = key.algorithm ?? "ECDSA";
+  const privateKey = new tls.PrivateKey(
+    `${name}-key`,
+    algorithm === "RSA" ? { algorithm, rsaBits: key.rsaBits ?? 2048 } : { algorithm, ecdsaCurve: "P256" },
+    { parent: opts?.parent, protect: opts?.protect, replacementTrigger: key.rotation },
+  );
+  const csr = new tls.CertRequest(
+    `${name}-csr`,
+    { privateKeyPem: privateKey.privateKeyPem, subject: { commonName: hostname }, dnsNames: [hostname] },
+    { parent: opts?.parent, protect: opts?.protect },
+  );
+  return { key: privateKey, csr };
 }
 
 function resolveDomain(domain: Domain | pulumi.Input<string>, settings: ReturnType<typeof runtimeSettings>) {

@@ -18,6 +18,8 @@ export interface AcmeOrderRequest {
   accountKey: string;
   /** Extra CAs to trust for the ACME server's HTTPS (PEM), beyond Node's. */
   caCertificates?: string;
+  /** The CSR (PEM) and the key it was made with; without them, a new ECDSA key and CSR for `hostname`. */
+  request?: { csr: string; privateKey: string };
   /** Makes the router answer the challenge; resolves once it does. */
   present(challenge: AcmeChallenge): Promise<void>;
   /** Stops answering it. */
@@ -34,6 +36,12 @@ export async function newAccountKey(): Promise<string> {
   return (await acme.crypto.createPrivateEcdsaKey()).toString();
 }
 
+async function newRequest(hostname: string): Promise<{ csr: string; privateKey: string }> {
+  const privateKey = await acme.crypto.createPrivateEcdsaKey();
+  const [, csr] = await acme.crypto.createCsr({ commonName: hostname, altNames: [hostname] }, privateKey);
+  return { csr: csr.toString(), privateKey: privateKey.toString() };
+}
+
 function trust(caCertificates: string | undefined): void {
   // acme-client talks through its own axios instance; trust the extra CAs there.
   acme.axios.defaults.httpsAgent = caCertificates ? new https.Agent({ ca: [...tls.rootCertificates, caCertificates] }) : undefined;
@@ -42,8 +50,7 @@ function trust(caCertificates: string | undefined): void {
 export async function orderCertificate(req: AcmeOrderRequest): Promise<IssuedCertificate> {
   trust(req.caCertificates);
   const client = new acme.Client({ directoryUrl: req.directoryUrl, accountKey: req.accountKey, backoffAttempts: 12, backoffMin: 1000, backoffMax: 10000 });
-  const privateKey = await acme.crypto.createPrivateEcdsaKey();
-  const [, csr] = await acme.crypto.createCsr({ commonName: req.hostname, altNames: [req.hostname] }, privateKey);
+  const { csr, privateKey } = req.request ?? (await newRequest(req.hostname));
   try {
     const chain = await client.auto({
       csr,
@@ -60,7 +67,7 @@ export async function orderCertificate(req: AcmeOrderRequest): Promise<IssuedCer
         await req.remove({ hostname: authz.identifier.value, token: challenge.token, keyAuthorization });
       },
     });
-    return { certificateChain: chain.toString(), privateKey: privateKey.toString() };
+    return { certificateChain: chain.toString(), privateKey };
   } catch (e) {
     throw acmeFailure(e as Error & { code?: string }, req);
   }

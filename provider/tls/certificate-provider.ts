@@ -56,6 +56,8 @@ async function issue(c: CertificateInputs, accountKey: string) {
     directoryUrl: c.acmeDirectoryUrl,
     accountKey,
     caCertificates: c.acmeCaCertificates || undefined,
+    // Stacks made by 0.1 have no CSR input: acme-order then makes a key and CSR itself.
+    request: c.csr && c.csrPrivateKey ? { csr: c.csr, privateKey: c.csrPrivateKey } : undefined,
     present: async (ch) => {
       await changeRouter(settings, (router) => writeTlsFiles(router, { [tlsFile.challenge(ch.token)]: JSON.stringify(ch) }));
       await routerAnswers(c, ch);

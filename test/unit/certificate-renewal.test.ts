@@ -16,6 +16,8 @@ const news: CertificateInputs = {
   acmeCaCertificates: "",
   renewBeforeDays: 30,
   accountKey: "",
+  csr: "CSR",
+  csrPrivateKey: "CSRKEY",
   uploadedChain: "",
   uploadedKey: "",
   argsError: "",
@@ -24,7 +26,7 @@ const olds: CertificateOutputs = {
   ...news,
   accountKey: "ACCOUNT",
   certificateChain: "CHAIN",
-  privateKey: "KEY",
+  privateKey: "CSRKEY",
   status: "issued",
   issuer: "CN=Pebble",
   notBefore: inDays(-10),
@@ -61,6 +63,21 @@ describe("planCertificate", () => {
     expect(planCertificate(olds, { ...news, accountKey: "OTHER" }, now).kind).toBe("order");
     expect(planCertificate(olds, { ...news, accountKey: "ACCOUNT" }, now).kind).toBe("none");
     expect(planCertificate(olds, { ...news, acmeEmail: "sec@example.com" }, now).kind).toBe("record");
+  });
+
+  it("orders for a replaced key (key rotation), with the new CSR", () => {
+    expect(planCertificate(olds, { ...news, csr: "CSR2", csrPrivateKey: "CSRKEY2" }, now)).toEqual({ kind: "order", reason: "the private key was replaced (key rotation)" });
+  });
+
+  it("updates a Certificate made by 0.1 (no CSR, its own key) without ordering: it records the new key and CSR", () => {
+    const { csr: _c, csrPrivateKey: _k, ...v01 } = olds;
+    const made01 = { ...v01, privateKey: "KEY01" } as CertificateOutputs;
+    expect(planCertificate(made01, news, now)).toEqual({ kind: "record", reason: expect.stringContaining("tls.PrivateKey") });
+    const recorded = { ...made01, csr: news.csr, csrPrivateKey: news.csrPrivateKey };
+    expect(planCertificate(recorded, news, now)).toEqual({ kind: "none" });
+    expect(planCertificate({ ...recorded, expiresAt: inDays(5) }, news, now).kind).toBe("order");
+    const uploaded01 = { ...made01, source: "uploaded" as const, uploadedChain: "C1", uploadedKey: "K1" };
+    expect(planCertificate(uploaded01, { ...news, source: "uploaded", csr: "", csrPrivateKey: "", uploadedChain: "C1", uploadedKey: "K1" }, now)).toEqual({ kind: "none" });
   });
 
   it("reinstalls a still-valid certificate that refresh found missing or replaced on the router", () => {
