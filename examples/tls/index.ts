@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import * as dyno from "dynoform";
 
 // A web app on your own hostname over HTTPS, as Heroku's custom domains with ACM:
@@ -32,6 +33,38 @@ const certificate = new dyno.Certificate("www", {
   },
 });
 
+// An internal hostname with a certificate you bring (Heroku's SNI endpoint), issued here by a
+// private CA made with @pulumi/tls: trust `privateCaCertificate` on the clients that call it.
+const internalHostname = cfg.get("internalHostname") ?? `internal.${cfg.require("hostname")}`;
+const caKey = new tls.PrivateKey("private-ca", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+const ca = new tls.SelfSignedCert("private-ca", {
+  privateKeyPem: caKey.privateKeyPem,
+  isCaCertificate: true,
+  subject: { commonName: "Dynoform example private CA" },
+  validityPeriodHours: 5 * 365 * 24,
+  allowedUses: ["cert_signing", "crl_signing"],
+});
+const internalKey = new tls.PrivateKey("internal", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+const internalCsr = new tls.CertRequest("internal", {
+  privateKeyPem: internalKey.privateKeyPem,
+  subject: { commonName: internalHostname },
+  dnsNames: [internalHostname],
+});
+// 90 days; from 30 days before expiry, `pulumi up` replaces it with a new one (earlyRenewalHours).
+const internalCert = new tls.LocallySignedCert("internal", {
+  certRequestPem: internalCsr.certRequestPem,
+  caPrivateKeyPem: caKey.privateKeyPem,
+  caCertPem: ca.certPem,
+  validityPeriodHours: 90 * 24,
+  earlyRenewalHours: 30 * 24,
+  allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+});
+const internalDomain = new dyno.Domain("internal", { app, hostname: internalHostname });
+const internal = new dyno.Certificate("internal", {
+  domain: internalDomain,
+  uploaded: { certificateChain: internalCert.certPem, privateKey: internalKey.privateKeyPem },
+});
+
 export const url = pulumi.interpolate`https://${domain.hostname}:${app.routerHttpsPort}/`;
 export const dnsTarget = domain.dnsTarget;
 export const dnsRecordType = domain.dnsRecordType;
@@ -39,3 +72,7 @@ export const certificateStatus = certificate.status;
 export const certificateIssuer = certificate.issuer;
 export const certificateExpiresAt = certificate.expiresAt;
 export const certificateFingerprint = certificate.fingerprint;
+export const internalUrl = pulumi.interpolate`https://${internalDomain.hostname}:${app.routerHttpsPort}/`;
+export const internalCertificateIssuer = internal.issuer;
+export const internalCertificateFingerprint = internal.fingerprint;
+export const privateCaCertificate = ca.certPem;

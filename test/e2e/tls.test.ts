@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker, objectsLabelled } from "../support/docker";
@@ -7,16 +8,21 @@ import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
 import { handshake, httpsGet } from "../support/tls";
 
 // examples/tls through the real Pulumi CLI, Docker Engine, router and ACME server (Pebble, whose
-// certificates here live 20 days: inside the 30-day renewal window, so the next `up` renews).
+// certificates here live 20 days: inside the 30-day renewal window, so the next `up` renews), and
+// the real @pulumi/tls resource plugin (installed into PULUMI_HOME by scripts/setup.sh).
 describe("examples/tls end to end", () => {
   const appName = `tls-${uniqueSuffix()}`;
   const hostname = `www.${appName}.dynoform.test`;
+  const internalHostname = `internal.${appName}.dynoform.test`;
   const base = 8380 + 2 * Math.floor(Math.random() * 9);
   const router = { name: `r-tls-e2e-${uniqueSuffix()}`, httpPort: base, httpsPort: base + 1 };
   const pebble = new Pebble(router.httpPort, { validitySeconds: 20 * 86400 });
   const stack = new PulumiStack(path.join(REPO, "examples/tls"), `e2e-${appName}`);
   let root = "";
   let fingerprint = "";
+  type StateResource = { type: string; urn: string; outputs: Record<string, unknown> };
+  const state = async (): Promise<StateResource[]> => JSON.parse((await stack.run(["stack", "export", "--show-secrets"])).stdout).deployment.resources;
+  const leafKey = (chain: string) => new X509Certificate(chain).publicKey.export({ format: "pem", type: "spki" }).toString();
 
   beforeAll(async () => {
     Object.assign(stack.env, { DYNOFORM_ROUTER: router.name, DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort), DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort) });
@@ -42,6 +48,23 @@ describe("examples/tls end to end", () => {
     expect(res).toMatchObject({ status: 200, body: "Hello from web.1\n" });
   });
 
+  it("serves the internal hostname with the certificate issued by the private CA made with @pulumi/tls", async () => {
+    const out = await stack.outputs();
+    expect(out).toMatchObject({ internalUrl: `https://${internalHostname}:${router.httpsPort}/`, internalCertificateIssuer: "CN=Dynoform example private CA" });
+    const ca = String(out.privateCaCertificate);
+    expect(await handshake(router.httpsPort, internalHostname, ca)).toMatchObject({ authorized: true, fingerprint: out.internalCertificateFingerprint });
+    expect(await httpsGet(router.httpsPort, internalHostname, "/", ca)).toMatchObject({ status: 200, body: "Hello from web.1\n" });
+  });
+
+  it("requests the ACME certificate with its tls.PrivateKey (ECDSA P-256) and tls.CertRequest", async () => {
+    const resources = await state();
+    const key = resources.find((r) => r.type === "tls:index/privateKey:PrivateKey" && r.urn.endsWith("::www-key"))!;
+    expect(key.outputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+    expect(resources.some((r) => r.type === "tls:index/certRequest:CertRequest" && r.urn.endsWith("::www-csr"))).toBe(true);
+    const cert = resources.find((r) => r.type === "pulumi-nodejs:dynamic/dynoform:Certificate" && r.urn.endsWith("::www"))!;
+    expect(leafKey(String(cert.outputs.certificateChain))).toBe(key.outputs.publicKeyPem);
+  });
+
   it("redirects plain HTTP on the custom domain to HTTPS", async () => {
     const r = await getUntil(`http://${hostname}:${router.httpPort}/x?y=1`, (x) => x.status === 301);
     expect(r.headers.location).toBe(`https://${hostname}:${router.httpsPort}/x?y=1`);
@@ -51,9 +74,14 @@ describe("examples/tls end to end", () => {
     const exported = (await stack.run(["stack", "export"])).stdout;
     expect(exported).toContain("-----BEGIN CERTIFICATE-----");
     expect(exported).not.toContain("PRIVATE KEY");
-    const cert = JSON.parse(exported).deployment.resources.find((x: { type: string; urn: string }) => x.type === "pulumi-nodejs:dynamic/dynoform:Certificate");
+    const resources: StateResource[] = JSON.parse(exported).deployment.resources;
+    const cert = resources.find((x) => x.type === "pulumi-nodejs:dynamic/dynoform:Certificate" && x.urn.endsWith("::www"))!;
     expect(cert.outputs.privateKey).toHaveProperty("ciphertext");
     expect(cert.outputs.accountKey).toHaveProperty("ciphertext");
+    expect(cert.outputs.csrPrivateKey).toHaveProperty("ciphertext");
+    const keys = resources.filter((x) => x.type === "tls:index/privateKey:PrivateKey");
+    expect(keys.map((k) => k.urn.split("::").pop()).sort()).toEqual(["internal", "private-ca", "www-key"]);
+    for (const k of keys) expect(k.outputs.privateKeyPem).toHaveProperty("ciphertext");
   });
 
   it("preview shows the renewal of a certificate inside its renewal window, and up renews it", async () => {
@@ -66,6 +94,23 @@ describe("examples/tls end to end", () => {
     const renewed = String((await stack.outputs()).certificateFingerprint);
     expect(renewed).not.toBe(fingerprint);
     expect(await handshake(router.httpsPort, hostname, root)).toMatchObject({ authorized: true, fingerprint: renewed });
+    fingerprint = renewed;
+  });
+
+  it("up --replace of the certificate's tls.PrivateKey rotates the key: a new certificate for the new key, the Certificate updated in place", async () => {
+    const before = await state();
+    const key = before.find((r) => r.type === "tls:index/privateKey:PrivateKey" && r.urn.endsWith("::www-key"))!;
+    const certUrn = before.find((r) => r.type === "pulumi-nodejs:dynamic/dynoform:Certificate" && r.urn.endsWith("::www"))!.urn;
+    const r = await stack.run(["up", "--yes", "--skip-preview", "--replace", key.urn]);
+    expect(r.output).not.toContain("PRIVATE KEY");
+    const after = await state();
+    const newKey = after.find((x) => x.type === "tls:index/privateKey:PrivateKey" && x.urn.endsWith("::www-key"))!;
+    const cert = after.find((x) => x.urn === certUrn)!;
+    expect(newKey.outputs.publicKeyPem).not.toBe(key.outputs.publicKeyPem);
+    expect(leafKey(String(cert.outputs.certificateChain))).toBe(newKey.outputs.publicKeyPem);
+    const fp = String((await stack.outputs()).certificateFingerprint);
+    expect(fp).not.toBe(fingerprint);
+    expect(await handshake(router.httpsPort, hostname, root)).toMatchObject({ authorized: true, fingerprint: fp });
   });
 
   it("destroy leaves no container, network, image or volume behind, and stops serving HTTPS", async () => {

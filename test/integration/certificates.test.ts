@@ -1,3 +1,5 @@
+import { createPublicKey, X509Certificate } from "node:crypto";
+import * as acme from "acme-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { provider as certificates } from "../../provider/tls/certificate-provider";
 import { provider as domains } from "../../provider/tls/domain-provider";
@@ -51,6 +53,8 @@ describe("custom domains and ACME certificates on the router", () => {
     acmeCaCertificates: pebble.serverCa,
     renewBeforeDays: 30,
     accountKey: "",
+    csr: "",
+    csrPrivateKey: "",
     uploadedChain: "",
     uploadedKey: "",
     argsError: "",
@@ -150,6 +154,30 @@ describe("custom domains and ACME certificates on the router", () => {
     certs.a = renewed;
   });
 
+  it("orders with the key and CSR it is given (the tls.PrivateKey's); a certificate made by 0.1 first only records them; a replaced key orders", async () => {
+    // What tls.PrivateKey / tls.CertRequest hand over; made here with acme-client's helpers.
+    const request = async () => {
+      const key = await acme.crypto.createPrivateEcdsaKey();
+      const [, csr] = await acme.crypto.createCsr({ commonName: hostA, altNames: [hostA] }, key);
+      return { csr: csr.toString(), csrPrivateKey: key.toString() };
+    };
+    const first = await request();
+    const { csr: _csr, csrPrivateKey: _key, ...made01 } = certs.a; // the outputs 0.1 wrote: no CSR
+    const recorded = (await certificates.update("", made01 as CertificateOutputs, certInputs("a", hostA, first))).outs as CertificateOutputs;
+    expect(recorded.fingerprint).toBe(certs.a.fingerprint);
+    expect((await certificates.diff("", recorded, certInputs("a", hostA, first))).changes).toBe(false);
+    const rotated = await request();
+    const diff = await certificates.diff("", recorded, certInputs("a", hostA, rotated));
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    const issued = (await certificates.update("", recorded, certInputs("a", hostA, rotated))).outs as CertificateOutputs;
+    expect(issued.fingerprint).not.toBe(certs.a.fingerprint);
+    expect(issued.privateKey).toBe(rotated.csrPrivateKey);
+    const leaf = new X509Certificate(issued.certificateChain);
+    expect(leaf.publicKey.export({ format: "pem", type: "spki" })).toBe(createPublicKey(rotated.csrPrivateKey).export({ format: "pem", type: "spki" }));
+    expect(await handshake(router.httpsPort, hostA, root)).toMatchObject({ authorized: true, fingerprint: issued.fingerprint });
+    certs.a = issued;
+  });
+
   it("fails a renewal whose challenge cannot be reached with Pebble's reason, and keeps the current certificate serving", async () => {
     await pebble.addA(hostB, "127.0.0.2"); // nothing listens there
     const update = certificates.update("", certs.b, certInputs("b", hostB, { renewBeforeDays: 100_000 }));
@@ -183,8 +211,8 @@ describe("custom domains and ACME certificates on the router", () => {
     await changeRouter(router, (r) => removeTlsFiles(r, [tlsFile.certificate(hostA)]));
     const read = (await certificates.read("", certs.a)).props as CertificateOutputs;
     expect(read.status).toBe("missing");
-    expect((await certificates.diff("", read, certInputs("a", hostA))).changes).toBe(true);
-    const back = (await certificates.update("", read, certInputs("a", hostA))).outs as CertificateOutputs;
+    expect((await certificates.diff("", read, certInputs("a", hostA, { csr: certs.a.csr, csrPrivateKey: certs.a.csrPrivateKey }))).changes).toBe(true);
+    const back = (await certificates.update("", read, certInputs("a", hostA, { csr: certs.a.csr, csrPrivateKey: certs.a.csrPrivateKey }))).outs as CertificateOutputs;
     expect(back.fingerprint).toBe(certs.a.fingerprint);
     expect((await handshake(router.httpsPort, hostA, root)).fingerprint).toBe(certs.a.fingerprint);
     expect(((await certificates.read("", back)).props as CertificateOutputs).status).toBe("issued");
