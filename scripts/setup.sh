@@ -76,6 +76,11 @@ fi
 pulumi_version=$(node -p "require('$repo/node_modules/@pulumi/pulumi/package.json').version")
 pulumi_bin=$(bash "$repo/scripts/build-pulumi.sh" "$pulumi_version")
 
+# --- the @pulumi/tls resource plugin, at exactly the version its npm package asks for: the CLI's
+# download where it works, else built from Go modules once (scripts/build-tls-plugin.sh)
+tls_version=$(node -p "require('$repo/node_modules/@pulumi/tls/package.json').pulumi.version")
+PATH="$pulumi_bin:$PATH" PULUMI_HOME="${PULUMI_HOME:-$cache/pulumi-home}" bash "$repo/scripts/build-tls-plugin.sh" "$tls_version"
+
 cat >"$cache/env.sh" <<ENV
 export PATH="$pulumi_bin:\$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
