@@ -30,6 +30,8 @@ const certificate = new dyno.Certificate("www", {
     email: cfg.get("email") ?? "ops@example.com",
     directoryUrl: cfg.get("acmeDirectory") ?? "letsencrypt-staging",
     caCertificates: caFile ? fs.readFileSync(caFile, "utf8") : undefined,
+    // The certificate's key is a tls.PrivateKey; a new keyRotation value replaces it.
+    key: { rotation: cfg.get("keyRotation") },
   },
 });
 

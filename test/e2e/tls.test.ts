@@ -113,6 +113,22 @@ describe("examples/tls end to end", () => {
     expect(await handshake(router.httpsPort, hostname, root)).toMatchObject({ authorized: true, fingerprint: fp });
   });
 
+  it("a new acme.key.rotation value replaces the key (the preview says so) and orders a certificate for the new key", async () => {
+    const before = await state();
+    const key = before.find((r) => r.type === "tls:index/privateKey:PrivateKey" && r.urn.endsWith("::www-key"))!;
+    await stack.setConfig("keyRotation", "2026-q3");
+    const preview = await stack.preview(["--diff"]);
+    expect(preview.output).toMatch(/\+\+tls:index\/privateKey:PrivateKey: \(create-replacement\)/);
+    expect(preview.output).toMatch(/~ pulumi-nodejs:dynamic\/dynoform:Certificate: \(update\)/);
+    await stack.up();
+    const after = await state();
+    const newKey = after.find((x) => x.type === "tls:index/privateKey:PrivateKey" && x.urn.endsWith("::www-key"))!;
+    expect(newKey.outputs.publicKeyPem).not.toBe(key.outputs.publicKeyPem);
+    const cert = after.find((x) => x.type === "pulumi-nodejs:dynamic/dynoform:Certificate" && x.urn.endsWith("::www"))!;
+    expect(leafKey(String(cert.outputs.certificateChain))).toBe(newKey.outputs.publicKeyPem);
+    expect(await handshake(router.httpsPort, hostname, root)).toMatchObject({ authorized: true, fingerprint: cert.outputs.fingerprint });
+  });
+
   it("destroy leaves no container, network, image or volume behind, and stops serving HTTPS", async () => {
     await stack.run(["destroy", "--yes", "--skip-preview"]);
     expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
