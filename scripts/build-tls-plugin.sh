@@ -73,7 +73,7 @@ GOMOD
   echo '{}' > provider/schema.json
   nice go build -ldflags "$ldflags" -o tfgen ./cmd/tfgen >&2
   ./tfgen schema --out provider --skip-docs --skip-examples >&2
-  nice go build -ldflags "$ldflags" -o "$bin.tmp" ./cmd/plugin >&2
+  nice go build -ldflags "-s -w $ldflags" -o "$bin.tmp" ./cmd/plugin >&2
   mv "$bin.tmp" "$bin"
 fi
 pulumi plugin install resource tls "$version" --file "$bin" >&2
