@@ -176,7 +176,8 @@ function certificateRequest(name: string, hostname: pulumi.Output<string>, key: 
   const privateKey = new tls.PrivateKey(
     `${name}-key`,
     algorithm === "RSA" ? { algorithm, rsaBits: key.rsaBits ?? 2048 } : { algorithm, ecdsaCurve: "P256" },
-    { parent: opts?.parent, protect: opts?.protect, replacementTrigger: key.rotation },
+    // Never null: the engine ignores a trigger whose old or new value is null.
+    { parent: opts?.parent, protect: opts?.protect, replacementTrigger: pulumi.output(key.rotation).apply((r) => r ?? "") },
   );
   const csr = new tls.CertRequest(
     `${name}-csr`,

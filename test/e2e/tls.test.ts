@@ -13,7 +13,7 @@ import { handshake, httpsGet } from "../support/tls";
 describe("examples/tls end to end", () => {
   const appName = `tls-${uniqueSuffix()}`;
   const hostname = `www.${appName}.dynoform.test`;
-  const internalHostname = `internal.${appName}.dynoform.test`;
+  const internalHostname = `internal.${hostname}`; // the example's default
   const base = 8380 + 2 * Math.floor(Math.random() * 9);
   const router = { name: `r-tls-e2e-${uniqueSuffix()}`, httpPort: base, httpsPort: base + 1 };
   const pebble = new Pebble(router.httpPort, { validitySeconds: 20 * 86400 });
