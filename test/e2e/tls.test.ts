@@ -118,7 +118,7 @@ describe("examples/tls end to end", () => {
     const key = before.find((r) => r.type === "tls:index/privateKey:PrivateKey" && r.urn.endsWith("::www-key"))!;
     await stack.setConfig("keyRotation", "2026-q3");
     const preview = await stack.preview(["--diff"]);
-    expect(preview.output).toMatch(/\+\+tls:index\/privateKey:PrivateKey: \(create-replacement\)/);
+    expect(preview.output).toMatch(/\+-tls:index\/privateKey:PrivateKey: \(replace\)\n.*\n.*::www-key\]/);
     expect(preview.output).toMatch(/~ pulumi-nodejs:dynamic\/dynoform:Certificate: \(update\)/);
     await stack.up();
     const after = await state();
