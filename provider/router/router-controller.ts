@@ -191,6 +191,13 @@ async function joinNetworks<R extends Route & { network: string }>(router: Docke
   return reachable;
 }
 
+/** HAProxy's alerts and warnings from `haproxy -c` (its version notices say nothing about the config). */
+export function haproxyCheckReason(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const said = lines.filter((l) => !/^\[NOTICE\]/.test(l));
+  return (said.length > 0 ? said : lines).join("\n");
+}
+
 /** Host PIDs of the router's HAProxy workers (every haproxy process but the master). */
 async function routerWorkers(router: Docker.Container): Promise<string[]> {
   const [info, top] = await Promise.all([router.inspect(), router.top()]);
@@ -218,7 +225,7 @@ export async function waitForRouterDrain(settings: RouterSettings, previousWorke
  * draining. The new config goes to a file of its own name, is checked, then renamed over the
  * live one, so a write that fails halfway leaves the old config serving.
  */
-async function applyConfig(router: Docker.Container, rendered: RenderedRouter): Promise<string[]> {
+export async function applyConfig(router: Docker.Container, rendered: RenderedRouter): Promise<string[]> {
   const pages = Object.fromEntries(Object.values(ROUTER_ERRORS).map((e) => [`${path.basename(ERRORS_DIR)}/${errorFileName(e)}`, renderErrorFile(e)]));
   const wake = fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8");
   const next = `haproxy.cfg.${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
@@ -227,7 +234,7 @@ async function applyConfig(router: Docker.Container, rendered: RenderedRouter): 
   const check = await execIn(router, ["haproxy", "-c", "-f", `${CONFIG_DIR}/${next}`]);
   if (check.exitCode !== 0) {
     await execIn(router, ["rm", "-f", `${CONFIG_DIR}/${next}`]).catch(() => undefined);
-    const reason = check.output.trim() || `haproxy -c exited ${check.exitCode} and said nothing`;
+    const reason = haproxyCheckReason(check.output) || `haproxy -c exited ${check.exitCode} and said nothing`;
     throw new Error(`the router rejected its new configuration (a Dynoform bug; the old one keeps serving). HAProxy said:\n${reason}`);
   }
   const swap = await execIn(router, ["mv", "-f", `${CONFIG_DIR}/${next}`, `${CONFIG_DIR}/haproxy.cfg`]);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopDyno } from "../../provider/formations/dyno-driver";
 import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
-import { removeAppNetwork, routerStatus, syncRouter } from "../../provider/router/router-controller";
+import { applyConfig, removeAppNetwork, routerStatus, syncRouter } from "../../provider/router/router-controller";
 import { withRouterLock } from "../../provider/router/router-lock";
 import { readTlsState, removeTlsVolume, writeTlsFiles } from "../../provider/router/router-tls-store";
 import { provider as appProvider } from "../../provider/apps/app-provider";
@@ -105,6 +105,14 @@ describe("router shared by stacks that deploy and destroy in parallel", () => {
     const r = await getUntil(`http://${live.app}.test.localhost:${router.httpPort}/`, (x) => x.status === 200, 10_000);
     expect(r.body.trim()).toBe("Hello from web.1");
     expect(await routerStatus(`no-such-router-${suffix}`)).toBe("missing");
+  });
+
+  it("says HAProxy's reason when the router rejects a config, and keeps the old one serving", async () => {
+    const [live] = stacks;
+    const bad = { config: "global\n  bogus-keyword 1\n", tlsFiles: {} };
+    await expect(applyConfig(docker.getContainer(router.name), bad)).rejects.toThrow(/rejected its new configuration[\s\S]*unknown keyword 'bogus-keyword'/);
+    const r = await getUntil(`http://${live.app}.test.localhost:${router.httpPort}/`, (x) => x.status === 200, 5_000);
+    expect(r.body.trim()).toBe("Hello from web.1");
   });
 
   it("releases the lock of a holder that dies", async () => {
