@@ -79,6 +79,8 @@ export interface AppOutputs extends AppInputs {
   releaseNumber: number;
   network: string;
   webUrl: string;
+  /** The router's container as the last create, update or refresh saw it; not "running" is drift. */
+  routerStatus?: "running" | "stopped" | "missing";
 }
 
 /** Apps built in this program, by name, so a Formation can be given `app: api.name`. */
@@ -155,6 +157,7 @@ export class App extends pulumi.dynamic.Resource {
       releaseNumber: undefined,
       network: undefined,
       webUrl: undefined,
+      routerStatus: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["secrets"] };
     super(lazyProvider("apps/app-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "App");

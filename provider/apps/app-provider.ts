@@ -8,7 +8,7 @@ import { buildImage } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
 import { unguardShieldNetwork } from "../spaces/shield-guard";
 import { runReleasePhase } from "./release-phase";
-import { changeRouter, ensureNetwork, removeAppNetwork, syncRouter } from "../router/router-controller";
+import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter } from "../router/router-controller";
 import { tlsFile } from "../tls/router-tls";
 import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
 
@@ -133,6 +133,9 @@ export const provider = {
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
     if ((olds.routerHttpsPort ?? news.routerHttpsPort) !== news.routerHttpsPort) changes.push("routerHttpsPort");
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) changes.push("httpsRedirect");
+    // A router stopped by hand (`docker kill` keeps it down: Docker's restart rule) serves
+    // nothing: an `up` with nothing else to change brings it back (update syncs the router).
+    if (replaces.length === 0 && (await routerStatus(news.router ?? olds.router).catch(() => "running")) !== "running") changes.push("router");
     return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
   },
 
@@ -167,7 +170,7 @@ export const provider = {
     }
     await syncRouter(routerOf(inputs));
     if (inputs.httpsRedirect) await setHttpsRedirect(inputs, true);
-    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network, webUrl: webUrl(inputs) };
+    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network, webUrl: webUrl(inputs), routerStatus: "running" };
     return { id: inputs.name, outs };
   },
 
@@ -180,7 +183,9 @@ export const provider = {
     // Keep the previous image: its dynos run until the formation rolls to the new release.
     await pruneImages(news.name, [built.imageId, olds.imageId]);
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
-    const outs: AppOutputs = { ...news, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news) };
+    // Idempotent: brings back a router that was stopped or removed (see diff).
+    await syncRouter(routerOf(news));
+    const outs: AppOutputs = { ...news, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news), routerStatus: "running" };
     return { outs };
   },
 
@@ -192,7 +197,9 @@ export const provider = {
       throw e;
     }
     const image = props.imageTag ? await docker().getImage(props.imageTag).inspect().catch(() => undefined) : undefined;
-    return { id, props: { ...props, imageId: image?.Id ?? "" } };
+    // `refresh` shows a router that is not running as drift (`routerStatus`); `up` restarts it.
+    const router = await routerStatus(props.router);
+    return { id, props: { ...props, imageId: image?.Id ?? "", routerStatus: router } };
   },
 
   async delete(_id: string, props: AppOutputs): Promise<void> {

@@ -7,7 +7,19 @@ import { ADMIN_SOCKET, backendName, REQUEST_LOG_RING } from "./router-names";
 
 export { ADMIN_SOCKET, backendName, REQUEST_LOG_RING };
 import { errorFileName, LOG_HEADER, ROUTER_ERRORS } from "./router-errors";
-import { isWildcard, renderForwardedTls, renderHttpsBind, renderTlsHttpRules, renderWildcardRoutes, type RouterTlsConfig } from "../tls/router-tls";
+import {
+  isWildcard,
+  renderCrtList,
+  renderForwardedTls,
+  renderHttpsBind,
+  renderTlsHttpRules,
+  renderWildcardRoutes,
+  routerTlsConfig,
+  tlsFile,
+  withCustomDomains,
+  type RouterTlsConfig,
+  type TlsState,
+} from "../tls/router-tls";
 
 /** One web dyno that takes traffic. */
 export interface RouteServer {
@@ -66,6 +78,29 @@ export const ROUTER_LOG_FORMAT =
 
 
 const errorFile = (code: keyof typeof ROUTER_ERRORS) => `${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS[code])}`;
+
+/** What one router update observed: the routes it reaches, its TLS store, its ports and rules. */
+export interface RouterObservation {
+  routes: Route[];
+  tls: TlsState;
+  /** Everything but the TLS part: ports, a space's rules. */
+  options: Omit<RouterConfigOptions, "tls">;
+}
+
+/** The files one router update writes: the HAProxy config, and TLS store files it names. */
+export interface RenderedRouter {
+  config: string;
+  /** Relative to the TLS store (the crt-list), empty without certificates. */
+  tlsFiles: Record<string, string>;
+}
+
+/** Renders a whole router update from one observation: custom domains, TLS, config. */
+export function renderRouter(o: RouterObservation): RenderedRouter {
+  const served = withCustomDomains(o.routes, o.tls);
+  const tls = routerTlsConfig(served, o.tls);
+  const config = renderRouterConfig(served, { ...o.options, tls });
+  return { config, tlsFiles: tls.certificates.length > 0 ? { [tlsFile.crtList]: renderCrtList(tls) } : {} };
+}
 
 export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): string {
   const sorted = [...routes].sort((a, b) => a.app.localeCompare(b.app));

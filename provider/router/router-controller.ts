@@ -4,12 +4,15 @@ import * as path from "node:path";
 import type Docker from "dockerode";
 import { docker, isConflictOrNoop, isNotFound } from "../docker/docker-client";
 import { execIn, putFiles } from "../docker/docker-exec";
-import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
-import { ERRORS_DIR, renderRouterConfig, WAKE_SCRIPT, type Route } from "./router-config";
+import { ERRORS_DIR, renderRouter, WAKE_SCRIPT, type RenderedRouter, type Route, type RouterConfigOptions } from "./router-config";
 import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
+import { ensureRouterImage, routerDir, routerImageTag } from "./router-image";
+import { withRouterLock } from "./router-lock";
 import { guardShieldNetwork, unguardShieldNetwork } from "../spaces/shield-guard";
-import { ensureTlsVolume, httpsPortToPublish, prepareTls, removeTlsVolume, tlsMount } from "./router-tls-store";
+import { ensureTlsVolume, httpsPortToPublish, readTlsState, removeTlsVolume, tlsMount, writeTlsFiles } from "./router-tls-store";
+
+export { routerImageTag };
 
 const CONFIG_DIR = "/etc/haproxy";
 
@@ -38,7 +41,7 @@ function spaceLabels(space: RouterSettings["space"]): Record<string, string> {
  * 127.0.0.1 reach HAProxy from the gateway of one of the router's networks (Docker picks which),
  * so a trusted loopback range admits those gateways too: they are this machine's own addresses.
  */
-function spaceOptions(info: Docker.ContainerInspectInfo) {
+function spaceOptions(info: Docker.ContainerInspectInfo): Partial<RouterConfigOptions> {
   const labels = info.Config.Labels ?? {};
   if (!labels[LABEL.space]) return {};
   const ranges = (labels[LABEL.trustedRanges] ?? "").split(",").filter(Boolean);
@@ -47,22 +50,6 @@ function spaceOptions(info: Docker.ContainerInspectInfo) {
   }
   const shield = labels[LABEL.shield] === "true";
   return { trustedSources: ranges, redactQueryStrings: shield, ...(shield ? { tlsMinVersion: "TLSv1.2" } : {}) };
-}
-
-/** The router image's tag: a hash of `router/`, so a changed Dockerfile or base config rebuilds it. */
-export function routerImageTag(): string {
-  const dir = routerDir();
-  const h = crypto.createHash("sha256");
-  for (const f of fs.readdirSync(dir).sort()) h.update(fs.readFileSync(path.join(dir, f)));
-  return `dynoform/router:${h.digest("hex").slice(0, 12)}`;
-}
-
-/** `router/` ships beside `dist/`; this module runs from `dist/provider/router/` or, in tests, `provider/router/`. */
-function routerDir(): string {
-  const candidates = [path.resolve(__dirname, "..", "..", "router"), path.resolve(__dirname, "..", "..", "..", "router")];
-  const found = candidates.find((d) => fs.existsSync(path.join(d, "Dockerfile")));
-  if (!found) throw new Error(`the router image's folder is missing (looked in ${candidates.join(", ")}); reinstall dynoform`);
-  return found;
 }
 
 /**
@@ -103,11 +90,14 @@ export function dynoAddress(app: string, dyno: string, release: string): string 
   return `${dyno}.${release}.${app}.dyno`;
 }
 
-// One provider process serves every dynamic resource of a stack; apps created in parallel must not
-// interleave their router updates, or the last writer could drop the other's route.
+// Every change to a router runs in two locks: this process's queue (one provider process serves
+// every dynamic resource of a stack, and apps created in parallel must not interleave), then the
+// engine-wide lock on that router (other stacks' providers, here or on other machines). Without
+// the second, two `pulumi up`s rendered over each other: routes dropped, configs swapped mid-check.
 let queue: Promise<unknown> = Promise.resolve();
-function serialized<T>(fn: () => Promise<T>): Promise<T> {
-  const next = queue.then(fn, fn);
+function serialized<T>(router: string, what: string, fn: () => Promise<T>): Promise<T> {
+  const locked = () => withRouterLock(router, what, fn);
+  const next = queue.then(locked, locked);
   queue = next.catch(() => undefined);
   return next;
 }
@@ -118,7 +108,7 @@ function serialized<T>(fn: () => Promise<T>): Promise<T> {
  * the router when no app is left.
  */
 export function syncRouter(settings: RouterSettings): Promise<string[]> {
-  return serialized(() => syncLocked(settings));
+  return serialized(settings.name, "a router update", () => syncLocked(settings));
 }
 
 /**
@@ -126,7 +116,7 @@ export function syncRouter(settings: RouterSettings): Promise<string[]> {
  * update in one turn, so no concurrent update renders half of it. The router is made if missing.
  */
 export function changeRouter<T>(settings: RouterSettings, change: (router: Docker.Container) => Promise<T>): Promise<T> {
-  return serialized(async () => {
+  return serialized(settings.name, "a change to the router's TLS store", async () => {
     const result = await change(await ensureRouter(settings));
     await syncLocked(settings);
     return result;
@@ -138,7 +128,7 @@ export function changeRouter<T>(settings: RouterSettings, change: (router: Docke
  * update, so a concurrent update never sees a network that is half gone.
  */
 export function removeAppNetwork(settings: RouterSettings, network: string): Promise<void> {
-  return serialized(async () => {
+  return serialized(settings.name, `the removal of ${network}`, async () => {
     await docker().getNetwork(network).disconnect({ Container: settings.name, Force: true }).catch(() => undefined);
     await unguardShieldNetwork(network);
     await docker().getNetwork(network).remove().catch((e) => {
@@ -148,7 +138,11 @@ export function removeAppNetwork(settings: RouterSettings, network: string): Pro
   });
 }
 
-/** Returns the router's workers from before the reload (see {@link waitForRouterDrain}). */
+/**
+ * One router update, as observe → render → apply: what Docker and the TLS store hold is read
+ * once, the whole config is rendered from it (pure, router-config.ts), and written and reloaded
+ * once. Returns the router's workers from before the reload (see {@link waitForRouterDrain}).
+ */
 async function syncLocked(settings: RouterSettings): Promise<string[]> {
   const routes = await observeRoutes(settings.name);
   if (routes.length === 0 && !settings.space && !(await isSpaceRouter(settings.name))) {
@@ -156,25 +150,52 @@ async function syncLocked(settings: RouterSettings): Promise<string[]> {
     return [];
   }
   const router = await ensureRouter(settings);
+  const reachable = await joinNetworks(router, routes);
+  const [info, tls] = await Promise.all([router.inspect(), readTlsState(settings.name)]);
+  const rendered = renderRouter({
+    routes: reachable,
+    tls,
+    options: { publicHttpPort: settings.httpPort, publicHttpsPort: publishedHttpsPortOf(info), ...spaceOptions(info) },
+  });
+  return applyConfig(router, rendered);
+}
+
+/** The HTTPS port the router publishes on the host, if it does. */
+function publishedHttpsPortOf(info: Docker.ContainerInspectInfo): number | undefined {
+  const binding = info.HostConfig.PortBindings?.["443/tcp"]?.[0]?.HostPort;
+  return binding ? Number(binding) : undefined;
+}
+
+/**
+ * Joins the router to every app network it is not on yet; returns the routes it can reach.
+ * Idempotent: a network joined meanwhile (Docker says the endpoint exists) counts as joined.
+ */
+async function joinNetworks<R extends Route & { network: string }>(router: Docker.Container, routes: R[]): Promise<R[]> {
   const info = await router.inspect();
   const joined = new Set(Object.keys(info.NetworkSettings.Networks));
-  const reachable = [];
+  const reachable: R[] = [];
   for (const r of routes) {
     if (!joined.has(r.network)) {
-      const ok = await docker().getNetwork(r.network).connect({ Container: settings.name }).then(
+      const ok = await docker().getNetwork(r.network).connect({ Container: info.Id }).then(
         () => true,
         (e) => {
           if (isNotFound(e)) return false; // removed meanwhile by another stack: no route
-          if (!isConflictOrNoop(e)) throw e;
-          return true;
+          if (isConflictOrNoop(e) || /already exists/.test(String((e as Error).message))) return true;
+          throw e;
         },
       );
       if (!ok) continue;
     }
     reachable.push(r);
   }
-  const tls = await prepareTls(router, settings.name, reachable);
-  return writeConfig(router, renderRouterConfig(tls.routes, { publicHttpPort: settings.httpPort, ...tls.options, ...spaceOptions(await router.inspect()) }));
+  return reachable;
+}
+
+/** HAProxy's alerts and warnings from `haproxy -c` (its version notices say nothing about the config). */
+export function haproxyCheckReason(output: string): string {
+  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const said = lines.filter((l) => !/^\[NOTICE\]/.test(l));
+  return (said.length > 0 ? said : lines).join("\n");
 }
 
 /** Host PIDs of the router's HAProxy workers (every haproxy process but the master). */
@@ -199,21 +220,35 @@ export async function waitForRouterDrain(settings: RouterSettings, previousWorke
   return false;
 }
 
-/** Installs the config and reloads; returns the workers that served before, now draining. */
-async function writeConfig(router: Docker.Container, config: string): Promise<string[]> {
+/**
+ * Installs the rendered config and reloads; returns the workers that served before, now
+ * draining. The new config goes to a file of its own name, is checked, then renamed over the
+ * live one, so a write that fails halfway leaves the old config serving.
+ */
+export async function applyConfig(router: Docker.Container, rendered: RenderedRouter): Promise<string[]> {
   const pages = Object.fromEntries(Object.values(ROUTER_ERRORS).map((e) => [`${path.basename(ERRORS_DIR)}/${errorFileName(e)}`, renderErrorFile(e)]));
   const wake = fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8");
-  await putFiles(router, CONFIG_DIR, { ...pages, [path.basename(WAKE_SCRIPT)]: wake, "haproxy.cfg.new": config });
-  const check = await execIn(router, ["haproxy", "-c", "-q", "-f", `${CONFIG_DIR}/haproxy.cfg.new`]);
+  const next = `haproxy.cfg.${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+  await putFiles(router, CONFIG_DIR, { ...pages, [path.basename(WAKE_SCRIPT)]: wake, [next]: rendered.config });
+  if (Object.keys(rendered.tlsFiles).length > 0) await writeTlsFiles(router, rendered.tlsFiles);
+  const check = await execIn(router, ["haproxy", "-c", "-f", `${CONFIG_DIR}/${next}`]);
   if (check.exitCode !== 0) {
-    throw new Error(`the router rejected its new configuration (a Dynoform bug; the old one keeps serving):\n${check.output}`);
+    await execIn(router, ["rm", "-f", `${CONFIG_DIR}/${next}`]).catch(() => undefined);
+    const reason = haproxyCheckReason(check.output) || `haproxy -c exited ${check.exitCode} and said nothing`;
+    throw new Error(`the router rejected its new configuration (a Dynoform bug; the old one keeps serving). HAProxy said:\n${reason}`);
   }
-  const swap = await execIn(router, ["mv", `${CONFIG_DIR}/haproxy.cfg.new`, `${CONFIG_DIR}/haproxy.cfg`]);
+  const swap = await execIn(router, ["mv", "-f", `${CONFIG_DIR}/${next}`, `${CONFIG_DIR}/haproxy.cfg`]);
   if (swap.exitCode !== 0) throw new Error(`could not install the router configuration: ${swap.output}`);
   const previous = await routerWorkers(router).catch(() => [] as string[]);
   // SIGUSR2 to HAProxy's master: it re-reads the file and starts a new worker; the old worker
-  // finishes the requests it holds, so no connection is dropped.
-  await router.kill({ signal: "SIGUSR2" });
+  // finishes the requests it holds, so no connection is dropped. A router that stopped meanwhile
+  // (killed by hand) reads the new file when it starts.
+  await router.kill({ signal: "SIGUSR2" }).catch(async (e) => {
+    if (!isConflictOrNoop(e)) throw e;
+    await router.start().catch((e2) => {
+      if (!isConflictOrNoop(e2)) throw e2;
+    });
+  });
   return previous;
 }
 
@@ -223,7 +258,11 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
   try {
     const info = await container.inspect();
     if (info.Config.Image !== image) return await upgradeRouter(info, image);
-    if (!info.State.Running) await container.start();
+    if (!info.State.Running) {
+      await container.start().catch((e) => {
+        if (!isConflictOrNoop(e)) throw e;
+      });
+    }
     return container;
   } catch (e) {
     if (!isNotFound(e)) throw e;
@@ -259,12 +298,6 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
   return container;
 }
 
-async function ensureRouterImage(image: string): Promise<void> {
-  if (!(await imageExists(image))) {
-    await buildImage(routerDir(), image, { [LABEL.managed]: "true", "dynoform.component": "router" });
-  }
-}
-
 /**
  * A router made by an older Dynoform (another image) is made again from the current image with
  * the same name, labels, ports and TLS store; the caller then renders its config and joins its
@@ -296,6 +329,20 @@ async function removeRouter(name: string): Promise<void> {
   await removeTlsVolume(name);
 }
 
+/** What `dynoform ps` and drift checks say about a router: its container runs, is stopped, or is gone. */
+export type RouterStatus = "running" | "stopped" | "missing";
+
+/** Whether the router's container runs (a restarting one counts as stopped: it serves nothing). */
+export async function routerStatus(router: string): Promise<RouterStatus> {
+  try {
+    const info = await docker().getContainer(router).inspect();
+    return info.State.Running && !info.State.Restarting && !info.State.Paused ? "running" : "stopped";
+  } catch (e) {
+    if (isNotFound(e)) return "missing";
+    throw e;
+  }
+}
+
 /** Whether the router's container exists (running or not). */
 export async function routerExists(router: string): Promise<boolean> {
   return docker()
@@ -320,7 +367,7 @@ async function isSpaceRouter(name: string): Promise<boolean> {
  * renders its config. A space router stays while its space exists, with or without apps.
  */
 export function ensureSpaceRouter(settings: RouterSettings & { space: NonNullable<RouterSettings["space"]> }): Promise<void> {
-  return serialized(async () => {
+  return serialized(settings.name, `space ${settings.space.name}'s router`, async () => {
     const info = await docker().getContainer(settings.name).inspect().catch(() => undefined);
     const want = spaceLabels(settings.space);
     if (info && Object.entries(want).some(([k, v]) => info.Config.Labels?.[k] !== v)) {
@@ -332,7 +379,7 @@ export function ensureSpaceRouter(settings: RouterSettings & { space: NonNullabl
 
 /** Removes a space's router with its network and TLS store. */
 export function removeSpaceRouter(name: string): Promise<void> {
-  return serialized(() => removeRouter(name));
+  return serialized(name, "the removal of a space's router", () => removeRouter(name));
 }
 
 /** Creates a bridge network unless one with that name exists. */

@@ -10,8 +10,7 @@ import * as tar from "tar-stream";
 import { docker, isNotFound } from "../docker/docker-client";
 import { execIn, putFiles } from "../docker/docker-exec";
 import { LABEL } from "../docker/labels";
-import type { Route, RouterConfigOptions } from "./router-config";
-import { parseTlsFiles, renderCrtList, routerTlsConfig, TLS_DIR, tlsFile, withCustomDomains, type TlsState } from "../tls/router-tls";
+import { parseTlsFiles, TLS_DIR, type TlsState } from "../tls/router-tls";
 
 export function tlsVolumeName(router: string): string {
   return `${router}-tls`;
@@ -107,18 +106,4 @@ export async function publishedHttpsPort(router: string): Promise<number | undef
   const info = await docker().getContainer(router).inspect();
   const binding = info.HostConfig.PortBindings?.["443/tcp"]?.[0]?.HostPort;
   return binding ? Number(binding) : undefined;
-}
-
-/**
- * For the router controller: the routes with their custom domains, and the TLS part of the
- * config; writes the crt-list the config names. The HTTPS port is the one the router publishes,
- * so every caller renders the same config.
- */
-export async function prepareTls<R extends Route>(router: Docker.Container, name: string, routes: R[]): Promise<{ routes: R[]; options: Partial<RouterConfigOptions> }> {
-  const state = await readTlsState(name);
-  const served = withCustomDomains(routes, state);
-  const tls = routerTlsConfig(served, state);
-  if (tls.certificates.length > 0) await writeTlsFiles(router, { [tlsFile.crtList]: renderCrtList(tls) });
-  const publicHttpsPort = await publishedHttpsPort(name);
-  return { routes: served, options: { tls, publicHttpsPort } };
 }

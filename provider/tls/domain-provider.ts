@@ -29,8 +29,26 @@ async function holderOf(router: string, hostname: string, state?: TlsState): Pro
   return s?.domains.find((c) => c.hostname === hostname.toLowerCase())?.app;
 }
 
+/**
+ * Whether an app still exists on a router: its network or any of its dynos. A claim held by an
+ * app with neither (left by a destroy that failed halfway) blocks nobody: a new claim takes it over.
+ */
+async function appExists(router: string, app: string): Promise<boolean> {
+  const [nets, dynos] = await Promise.all([
+    docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.app]: app, [LABEL.router]: router }) }),
+    docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno", [LABEL.app]: app }) }),
+  ]);
+  return nets.length > 0 || dynos.length > 0;
+}
+
+/** The app that holds a hostname and still exists (a claim of a deleted app holds nothing). */
+async function liveHolderOf(router: string, hostname: string, state?: TlsState): Promise<string | undefined> {
+  const holder = await holderOf(router, hostname, state);
+  return holder && (await appExists(router, holder)) ? holder : undefined;
+}
+
 function conflict(d: DomainInputs, holder: string): string {
-  return `Domain "${d.resource}": hostname "${d.hostname}" already belongs to app "${holder}" on router "${d.router}", and a hostname can belong to one app only (rule domain-unique). Fix: remove the Domain from app "${holder}" first (in the stack that declares it), or choose another hostname`;
+  return `Domain "${d.resource}": hostname "${d.hostname}" already belongs to app "${holder}" on router "${d.router}", and a hostname can belong to one app only (rule domain-unique). App "${holder}" still exists (its network or dynos are on the engine); a claim left by a deleted app would have been taken over. Fix: remove the Domain from app "${holder}" first (in the stack that declares it), or choose another hostname`;
 }
 
 export const provider = {
@@ -49,7 +67,7 @@ export const provider = {
     if (failures.length === 0 && known(news.hostname) && known(news.app) && known(news.router)) {
       // Another stack's claim on the same router shows at preview already, when Docker answers.
       const holder = await holderOf(news.router, news.hostname).catch(() => undefined);
-      if (holder && holder !== news.app) fail(conflict(news, holder));
+      if (holder && holder !== news.app && (await appExists(news.router, holder).catch(() => true))) fail(conflict(news, holder));
     }
     return { inputs: news, failures };
   },
@@ -69,7 +87,8 @@ export const provider = {
       );
     }
     await changeRouter(routerOf(d), async (router) => {
-      const holder = await holderOf(d.router, d.hostname, await readTlsState(d.router));
+      // A claim of a deleted app is overwritten: this claim takes the hostname over.
+      const holder = await liveHolderOf(d.router, d.hostname, await readTlsState(d.router));
       if (holder && holder !== d.app) throw new Error(conflict(d, holder));
       await writeTlsFiles(router, { [tlsFile.domain(d.hostname)]: JSON.stringify({ hostname: d.hostname, app: d.app }) });
     });

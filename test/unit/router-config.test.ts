@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendName, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router/router-config";
+import { backendName, renderRouter, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router/router-config";
 import { errorLogFragment, renderErrorFile, ROUTER_ERRORS } from "../../provider/router/router-errors";
 
 describe("renderRouterConfig", () => {
@@ -121,5 +121,26 @@ describe("router error pages", () => {
     expect(errorLogFragment(ROUTER_ERRORS.H12)).toBe('at=error code=H12 desc="Request timeout"');
     expect(errorLogFragment(ROUTER_ERRORS.H14)).toBe('at=error code=H14 desc="No web dynos running"');
     expect(errorLogFragment(ROUTER_ERRORS.H10)).toBe('at=error code=H10 desc="App crashed"');
+  });
+});
+
+describe("renderRouter (one observation in, the whole update out)", () => {
+  const routes = [{ app: "api", hostnames: ["api.dynoform.localhost"], webPort: 5000, servers: [{ dyno: "web.1", address: "web.1.v1.api.dyno" }] }];
+  const empty = { domains: [], certificates: [], challenges: [], redirectApps: [] };
+
+  it("routes an app's custom domains, and ignores a claim of an app it does not serve", () => {
+    const tls = { ...empty, domains: [{ hostname: "www.example.com", app: "api" }, { hostname: "old.example.com", app: "gone" }] };
+    const out = renderRouter({ routes, tls, options: { publicHttpPort: 8080 } });
+    expect(out.config).toContain("use_backend app_api if { var(txn.host) -m str www.example.com }");
+    expect(out.config).not.toContain("old.example.com");
+    expect(out.tlsFiles).toEqual({});
+  });
+
+  it("writes the crt-list and the HTTPS listener only with a certificate", () => {
+    const tls = { ...empty, domains: [{ hostname: "www.example.com", app: "api" }], certificates: [{ hostname: "www.example.com", file: "certs/www.example.com.pem", pem: "x" }] };
+    const out = renderRouter({ routes, tls, options: { publicHttpPort: 8080, publicHttpsPort: 8443 } });
+    expect(out.tlsFiles).toEqual({ "crt-list": "/etc/haproxy/tls/certs/www.example.com.pem www.example.com\n" });
+    expect(out.config).toContain("bind :443 ssl crt-list /etc/haproxy/tls/crt-list");
+    expect(out.config).toContain("X-Forwarded-Port 8443 if { ssl_fc }");
   });
 });
