@@ -76,9 +76,10 @@ export function contextSizeWarning(what: string, source: string, context: Contex
 /**
  * `.dockerignore` as Docker reads it: one pattern per line (`#` comments), `*`, `?` and `**`
  * wildcards, a leading `!` re-includes, the last matching line wins, and a pattern that matches
- * a folder leaves out everything in it. Returns whether a context-relative path is left out.
+ * a folder leaves out everything in it. Returns whether a context-relative path is left out, and
+ * whether any line re-includes (then a left-out folder must still be walked).
  */
-export function dockerignoreFilter(dir: string): (rel: string) => boolean {
+export function dockerignoreFilter(dir: string): { ignored: (rel: string) => boolean; hasExceptions: boolean } {
   const file = path.join(dir, ".dockerignore");
   const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split(/\r?\n/) : [];
   const rules = lines
@@ -89,7 +90,7 @@ export function dockerignoreFilter(dir: string): (rel: string) => boolean {
       const pattern = path.posix.normalize((negate ? l.slice(1) : l).trim().replace(/^\/+/, "")).replace(/\/+$/, "");
       return { negate, re: globRegExp(pattern) };
     });
-  return (rel) => {
+  const ignored = (rel: string) => {
     let out = false;
     const parts = rel.split("/");
     for (const r of rules) {
@@ -103,6 +104,7 @@ export function dockerignoreFilter(dir: string): (rel: string) => boolean {
     }
     return out;
   };
+  return { ignored, hasExceptions: rules.some((r) => r.negate) };
 }
 
 function globRegExp(pattern: string): RegExp {
@@ -126,7 +128,7 @@ function globRegExp(pattern: string): RegExp {
  */
 function hashTree(root: string): { hash: string; context: ContextSize } {
   const h = createHash("sha256");
-  const ignored = dockerignoreFilter(root);
+  const { ignored, hasExceptions } = dockerignoreFilter(root);
   const sizes: Array<{ path: string; bytes: number }> = [];
   const walk = (rel: string) => {
     const entries = fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -134,10 +136,11 @@ function hashTree(root: string): { hash: string; context: ContextSize } {
       if (SKIP.has(e.name)) continue;
       const p = path.posix.join(rel, e.name);
       // The Dockerfile and .dockerignore always reach the engine, as with `docker build`.
-      if (ignored(p) && p !== "Dockerfile" && p !== ".dockerignore") continue;
+      const out = ignored(p) && p !== "Dockerfile" && p !== ".dockerignore";
+      if (out && !(e.isDirectory() && hasExceptions)) continue;
       if (e.isSymbolicLink()) h.update(`${p}\0link\0${fs.readlinkSync(path.join(root, p))}\0`);
       else if (e.isDirectory()) walk(p);
-      else if (e.isFile()) {
+      else if (e.isFile() && !out) {
         const stat = fs.statSync(path.join(root, p));
         const mode = stat.mode & 0o111 ? "x" : "-";
         h.update(`${p}\0${mode}\0`).update(fs.readFileSync(path.join(root, p))).update("\0");
