@@ -194,10 +194,19 @@ export function checkInputs<S extends z.ZodObject>(schema: S, news: Record<strin
     if (value === UNKNOWN) continue;
     const r = field.safeParse(value);
     if (r.success) continue;
-    const issue = r.error.issues[0];
+    // A problem with a part not known at preview (a new Space's port, say) is checked at `up`.
+    const issues = r.error.issues.filter((i) => valueAt(value, i.path) !== UNKNOWN);
+    if (issues.length === 0) continue;
+    const issue = issues[0];
     const message = issue.code === "custom" || issue.message.includes("Fix:") ? issue.message : `input ${key} ${issue.message.replace(/^Invalid input: /, "")}. Fix: this input is made by Dynoform's SDK; upgrade both together`;
     failures.push({ property: opts.properties ? key : "", reason: `${what}: ${message}` });
-    for (const i of r.error.issues.filter((x) => x.code === "custom" && x !== issue)) failures.push({ property: opts.properties ? key : "", reason: `${what}: ${i.message}` });
+    for (const i of issues.filter((x) => x.code === "custom" && x !== issue)) failures.push({ property: opts.properties ? key : "", reason: `${what}: ${i.message}` });
   }
   return failures;
+}
+
+function valueAt(value: unknown, at: ReadonlyArray<PropertyKey>): unknown {
+  let v = value;
+  for (const key of at) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
 }

@@ -39,6 +39,10 @@ describe("one zod schema per resource's inputs", () => {
 
   it("leaves fields unknown at preview for `up`", () => {
     expect(checkInputs(AppInputsSchema, { ...app, name: UNKNOWN, routerHttpPort: UNKNOWN }, 'App "?"')).toEqual([]);
+    // A new Space's outputs inside the App's placement, and a config value from another resource.
+    const space = { name: "pay", shield: false, network: UNKNOWN, router: UNKNOWN, httpPort: UNKNOWN, httpsPort: UNKNOWN, trustedIpRanges: [] };
+    expect(checkInputs(AppInputsSchema, { ...app, space, config: { URL: UNKNOWN } }, 'App "api"')).toEqual([]);
+    expect(checkInputs(AppInputsSchema, { ...app, space, config: { "BAD-KEY": UNKNOWN } }, 'App "api"')).toHaveLength(1);
   });
 
   it("carries program-time problems through as they are", () => {
