@@ -52,6 +52,12 @@ export const ProcessSchema = z.object({
 });
 export type ProcessShape = z.infer<typeof ProcessSchema>;
 
+/** Web autoscaling (Performance, Private, Shield): the quantity moves between min and max. */
+export const AutoscalingSchema = z.object({ min: z.number(), max: z.number(), p95ResponseTimeMs: z.number().optional() });
+
+/** A process type as the tier rules and the formation file see it: the same shape, with autoscaling. */
+export const ProcessSpecSchema = ProcessSchema.extend({ autoscaling: AutoscalingSchema.optional() });
+
 export const SpaceInputsSchema = z.object({
   name: named(SPACE_NAME),
   shield: z.boolean(),
