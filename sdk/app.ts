@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { AppInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
-import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
+import { programRegistry, resolveGiven, type Given } from "./program-registry";
 import { runtimeSettings, WEB_PORT } from "./settings";
 import { fromSpace, givenSpace, type Space, type SpacePlacement } from "./space";
 import { contextSizeWarning, readSource, type SourceInfo } from "./source";
@@ -141,5 +141,3 @@ export class App extends pulumi.dynamic.Resource {
 export function givenApp(app: App | pulumi.Input<string>): Given<App> {
   return resolveGiven(app, (x): x is App => x instanceof App, "apps");
 }
-
-export { readGiven };

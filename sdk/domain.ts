@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { App, givenApp, readGiven } from "./app";
+import { App, givenApp } from "./app";
 import type { DomainInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
-import { programRegistry, resolveGiven, type Given } from "./program-registry";
+import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
 import { runtimeSettings } from "./settings";
 
 /** Arguments of a {@link Domain}. */

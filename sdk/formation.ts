@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { App, givenApp, readGiven } from "./app";
+import { App, givenApp } from "./app";
 import { estimateMonthlyCost } from "./cost";
 import type { FormationInputsSchema, ProcessShape, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
-import type { Given } from "./program-registry";
+import { readGiven, type Given } from "./program-registry";
 import { HEROKU } from "./settings";
 
 /** One process type's share of a formation, as a program gives it. */
