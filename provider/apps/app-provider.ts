@@ -103,7 +103,10 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
   async check(_olds: AppInputs, news: AppInputs) {
     const failures = checkInputs(AppInputsSchema, news, `App "${news.name}"`);
     if (AppInputsSchema.shape.generation.safeParse(news.generation).success) {
-      const problem = await generationProblem(news);
+      // An engine that does not answer is one more failure, beside the others (not instead of them).
+      const problem = await generationProblem(news).catch(
+        (e: Error) => `App "${news.name}": could not ask the Docker Engine which architectures it runs (${e.message}). Fix: start the Docker Engine (or point DOCKER_HOST at it), then run the command again`,
+      );
       if (problem) failures.push({ property: "", reason: problem });
     }
     return { inputs: news, failures };
