@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { AppInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
+import { programRegistry, resolveGiven, type Given } from "./program-registry";
 import { runtimeSettings, WEB_PORT } from "./settings";
-import { resolveSpace, Space, type SpacePlacement } from "./space";
-import { readSource, type SourceInfo } from "./source";
+import { fromSpace, givenSpace, type Space, type SpacePlacement } from "./space";
+import { contextSizeWarning, readSource, type SourceInfo } from "./source";
 
 /** Heroku's generations: Cedar runs x86-64 images, Fir runs ARM64 ones. */
 export type Generation = "cedar" | "fir";
@@ -39,39 +42,10 @@ export interface AppArgs {
 }
 
 /** What the App provider receives; plain data so it survives serialization into the state. */
-export interface AppInputs {
-  name: string;
-  sourceDir: string;
-  sourceHash: string;
-  /** `dockerfile`, a detected language, or `image` for a prebuilt image. */
-  build: SourceInfo["build"] | "image";
-  /** The prebuilt image reference, when `build` is `image`. */
-  imageRef: string;
-  /** Set when the source folder could not be read; `check` turns it into a preview failure. */
-  sourceError: string;
-  /** Process type → command from the Procfile. */
-  processCommands: Record<string, string>;
-  releaseCommand: string;
-  config: Record<string, string>;
-  secrets: Record<string, string>;
-  generation: Generation;
-  hostnames: string[];
-  webPort: number;
-  router: string;
-  routerHttpPort: number;
-  /** The router's HTTPS port on 127.0.0.1, published when the router is created. */
-  routerHttpsPort: number;
-  /** Plain HTTP to a custom domain with a certificate is redirected to HTTPS. */
-  httpsRedirect: boolean;
-  /** The space the app runs in; undefined on the Common Runtime. */
-  space?: SpacePlacement;
-  /** The space's name ("" on the Common Runtime) and kind, known at preview. */
-  spaceName: string;
-  spaceShield: boolean;
-}
+export type AppInputs = z.infer<typeof AppInputsSchema>;
 
 /** Outputs the provider adds to the inputs. */
-export interface AppOutputs extends AppInputs {
+export interface AppOutputs extends AppInputs, Versioned {
   imageId: string;
   imageTag: string;
   /** `v1`, `v2`, …: each change of image, config or secrets is a new release. */
@@ -82,9 +56,6 @@ export interface AppOutputs extends AppInputs {
   /** The router's container as the last create, update or refresh saw it; not "running" is drift. */
   routerStatus?: "running" | "stopped" | "missing";
 }
-
-/** Apps built in this program, by name, so a Formation can be given `app: api.name`. */
-export const appsByName = new Map<string, App>();
 
 /**
  * A Heroku app: source built into an image by the Docker Engine, config vars and secrets,
@@ -115,12 +86,12 @@ export class App extends pulumi.dynamic.Resource {
   constructor(resourceName: string, args: AppArgs, opts?: pulumi.CustomResourceOptions) {
     const name = args.name ?? resourceName;
     const settings = runtimeSettings();
-    const spaceResource = args.space === undefined ? undefined : resolveSpace(args.space);
-    const space = spaceResource === undefined ? undefined : pulumi.output(spaceResource).apply((s) => s.placement());
+    const given = args.space === undefined ? undefined : givenSpace(args.space);
+    const space = given && fromSpace(given, (s) => s.placement());
     // Plain where the program gives them plainly, so preview can apply the space rules.
-    const spaceName = spaceResource instanceof Space ? spaceResource.spaceName : spaceResource?.apply((s) => s.spaceName);
-    const spaceShield = spaceResource instanceof Space ? spaceResource.isShield : spaceResource?.apply((s) => s.isShield);
-    let source: Omit<SourceInfo, "build"> & { build: AppInputs["build"] } = { dir: "", hash: "", processes: {}, releaseCommand: "", build: "image" };
+    const spaceName = given && (given.declared?.spaceName ?? fromSpace(given, (s) => s.spaceName));
+    const spaceShield = given && (given.declared?.isShield ?? fromSpace(given, (s) => s.isShield));
+    let source: Omit<SourceInfo, "build" | "context"> & { build: AppInputs["build"]; context?: SourceInfo["context"] } = { dir: "", hash: "", processes: {}, releaseCommand: "", build: "image" };
     let sourceError = "";
     if (args.source !== undefined && args.image !== undefined) sourceError = "give either `source` or `image`, not both. Fix: remove one of them";
     else if (args.source !== undefined) {
@@ -158,10 +129,18 @@ export class App extends pulumi.dynamic.Resource {
       network: undefined,
       webUrl: undefined,
       routerStatus: undefined,
+      providerVersion: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["secrets"] };
-    super(lazyProvider("apps/app-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "App");
+    super(lazyProvider<AppInputs, AppOutputs>("apps/app-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "App");
     this.processTypes = this.processCommands.apply((c) => (Object.keys(c ?? {}).length ? Object.keys(c) : ["web"]));
-    appsByName.set(name, this);
+    programRegistry<App>("apps").set(name, this);
+    const large = source.context && contextSizeWarning(`App "${name}"`, args.source!, source.context);
+    if (large) pulumi.log.warn(large, this);
   }
+}
+
+/** The App given as itself or by name (`api.name`, or an app of this program or another stack). */
+export function givenApp(app: App | pulumi.Input<string>): Given<App> {
+  return resolveGiven(app, (x): x is App => x instanceof App, "apps");
 }

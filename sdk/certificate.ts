@@ -1,8 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { Domain, domainsByHostname } from "./domain";
+import type { z } from "zod";
+import { givenDomain, type Domain } from "./domain";
+import type { CertificateInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
-import { runtimeSettings } from "./settings";
+import { readGiven } from "./program-registry";
+import { HEROKU, runtimeSettings } from "./settings";
 
 /** Well-known ACME directories, by short name. */
 export const ACME_DIRECTORIES: Record<string, string> = {
@@ -11,7 +14,7 @@ export const ACME_DIRECTORIES: Record<string, string> = {
 };
 
 /** Certificates are renewed when they have fewer days left than this (Heroku ACM: one month). */
-export const DEFAULT_RENEW_BEFORE_DAYS = 30;
+export const DEFAULT_RENEW_BEFORE_DAYS = HEROKU.renewBeforeDays;
 
 /** Issue and renew the certificate with ACME (Heroku's ACM). */
 export interface AcmeOptions {
@@ -68,35 +71,11 @@ export interface CertificateArgs {
   uploaded?: UploadedCertificate;
 }
 
-export type CertificateSource = "acme" | "uploaded";
-
 /** What the Certificate provider receives. */
-export interface CertificateInputs {
-  /** The Pulumi resource name, for messages. */
-  resource: string;
-  hostname: string;
-  router: string;
-  routerHttpPort: number;
-  routerHttpsPort: number;
-  source: CertificateSource;
-  acmeEmail: string;
-  acmeDirectoryUrl: string;
-  acmeCaCertificates: string;
-  renewBeforeDays: number;
-  /** Secret. Empty: generated at creation and kept. */
-  accountKey: string;
-  /** PEM CSR for ACME orders, from the `tls.CertRequest`; empty (stacks made by 0.1): a key and CSR are generated per order. */
-  csr: string;
-  /** Secret. The PEM key `csr` was made with, from the `tls.PrivateKey`. */
-  csrPrivateKey: string;
-  uploadedChain: string;
-  /** Secret. */
-  uploadedKey: string;
-  /** Set when the arguments contradict each other; `check` turns it into a preview failure. */
-  argsError: string;
-}
+export type CertificateInputs = z.infer<typeof CertificateInputsSchema>;
+export type CertificateSource = CertificateInputs["source"];
 
-export interface CertificateOutputs extends CertificateInputs {
+export interface CertificateOutputs extends CertificateInputs, Versioned {
   /** The PEM chain being served. */
   certificateChain: string;
   /** Secret: the PEM private key being served. */
@@ -130,9 +109,9 @@ export class Certificate extends pulumi.dynamic.Resource {
 
   constructor(resourceName: string, args: CertificateArgs, opts?: pulumi.CustomResourceOptions) {
     const settings = runtimeSettings();
-    const domain = resolveDomain(args.domain, settings);
+    const domain = fromDomain(args.domain, settings);
     const acme = args.acme ?? {};
-    const directory = pulumi.output(acme.directoryUrl ?? process.env.DYNOFORM_ACME_DIRECTORY ?? "letsencrypt").apply((d) => ACME_DIRECTORIES[d] ?? d);
+    const directory = pulumi.output(acme.directoryUrl ?? settings.acmeDirectory).apply((d) => ACME_DIRECTORIES[d] ?? d);
     const request = args.uploaded ? undefined : certificateRequest(resourceName, domain.apply((d) => d.hostname), acme.key ?? {}, opts);
     const inputs: Record<keyof CertificateOutputs, unknown> = {
       resource: resourceName,
@@ -160,9 +139,10 @@ export class Certificate extends pulumi.dynamic.Resource {
       dnsNames: undefined,
       serialNumber: undefined,
       fingerprint: undefined,
+      providerVersion: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["privateKey", "accountKey", "uploadedKey", "csrPrivateKey"] };
-    super(lazyProvider("tls/certificate-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "Certificate");
+    super(lazyProvider<CertificateInputs, CertificateOutputs>("tls/certificate-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "Certificate");
   }
 }
 
@@ -187,14 +167,9 @@ function certificateRequest(name: string, hostname: pulumi.Output<string>, key: 
   return { key: privateKey, csr };
 }
 
-function resolveDomain(domain: Domain | pulumi.Input<string>, settings: ReturnType<typeof runtimeSettings>) {
+/** The Domain's fields, from the Domain given as itself or by hostname; a hostname this program does not declare is a Domain of another stack on this machine's router. */
+function fromDomain(domain: Domain | pulumi.Input<string>, settings: ReturnType<typeof runtimeSettings>) {
   // The declared hostname is known at preview; the router fields make the Certificate wait for the Domain.
   const fields = (d: Domain) => pulumi.output({ hostname: d.declaredHostname, router: d.router, routerHttpPort: d.routerHttpPort, routerHttpsPort: d.routerHttpsPort });
-  if (domain instanceof Domain) return fields(domain);
-  return pulumi.output(domain).apply((hostname) => {
-    const d = domainsByHostname.get(String(hostname).toLowerCase());
-    if (d) return fields(d);
-    // A Domain of another stack on this machine's router.
-    return pulumi.output({ hostname: String(hostname).toLowerCase(), router: settings.router, routerHttpPort: settings.routerHttpPort, routerHttpsPort: settings.routerHttpsPort });
-  });
+  return readGiven(givenDomain(domain), fields, (hostname) => ({ hostname: hostname.toLowerCase(), router: settings.router, routerHttpPort: settings.routerHttpPort, routerHttpsPort: settings.routerHttpsPort }));
 }

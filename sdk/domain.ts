@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { App, appsByName } from "./app";
+import type { z } from "zod";
+import { App, givenApp } from "./app";
+import type { DomainInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
+import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
 import { runtimeSettings } from "./settings";
 
 /** Arguments of a {@link Domain}. */
@@ -15,21 +18,9 @@ export interface DomainArgs {
 }
 
 /** What the Domain provider receives. */
-export interface DomainInputs {
-  /** The Pulumi resource name, for messages. */
-  resource: string;
-  app: string;
-  hostname: string;
-  router: string;
-  routerHttpPort: number;
-  routerHttpsPort: number;
-  /** The app's own hostname (`<app>.<base domain>`): the CNAME target. */
-  appHostname: string;
-  /** Set when another Domain of this program claims the same hostname; `check` fails with it. */
-  claimError: string;
-}
+export type DomainInputs = z.infer<typeof DomainInputsSchema>;
 
-export interface DomainOutputs extends DomainInputs {
+export interface DomainOutputs extends DomainInputs, Versioned {
   /** Point a CNAME (or, at the apex, an ALIAS/ANAME) record here. */
   dnsTarget: string;
   /** `CNAME` for a subdomain, `ALIAS` for an apex name. */
@@ -37,11 +28,6 @@ export interface DomainOutputs extends DomainInputs {
   /** The router's address, for an A record where a CNAME cannot be used. */
   dnsAddress: string;
 }
-
-/** Domains declared in this program, by lower-cased hostname → resource name. */
-const claims = new Map<string, string>();
-/** Domains by hostname, so a Certificate can be given `domain: "api.example.com"`. */
-export const domainsByHostname = new Map<string, Domain>();
 
 /**
  * A custom domain of an app (Heroku's `domains:add`): the router sends requests for `hostname`
@@ -62,29 +48,34 @@ export class Domain extends pulumi.dynamic.Resource {
 
   constructor(resourceName: string, args: DomainArgs, opts?: pulumi.CustomResourceOptions) {
     const settings = runtimeSettings();
-    const app = resolveApp(args.app, settings);
+    // Domains of this program run, by lower-cased hostname → resource name.
+    const claims = programRegistry<string>("domainClaims");
+    const app = givenApp(args.app);
     const hostname = pulumi.output(args.hostname);
+    const name = fromApp(app, (a) => a.name, (n) => n);
     const inputs: Record<keyof DomainOutputs, unknown> = {
       resource: resourceName,
-      app: app.apply((a) => a.name),
+      app: name,
       hostname,
-      router: app.apply((a) => a.router),
-      routerHttpPort: app.apply((a) => a.routerHttpPort),
-      routerHttpsPort: app.apply((a) => a.routerHttpsPort ?? settings.routerHttpsPort),
-      appHostname: app.apply((a) => `${a.name}.${settings.baseDomain}`),
-      claimError: hostname.apply((h) => claim(String(h ?? "").toLowerCase(), resourceName)),
+      router: fromApp(app, (a) => a.router, () => settings.router),
+      routerHttpPort: fromApp(app, (a) => a.routerHttpPort, () => settings.routerHttpPort),
+      routerHttpsPort: fromApp(app, (a) => a.routerHttpsPort.apply((p) => p ?? settings.routerHttpsPort), () => settings.routerHttpsPort),
+      appHostname: name.apply((n) => `${n}.${settings.baseDomain}`),
+      claimError: hostname.apply((h) => claim(claims, String(h ?? "").toLowerCase(), resourceName)),
       dnsTarget: undefined,
       dnsRecordType: undefined,
       dnsAddress: undefined,
+      providerVersion: undefined,
     };
-    super(lazyProvider("tls/domain-provider"), resourceName, inputs, opts, "dynoform", "Domain");
+    super(lazyProvider<DomainInputs, DomainOutputs>("tls/domain-provider"), resourceName, inputs, opts, "dynoform", "Domain");
     this.declaredHostname = hostname.apply((h) => String(h).toLowerCase());
-    hostname.apply((h) => domainsByHostname.set(String(h).toLowerCase(), this));
+    const domains = programRegistry<Domain>("domains");
+    hostname.apply((h) => domains.set(String(h).toLowerCase(), this));
   }
 }
 
 /** Records a hostname's claim in this program; returns the problem when another Domain has it. */
-function claim(hostname: string, resource: string): string {
+function claim(claims: Map<string, string>, hostname: string, resource: string): string {
   const holder = claims.get(hostname);
   if (holder && holder !== resource) {
     return `hostname "${hostname}" is also declared by Domain "${holder}" in this program, and a hostname can belong to one app only (rule domain-unique). Fix: remove one of the two Domains, or give them different hostnames`;
@@ -93,13 +84,12 @@ function claim(hostname: string, resource: string): string {
   return "";
 }
 
-function resolveApp(app: App | pulumi.Input<string>, settings: ReturnType<typeof runtimeSettings>) {
-  const fields = (a: App) => pulumi.output({ name: a.name, router: a.router, routerHttpPort: a.routerHttpPort, routerHttpsPort: a.routerHttpsPort });
-  if (app instanceof App) return fields(app);
-  return pulumi.output(app).apply((name) => {
-    const a = appsByName.get(name);
-    if (a) return fields(a);
-    // An app of another stack: it is served by this machine's router.
-    return pulumi.output({ name, router: settings.router, routerHttpPort: settings.routerHttpPort, routerHttpsPort: settings.routerHttpsPort });
-  });
+/** Reads from the App given as itself or by name; a name this program does not declare is an app of another stack, served by this machine's router. */
+function fromApp<T>(app: Given<App>, read: (a: App) => pulumi.Input<T>, otherStack: (name: string) => T): pulumi.Output<T> {
+  return readGiven(app, read, otherStack);
+}
+
+/** The Domain given as itself or by hostname (case-insensitive). */
+export function givenDomain(domain: Domain | pulumi.Input<string>): Given<Domain> {
+  return resolveGiven(domain, (x): x is Domain => x instanceof Domain, "domains", (h) => h.toLowerCase());
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { ProcessSpecSchema } from "./input-schemas";
 import { AppNameSchema, SpaceNameSchema } from "./names";
+import { HEROKU } from "./settings";
 
 /**
  * The formation file `dynoform check` reads (JSON or YAML): the shape only. The tier rules,
@@ -10,11 +12,7 @@ export const FormationFileSchema = z.object({
   app: AppNameSchema,
   processes: z.record(
     z.string(),
-    z.object({
-      quantity: z.number({ error: "quantity must be a number" }),
-      size: z.string().default("standard-1x"),
-      autoscaling: z.object({ min: z.number(), max: z.number(), p95ResponseTimeMs: z.number().optional() }).optional(),
-    }),
+    ProcessSpecSchema.extend({ size: z.string().default(HEROKU.defaultSize) }),
   ),
   preboot: z.boolean().optional(),
   space: z.object({ name: SpaceNameSchema, shield: z.boolean().default(false) }).optional(),

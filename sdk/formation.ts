@@ -1,9 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { App, appsByName } from "./app";
+import type { z } from "zod";
+import { App, givenApp } from "./app";
 import { estimateMonthlyCost } from "./cost";
+import type { FormationInputsSchema, ProcessShape, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
+import { readGiven, type Given } from "./program-registry";
+import { HEROKU } from "./settings";
 
-/** One process type's share of a formation. */
+/** One process type's share of a formation, as a program gives it. */
 export interface ProcessFormation {
   /** How many dynos run this process type; 0 keeps the type with none running. */
   quantity: pulumi.Input<number>;
@@ -32,40 +36,16 @@ export interface FormationArgs {
 }
 
 /** What the Formation provider receives. */
-export interface FormationInputs {
-  /** The Pulumi resource name, for messages. */
-  resource: string;
-  app: string;
-  release: string;
-  image: string;
-  config: Record<string, string>;
-  /** The app's secret config vars (kept secret in state). */
-  secrets: Record<string, string>;
-  processCommands: Record<string, string>;
-  network: string;
-  webPort: number;
-  /** The router that serves the app: the formation points it at the live web dynos. */
-  router: string;
-  routerHttpPort: number;
-  routerHttpsPort: number;
-  /** The app's space and whether it is Shield; undefined on the Common Runtime. */
-  space?: { name: string; shield: boolean };
-  /** The space's network, which every dyno joins too ("" on the Common Runtime). */
-  spaceNetwork: string;
-  processes: Record<string, { quantity: number; size: string }>;
-  preboot: boolean;
-  bootTimeoutSeconds: number;
-  ecoSleepAfterSeconds: number;
-}
+export type FormationInputs = z.infer<typeof FormationInputsSchema>;
 
-export interface FormationOutputs extends FormationInputs {
+export interface FormationOutputs extends FormationInputs, Versioned {
   /** Names of the running dynos, `web.1`, `web.2`, `worker.1`, … */
   dynos: string[];
   /** US dollars per month at Heroku's prices for these sizes (see docs/dyno-sizes.md). */
   estimatedMonthlyCost: number;
 }
 
-export const DEFAULT_SIZE = "standard-1x";
+export const DEFAULT_SIZE = HEROKU.defaultSize;
 
 /** The dynos of an app: how many of each process type run, and on which size. */
 export class Formation extends pulumi.dynamic.Resource {
@@ -73,82 +53,55 @@ export class Formation extends pulumi.dynamic.Resource {
   /** US dollars per month at Heroku's prices: known at preview, so a pull request shows what a change costs. */
   public readonly estimatedMonthlyCost!: pulumi.Output<number>;
   public readonly release!: pulumi.Output<string>;
-  public readonly processes!: pulumi.Output<Record<string, { quantity: number; size: string }>>;
+  public readonly processes!: pulumi.Output<Record<string, ProcessShape>>;
 
   constructor(resourceName: string, args: FormationArgs, opts?: pulumi.CustomResourceOptions) {
-    const app = resolveApp(args.app);
-    const processes: Record<string, pulumi.Input<{ quantity: number; size: string }>> = {};
+    const app = givenApp(args.app);
+    // Each field is read from the App on its own: one object of them all would be secret as a
+    // whole (it holds the secrets) and unknown as a whole while the App updates, which shows
+    // every field as [secret] and the app's name as changed (a replace) at preview.
+    // A name this program does not declare fails the program once, through the `app` field.
+    const field = <T>(read: (a: App) => pulumi.Input<T>) => fromApp(app, read, () => undefined as T);
+    const processes: Record<string, pulumi.Input<ProcessShape>> = {};
     for (const [type, p] of Object.entries(args.processes)) {
       processes[type] = pulumi.all([p.quantity, p.size ?? DEFAULT_SIZE]).apply(([quantity, size]) => ({ quantity, size }));
     }
     const inputs: Record<keyof FormationOutputs, unknown> = {
       resource: resourceName,
-      app: app.apply((a) => a.name),
-      release: app.apply((a) => a.release),
-      image: app.apply((a) => a.imageId),
-      config: app.apply((a) => a.config),
-      secrets: pulumi.secret(app.apply((a) => a.secrets)),
-      processCommands: app.apply((a) => a.processCommands),
-      network: app.apply((a) => a.network),
-      webPort: app.apply((a) => a.webPort),
-      router: app.apply((a) => a.router),
-      routerHttpPort: app.apply((a) => a.routerHttpPort),
-      routerHttpsPort: app.apply((a) => a.routerHttpsPort),
+      app: fromApp(app, (a) => a.name),
+      release: field((a) => a.release),
+      image: field((a) => a.imageId),
+      config: field((a) => a.config),
+      secrets: pulumi.secret(field((a) => a.secrets)),
+      processCommands: field((a) => a.processCommands),
+      network: field((a) => a.network),
+      webPort: field((a) => a.webPort),
+      router: field((a) => a.router),
+      routerHttpPort: field((a) => a.routerHttpPort),
+      routerHttpsPort: field((a) => a.routerHttpsPort),
       // From the App's own outputs, not the combined ones: they are known at preview.
-      space: spaceOf(args.app),
-      spaceNetwork: spaceNetworkOf(args.app),
+      space: fromApp(app, (a) => pulumi.all([a.spaceName, a.spaceShield]).apply(([name, shield]) => (name ? { name, shield } : undefined)), () => undefined),
+      // Kept apart from the app's other fields: on the Common Runtime it is absent, which preview treats as unknown.
+      spaceNetwork: fromApp(app, (a) => a.space.apply((s) => s?.network ?? ""), () => ""),
       processes,
       preboot: args.preboot ?? false,
-      bootTimeoutSeconds: args.bootTimeoutSeconds ?? 60,
-      ecoSleepAfterSeconds: args.ecoSleepAfterSeconds ?? 1800,
+      bootTimeoutSeconds: args.bootTimeoutSeconds ?? HEROKU.bootTimeoutSeconds,
+      ecoSleepAfterSeconds: args.ecoSleepAfterSeconds ?? HEROKU.ecoSleepAfterSeconds,
       dynos: undefined,
       estimatedMonthlyCost: pulumi.all(Object.values(processes)).apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
+      providerVersion: undefined,
     };
-    super(lazyProvider("formations/formation-provider"), resourceName, inputs, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }), "dynoform", "Formation");
+    super(lazyProvider<FormationInputs, FormationOutputs>("formations/formation-provider"), resourceName, inputs, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }), "dynoform", "Formation");
   }
 }
 
 /**
  * Reads from the App given as itself or by name (an App declared in this program). A missing
- * name fails the program, unless `missing` says what to read instead (resolveApp reports it once).
+ * name fails the program, unless `missing` says what to read instead.
  */
-function fromApp<T>(app: App | pulumi.Input<string>, read: (a: App) => pulumi.Output<T>, missing?: () => pulumi.Output<T>): pulumi.Output<T> {
-  if (app instanceof App) return read(app);
-  return pulumi.output(app).apply((name): pulumi.Output<T> => {
-    const a = appsByName.get(name);
-    if (a) return read(a);
+function fromApp<T>(app: Given<App>, read: (a: App) => pulumi.Input<T>, missing?: () => pulumi.Input<T>): pulumi.Output<T> {
+  return readGiven(app, read, (name) => {
     if (missing) return missing();
     throw new pulumi.RunError(`Formation: no App named "${name}" in this program. Fix: pass the App resource itself (app: myApp), or declare the App in the same program`);
   });
-}
-
-function resolveApp(app: App | pulumi.Input<string>) {
-  return fromApp(app, (a) =>
-    pulumi.output({
-      name: a.name,
-      release: a.release,
-      imageId: a.imageId,
-      config: a.config,
-      secrets: a.secrets,
-      processCommands: a.processCommands,
-      network: a.network,
-      webPort: a.webPort,
-      router: a.router,
-      routerHttpPort: a.routerHttpPort,
-      routerHttpsPort: a.routerHttpsPort,
-    }),
-  );
-}
-
-function spaceOf(app: App | pulumi.Input<string>): pulumi.Output<{ name: string; shield: boolean } | undefined> {
-  return fromApp(
-    app,
-    (a) => pulumi.all([a.spaceName, a.spaceShield]).apply(([name, shield]) => (name ? { name, shield } : undefined)),
-    () => pulumi.output(undefined),
-  );
-}
-
-/** Kept apart from the app's other fields: on the Common Runtime it is absent, which preview treats as unknown. */
-function spaceNetworkOf(app: App | pulumi.Input<string>): pulumi.Output<string> {
-  return fromApp(app, (a) => a.space.apply((s) => s?.network ?? ""), () => pulumi.output(""));
 }

@@ -23,8 +23,21 @@ function rule(id: string, pattern: RegExp, what: string, fix: string, extra?: (v
 /** Heroku's app names: 3–30 characters, lower-case letters, digits and dashes, starting with a letter. */
 export const APP_NAME = rule("app-name", /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/, "app name", "use 3–30 lower-case letters, digits and dashes, starting with a letter and not ending with a dash");
 
-/** Heroku's space names: lower-case letters and digits, single dashes between them. */
-export const SPACE_NAME = rule("space-name", /^[a-z0-9](?:[a-z0-9]|-(?!-))+[a-z0-9]$/, "space name", "use lower-case letters and digits with single dashes between them");
+/** Space names are bounded like app names, which keeps the router and network names made from them short. */
+export const SPACE_NAME_MAX = 30;
+
+const SPACE_NAME_CHARS = rule("space-name", /^[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z0-9]$/, "space name", "use lower-case letters and digits with single dashes between them, not starting or ending with a dash");
+
+/** Heroku's space names: lower-case letters and digits, single dashes between them; 3–30 characters. */
+export const SPACE_NAME: NameRule = {
+  id: "space-name",
+  check(value) {
+    if (typeof value === "string" && (value.length < 3 || value.length > SPACE_NAME_MAX)) {
+      return `${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)} is ${value.length} characters long, and a space name has 3–${SPACE_NAME_MAX} (rule space-name). Fix: choose a name of 3–${SPACE_NAME_MAX} lower-case letters, digits and single dashes`;
+    }
+    return SPACE_NAME_CHARS.check(value);
+  },
+};
 
 /**
  * Process types: Heroku's Procfile spec allows `[a-z0-9-]`, 1–63 characters, for new keys; we

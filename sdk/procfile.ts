@@ -1,3 +1,5 @@
+import { PROCESS_TYPE_NAME } from "./names";
+
 /**
  * Procfile parsing, as Heroku reads it: one `<process type>: <command>` per line.
  * Blank lines and `#` comments are ignored.
@@ -7,7 +9,7 @@ export interface ProcfileEntry {
   command: string;
 }
 
-const LINE = /^\s*([A-Za-z0-9_-]+):\s*(.+?)\s*$/;
+const LINE = /^\s*([^:\s]+):\s*(.+?)\s*$/;
 
 /** Returns the process types in file order; a malformed line is an error naming its number. */
 export function parseProcfile(text: string, file = "Procfile"): ProcfileEntry[] {
@@ -19,6 +21,9 @@ export function parseProcfile(text: string, file = "Procfile"): ProcfileEntry[] 
     if (!m) {
       throw new Error(`${file}:${i + 1}: expected "<process type>: <command>", got ${JSON.stringify(line)}`);
     }
+    // The one rule for process type names, the same the formation's tier rules apply.
+    const problem = PROCESS_TYPE_NAME.check(m[1]);
+    if (problem) throw new Error(`${file}:${i + 1}: ${problem}`);
     if (seen.has(m[1])) throw new Error(`${file}:${i + 1}: process type "${m[1]}" is defined twice`);
     seen.add(m[1]);
     entries.push({ processType: m[1], command: m[2] });

@@ -1,7 +1,43 @@
 /**
- * Machine-level settings, read once at program time and passed to the providers as inputs, so a
+ * Every `DYNOFORM_*` variable and every Heroku constant Dynoform uses, defined once.
+ *
+ * Machine-level settings are read at program time and passed to the providers as inputs, so a
  * resource's state says where it was served.
  */
+
+/** The environment variables Dynoform reads, by purpose. */
+export const ENV = {
+  /** Apps answer at `<app>.<base domain>` (default `dynoform.localhost`). */
+  baseDomain: "DYNOFORM_BASE_DOMAIN",
+  /** The router container (and network) serving the Common Runtime (default `dynoform-router`). */
+  router: "DYNOFORM_ROUTER",
+  /** The router's HTTP port on 127.0.0.1 (default 8080). */
+  routerHttpPort: "DYNOFORM_ROUTER_HTTP_PORT",
+  /** The router's HTTPS port on 127.0.0.1 (default 8443). */
+  routerHttpsPort: "DYNOFORM_ROUTER_HTTPS_PORT",
+  /** The default ACME directory of Certificates (a short name or a URL; default `letsencrypt`). */
+  acmeDirectory: "DYNOFORM_ACME_DIRECTORY",
+  /** Scales the dyno manager's crash backoff (tests: a fraction of Heroku's timings). */
+  crashBackoffScale: "DYNOFORM_CRASH_BACKOFF_SCALE",
+  /** Where tools and the Pulumi CLI for tests are kept (default `~/.cache/dynoform`). */
+  cache: "DYNOFORM_CACHE",
+} as const;
+
+/** Heroku's numbers, as Dynoform reproduces them (heroku-facts). */
+export const HEROKU = {
+  /** Web dynos listen here inside their own network namespace (Heroku's `PORT`). */
+  webPort: 5000,
+  /** Seconds a web dyno has to bind `$PORT` after starting. */
+  bootTimeoutSeconds: 60,
+  /** Seconds without a request before Eco dynos sleep (30 minutes). */
+  ecoSleepAfterSeconds: 1800,
+  /** The size a process type gets when none is given. */
+  defaultSize: "standard-1x",
+  /** ACM renews certificates with fewer days than this left (one month). */
+  renewBeforeDays: 30,
+} as const;
+
+/** Machine-level settings a program runs with. */
 export interface RuntimeSettings {
   /** Apps are reachable at `<app>.<baseDomain>`; `*.localhost` resolves to loopback on its own. */
   baseDomain: string;
@@ -14,16 +50,19 @@ export interface RuntimeSettings {
   routerHttpPort: number;
   /** The router's HTTPS port on 127.0.0.1 (custom domains with certificates, by SNI). */
   routerHttpsPort: number;
+  /** The ACME directory Certificates use unless they name one. */
+  acmeDirectory: string;
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
   return {
-    baseDomain: env.DYNOFORM_BASE_DOMAIN || "dynoform.localhost",
-    router: env.DYNOFORM_ROUTER || "dynoform-router",
-    routerHttpPort: Number(env.DYNOFORM_ROUTER_HTTP_PORT || 8080),
-    routerHttpsPort: Number(env.DYNOFORM_ROUTER_HTTPS_PORT || 8443),
+    baseDomain: env[ENV.baseDomain] || "dynoform.localhost",
+    router: env[ENV.router] || "dynoform-router",
+    routerHttpPort: Number(env[ENV.routerHttpPort] || 8080),
+    routerHttpsPort: Number(env[ENV.routerHttpsPort] || 8443),
+    acmeDirectory: env[ENV.acmeDirectory] || "letsencrypt",
   };
 }
 
 /** Web dynos listen here inside their own network namespace (Heroku's `PORT`). */
-export const WEB_PORT = 5000;
+export const WEB_PORT = HEROKU.webPort;

@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { SpaceInputsSchema, SpacePlacementSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
+import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
 
 /** Arguments of a {@link Space}. */
 export interface SpaceArgs {
@@ -19,17 +22,10 @@ export interface SpaceArgs {
   httpsPort?: number;
 }
 
-/** What the Space provider receives. */
-export interface SpaceInputs {
-  name: string;
-  shield: boolean;
-  trustedIpRanges: string[];
-  /** 0: pick a free port at creation. */
-  httpPort: number;
-  httpsPort: number;
-}
+/** What the Space provider receives (0 for a port: pick a free one at creation). */
+export type SpaceInputs = z.infer<typeof SpaceInputsSchema>;
 
-export interface SpaceOutputs extends SpaceInputs {
+export interface SpaceOutputs extends SpaceInputs, Versioned {
   /** The Docker network on which the space's dynos reach each other by name. */
   network: string;
   /** The space's own router (container name). */
@@ -37,18 +33,7 @@ export interface SpaceOutputs extends SpaceInputs {
 }
 
 /** How an app sees the space it runs in (plain data, carried in the App's state). */
-export interface SpacePlacement {
-  name: string;
-  shield: boolean;
-  network: string;
-  router: string;
-  httpPort: number;
-  httpsPort: number;
-  trustedIpRanges: string[];
-}
-
-/** Spaces declared in this program, by name, so an App can be given `space: space.name`. */
-export const spacesByName = new Map<string, Space>();
+export type SpacePlacement = z.infer<typeof SpacePlacementSchema>;
 
 /**
  * A Private Space (or, with `shield`, a Shield Space): an isolated network in which its apps'
@@ -77,11 +62,12 @@ export class Space extends pulumi.dynamic.Resource {
       httpsPort: args.httpsPort ?? 0,
       network: undefined,
       router: undefined,
+      providerVersion: undefined,
     };
-    super(lazyProvider("spaces/space-provider"), resourceName, inputs, opts, "dynoform", "Space");
+    super(lazyProvider<SpaceInputs, SpaceOutputs>("spaces/space-provider"), resourceName, inputs, opts, "dynoform", "Space");
     this.spaceName = name;
     this.isShield = args.shield ?? false;
-    spacesByName.set(name, this);
+    programRegistry<Space>("spaces").set(name, this);
   }
 
   /** What an App placed in this space carries. */
@@ -98,13 +84,14 @@ export class Space extends pulumi.dynamic.Resource {
   }
 }
 
-/** The Space resource given as itself or by name (a Space declared in this program). */
-export function resolveSpace(space: Space | pulumi.Input<string>): Space | pulumi.Output<Space> {
-  const find = (name: string) => {
-    const s = spacesByName.get(name);
-    if (!s) throw new pulumi.RunError(`App: no Space named "${name}" in this program. Fix: pass the Space resource itself (space: mySpace), or declare the Space in the same program`);
-    return s;
-  };
-  if (space instanceof Space) return space;
-  return typeof space === "string" ? find(space) : pulumi.output(space).apply(find);
+/** The Space given as itself or by name (a Space declared in this program). */
+export function givenSpace(space: Space | pulumi.Input<string>): Given<Space> {
+  return resolveGiven(space, (x): x is Space => x instanceof Space, "spaces");
+}
+
+/** Reads from the Space given as itself or by name; a name this program does not declare fails the program. */
+export function fromSpace<T>(space: Given<Space>, read: (s: Space) => pulumi.Input<T>): pulumi.Output<T> {
+  return readGiven(space, read, (name) => {
+    throw new pulumi.RunError(`App: no Space named "${name}" in this program. Fix: pass the Space resource itself (space: mySpace), or declare the Space in the same program`);
+  });
 }

@@ -1,13 +1,10 @@
+import type { z } from "zod";
 import { DYNO_SIZE_NAMES, getDynoSize, MAX_DYNOS_PER_APP, MAX_RUNNING_ECO_DYNOS, type DynoSize } from "./dyno-sizes";
+import type { ProcessSpecSchema } from "./input-schemas";
 import { PROCESS_TYPE_NAME } from "./names";
 
-/** One process type of a formation, as the rules see it. */
-export interface ProcessSpec {
-  quantity: number;
-  size: string;
-  /** Web autoscaling (Performance, Private, Shield): the quantity moves between min and max. */
-  autoscaling?: { min: number; max: number; p95ResponseTimeMs?: number };
-}
+/** One process type of a formation, as the rules see it (the one process shape, with autoscaling). */
+export type ProcessSpec = z.infer<typeof ProcessSpecSchema>;
 
 /** A whole app's formation: the rules are about combinations, so they see every process type at once. */
 export interface FormationSpec {

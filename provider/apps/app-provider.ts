@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppInputs, AppOutputs, Generation } from "../../sdk/app";
 import { dockerfileFor } from "../../sdk/buildpacks";
-import { APP_NAME, CONFIG_VAR_NAME } from "../../sdk/names";
+import { AppInputsSchema, checkInputs } from "../../sdk/input-schemas";
+import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { docker, isNotFound } from "../docker/docker-client";
 import { buildImage } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -98,24 +99,15 @@ async function releasePhase(inputs: AppInputs, imageId: string, release: string,
   await runReleasePhase({ app: inputs.name, release, image: imageId, command: inputs.releaseCommand, env: { ...inputs.config, ...inputs.secrets }, network });
 }
 
-export const provider = {
+export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = {
   async check(_olds: AppInputs, news: AppInputs) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    const fail = (reason: string) => failures.push({ property: "", reason });
-    const nameProblem = APP_NAME.check(news.name);
-    if (nameProblem) fail(`App "${news.name}": ${nameProblem}`);
-    if (news.sourceError) fail(`App "${news.name}": ${news.sourceError}`);
-    for (const vars of [news.config, news.secrets]) {
-      if (typeof vars !== "object" || !vars) continue;
-      for (const key of Object.keys(vars)) {
-        const problem = CONFIG_VAR_NAME.check(key);
-        if (problem) fail(`App "${news.name}": ${problem}`);
-      }
-    }
-    if (news.generation !== "cedar" && news.generation !== "fir") fail(`App "${news.name}": generation "${news.generation}" is not one of cedar, fir. Fix: use "cedar" (x86-64) or "fir" (ARM64)`);
-    else {
-      const problem = await generationProblem(news);
-      if (problem) fail(problem);
+    const failures = checkInputs(AppInputsSchema, news, `App "${news.name}"`);
+    if (AppInputsSchema.shape.generation.safeParse(news.generation).success) {
+      // An engine that does not answer is one more failure, beside the others (not instead of them).
+      const problem = await generationProblem(news).catch(
+        (e: Error) => `App "${news.name}": could not ask the Docker Engine which architectures it runs (${e.message}). Fix: start the Docker Engine (or point DOCKER_HOST at it), then run the command again`,
+      );
+      if (problem) failures.push({ property: "", reason: problem });
     }
     return { inputs: news, failures };
   },
@@ -170,7 +162,7 @@ export const provider = {
     }
     await syncRouter(routerOf(inputs));
     if (inputs.httpsRedirect) await setHttpsRedirect(inputs, true);
-    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network, webUrl: webUrl(inputs), routerStatus: "running" };
+    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network, webUrl: webUrl(inputs), routerStatus: "running", providerVersion: PROVIDER_VERSION };
     return { id: inputs.name, outs };
   },
 
@@ -185,15 +177,16 @@ export const provider = {
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
     // Idempotent: brings back a router that was stopped or removed (see diff).
     await syncRouter(routerOf(news));
-    const outs: AppOutputs = { ...news, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news), routerStatus: "running" };
+    const outs: AppOutputs = { ...news, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news), routerStatus: "running", providerVersion: PROVIDER_VERSION };
     return { outs };
   },
 
-  async read(id: string, props: AppOutputs): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {
+    if (!props) return { id, props };
     try {
       await docker().getNetwork(appNetworkName(props.name ?? id)).inspect();
     } catch (e) {
-      if (isNotFound(e)) return { id: "", props: {} };
+      if (isNotFound(e)) return { id: "", props: {} as AppOutputs };
       throw e;
     }
     const image = props.imageTag ? await docker().getImage(props.imageTag).inspect().catch(() => undefined) : undefined;

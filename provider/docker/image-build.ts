@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as tarFs from "tar-fs";
+import { dockerignoreFilter } from "../../sdk/source";
 import { docker } from "./docker-client";
 
 /** Names that never go into a build context (same as the source hash skips). */
@@ -16,8 +17,15 @@ export interface BuildResult {
  */
 export async function buildImage(dir: string, tag: string, labels: Record<string, string>, opts: { dockerfile?: string; platform?: string } = {}): Promise<BuildResult> {
   const generated = "Dockerfile.dynoform";
+  // What .dockerignore leaves out is not sent at all (the source hash leaves it out too).
+  const dockerignore = dockerignoreFilter(dir);
   const context = tarFs.pack(dir, {
-    ignore: (name) => path.relative(dir, name).split(path.sep).some((part) => SKIP.has(part)),
+    ignore: (name) => {
+      const rel = path.relative(dir, name).split(path.sep);
+      if (rel.some((part) => SKIP.has(part))) return true;
+      const p = rel.join("/");
+      return p !== "Dockerfile" && p !== ".dockerignore" && dockerignore.ignored(p) && !dockerignore.hasExceptions;
+    },
     // A generated Dockerfile (language builds) goes into the context beside the sources.
     finalize: opts.dockerfile === undefined,
     finish: (pack) => {

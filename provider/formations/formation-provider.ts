@@ -1,6 +1,9 @@
 import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import type { FormationInputs, FormationOutputs } from "../../sdk/formation";
 import { estimateMonthlyCost } from "../../sdk/cost";
+import { checkInputs, FormationInputsSchema, known } from "../../sdk/input-schemas";
+import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { getDynoSize } from "../../sdk/dyno-sizes";
 import { formatViolations, validateFormation } from "../../sdk/tier-rules";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
@@ -147,16 +150,20 @@ async function converge(f: FormationInputs): Promise<string[]> {
   return now.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
 }
 
-export const provider = {
+export const provider: pulumi.dynamic.ResourceProvider<FormationInputs, FormationOutputs> = {
   async check(_olds: FormationInputs, news: FormationInputs) {
+    // The tier rules speak for processes (names, quantities, sizes, together); the schema for the rest.
     // Unknown values (preview before the app exists) are checked again at `up`.
-    const problems = news.processes ? formationProblems(news) : [];
-    return { inputs: news, failures: problems.map((reason) => ({ property: "", reason })) };
+    const { processes: _rulesSay, ...rest } = FormationInputsSchema.shape;
+    const failures = checkInputs(z.object(rest), news as unknown as Record<string, unknown>, `Formation "${news.resource}"`);
+    const problems = known(news.processes) && typeof news.processes === "object" ? formationProblems(news) : [];
+    return { inputs: news, failures: [...problems.map((reason) => ({ property: "", reason })), ...failures] };
   },
 
   async diff(_id: string, olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.DiffResult> {
-    const replaces = olds.app !== news.app ? ["app"] : [];
-    const changes = (["release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
+    // An app's name unknown at preview is not a change of app (it is the same App updating).
+    const replaces = known(news.app) && olds.app !== news.app ? ["app"] : [];
+    const changes = (["app", "release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
       (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
     );
     return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
@@ -164,16 +171,17 @@ export const provider = {
 
   async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult> {
     const dynos = await converge(inputs);
-    return { id: inputs.app, outs: { ...inputs, dynos, estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd } satisfies FormationOutputs };
+    return { id: inputs.app, outs: { ...inputs, dynos, estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd, providerVersion: PROVIDER_VERSION } satisfies FormationOutputs };
   },
 
   async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
     const dynos = await converge(news);
-    return { outs: { ...news, dynos, estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd } satisfies FormationOutputs };
+    return { outs: { ...news, dynos, estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd, providerVersion: PROVIDER_VERSION } satisfies FormationOutputs };
   },
 
   /** Refresh reports what runs: a dyno removed or stopped by hand lowers its type's quantity. */
-  async read(id: string, props: FormationOutputs): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props?: FormationOutputs): Promise<pulumi.dynamic.ReadResult<FormationOutputs>> {
+    if (!props) return { id, props };
     const observed = await observeDynos(props.app);
     const running = observedQuantities(observed, props.release);
     const processes: FormationOutputs["processes"] = {};

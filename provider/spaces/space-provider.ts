@@ -1,6 +1,7 @@
 import * as net from "node:net";
 import type * as pulumi from "@pulumi/pulumi";
-import { SPACE_NAME } from "../../sdk/names";
+import { checkInputs, SpaceInputsSchema } from "../../sdk/input-schemas";
+import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import type { SpaceInputs, SpaceOutputs } from "../../sdk/space";
 import { docker, isNotFound } from "../docker/docker-client";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -8,15 +9,7 @@ import { ensureNetwork, ensureSpaceRouter, removeSpaceRouter } from "../router/r
 import { unguardShieldNetwork } from "./shield-guard";
 import { spaceNetworkName, spaceRouterName } from "./space-network";
 
-/** `10.0.0.0/16` or `203.0.113.7/32`: an IPv4 or IPv6 address and a prefix length. */
-export function cidrProblem(range: string): string | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(range);
-  const family = m ? net.isIP(m[1]) : 0;
-  if (!m || family === 0 || Number(m[2]) > (family === 4 ? 32 : 128)) {
-    return `trusted IP range ${JSON.stringify(range)} is not a CIDR range (rule space-trusted-range). Fix: write it as address/prefix, e.g. "203.0.113.0/24" or "127.0.0.1/32"`;
-  }
-  return undefined;
-}
+export { cidrProblem } from "../../sdk/input-schemas";
 
 /** Is this port free on 127.0.0.1 right now? */
 function portFree(port: number): Promise<boolean> {
@@ -48,20 +41,10 @@ async function appsIn(space: string): Promise<string[]> {
   return nets.map((n) => n.Labels?.[LABEL.app] ?? n.Name).sort();
 }
 
-export const provider = {
+export const provider: pulumi.dynamic.ResourceProvider<SpaceInputs, SpaceOutputs> = {
   async check(_olds: SpaceInputs, news: SpaceInputs) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    const problem = SPACE_NAME.check(news.name);
-    if (problem) failures.push({ property: "name", reason: `Space "${news.name}": ${problem}` });
-    for (const range of news.trustedIpRanges ?? []) {
-      const p = cidrProblem(range);
-      if (p) failures.push({ property: "trustedIpRanges", reason: `Space "${news.name}": ${p}` });
-    }
-    for (const key of ["httpPort", "httpsPort"] as const) {
-      const port = news[key];
-      if (!Number.isInteger(port) || port < 0 || port > 65535) failures.push({ property: key, reason: `Space "${news.name}": ${key} ${port} is not a port (rule space-port). Fix: use 1–65535, or leave it out to pick a free one` });
-    }
-    return { inputs: news, failures };
+    // Space inputs hold no secrets: failures name the property.
+    return { inputs: news, failures: checkInputs(SpaceInputsSchema, news, `Space "${news.name}"`, { properties: true }) };
   },
 
   async diff(_id: string, olds: SpaceOutputs, news: SpaceInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -74,7 +57,7 @@ export const provider = {
   async create(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateResult> {
     const httpPort = inputs.httpPort || (await freePort(8400, new Set()));
     const httpsPort = inputs.httpsPort || (await freePort(8450, new Set([httpPort])));
-    const outs: SpaceOutputs = { ...inputs, httpPort, httpsPort, network: spaceNetworkName(inputs.name), router: spaceRouterName(inputs.name) };
+    const outs: SpaceOutputs = { ...inputs, httpPort, httpsPort, network: spaceNetworkName(inputs.name), router: spaceRouterName(inputs.name), providerVersion: PROVIDER_VERSION };
     try {
       await ensureNetwork(outs.network, { [LABEL.managed]: "true", [LABEL.role]: "space-network", [LABEL.space]: inputs.name, [LABEL.shield]: String(inputs.shield) }, { internal: inputs.shield });
       await ensureSpaceRouter(routerSettings(outs));
@@ -93,16 +76,17 @@ export const provider = {
 
   /** Trusted ranges changed: the space router is made again with them (a short interruption). */
   async update(_id: string, olds: SpaceOutputs, news: SpaceInputs): Promise<pulumi.dynamic.UpdateResult> {
-    const outs: SpaceOutputs = { ...olds, trustedIpRanges: news.trustedIpRanges };
+    const outs: SpaceOutputs = { ...olds, trustedIpRanges: news.trustedIpRanges, providerVersion: PROVIDER_VERSION };
     await ensureSpaceRouter(routerSettings(outs));
     return { outs };
   },
 
-  async read(id: string, props: SpaceOutputs): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props?: SpaceOutputs): Promise<pulumi.dynamic.ReadResult<SpaceOutputs>> {
+    if (!props) return { id, props };
     try {
       await docker().getNetwork(props.network).inspect();
     } catch (e) {
-      if (isNotFound(e)) return { id: "", props: {} };
+      if (isNotFound(e)) return { id: "", props: {} as SpaceOutputs };
       throw e;
     }
     return { id, props };

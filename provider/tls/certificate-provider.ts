@@ -2,11 +2,11 @@ import * as http from "node:http";
 import * as tls from "node:tls";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CertificateInputs, CertificateOutputs } from "../../sdk/certificate";
-import { HOSTNAME } from "../../sdk/names";
+import { CertificateInputsSchema, checkInputs, known } from "../../sdk/input-schemas";
+import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { newAccountKey, orderCertificate } from "./acme-order";
 import { certificateInfo, checkUploadedCertificate } from "./certificate-check";
 import { planCertificate } from "./certificate-renewal";
-import { known } from "./domain-provider";
 import { changeRouter, routerExists } from "../router/router-controller";
 import { isWildcard, tlsFile, type AcmeChallenge } from "./router-tls";
 import { publishedHttpsPort, readTlsState, removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
@@ -103,7 +103,7 @@ async function install(c: CertificateInputs, chain: string, key: string): Promis
 
 function outputsOf(c: CertificateInputs, accountKey: string, chain: string, key: string): CertificateOutputs {
   const info = certificateInfo(chain);
-  return { ...c, accountKey, certificateChain: chain, privateKey: key, status: "issued", ...info };
+  return { ...c, accountKey, certificateChain: chain, privateKey: key, status: "issued", ...info, providerVersion: PROVIDER_VERSION };
 }
 
 async function apply(olds: CertificateOutputs | undefined, news: CertificateInputs): Promise<CertificateOutputs> {
@@ -128,32 +128,20 @@ async function apply(olds: CertificateOutputs | undefined, news: CertificateInpu
       await install(news, olds!.certificateChain, olds!.privateKey);
       return outputsOf(news, accountKey, olds!.certificateChain, olds!.privateKey);
     default:
-      return { ...olds!, ...news, accountKey, certificateChain: olds!.certificateChain, privateKey: olds!.privateKey, status: olds!.status };
+      return { ...olds!, ...news, accountKey, certificateChain: olds!.certificateChain, privateKey: olds!.privateKey, status: olds!.status, providerVersion: PROVIDER_VERSION };
   }
 }
 
-export const provider = {
+export const provider: pulumi.dynamic.ResourceProvider<CertificateInputs, CertificateOutputs> = {
   async check(_olds: CertificateInputs, news: CertificateInputs) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const failures = checkInputs(CertificateInputsSchema, news, what(news));
     const fail = (reason: string) => failures.push({ property: "", reason: `${what(news)}: ${reason}` });
-    if (news.argsError) fail(news.argsError);
-    if (known(news.hostname)) {
-      const problem = HOSTNAME.check(news.hostname);
-      if (problem) fail(problem);
-    }
     if (news.source === "acme") {
       if (known(news.hostname) && isWildcard(news.hostname)) {
         fail(
           `ACME issues wildcard certificates (${news.hostname}) only through DNS-01 challenges, and Dynoform answers HTTP-01 (rule acme-no-wildcard). Fix: upload a wildcard certificate (uploaded: { certificateChain, privateKey }), or declare a Domain and Certificate per hostname`,
         );
       }
-      if (known(news.acmeDirectoryUrl) && !/^https?:\/\/\S+$/.test(news.acmeDirectoryUrl)) {
-        fail(`acme.directoryUrl "${news.acmeDirectoryUrl}" is neither a URL nor one of letsencrypt, letsencrypt-staging. Fix: use one of those names, or the https:// URL of an ACME directory`);
-      }
-      if (known(news.acmeEmail) && news.acmeEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(news.acmeEmail)) {
-        fail(`acme.email "${news.acmeEmail}" is not an email address. Fix: use an address that can receive the CA's expiry notices, like ops@example.com`);
-      }
-      if (known(news.renewBeforeDays) && !(Number(news.renewBeforeDays) > 0)) fail(`acme.renewBeforeDays ${news.renewBeforeDays} is not a positive number of days. Fix: leave it out (30, as Heroku) or give a number above 0`);
     } else if ([news.uploadedChain, news.uploadedKey, news.hostname].every(known)) {
       for (const p of checkUploadedCertificate(news.uploadedChain, news.uploadedKey, news.hostname)) fail(p);
     }
@@ -176,7 +164,8 @@ export const provider = {
   },
 
   /** Drift: the router's copy is gone (`missing`) or another one (`drifted`); the next `up` reinstalls. */
-  async read(id: string, props: CertificateOutputs): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props?: CertificateOutputs): Promise<pulumi.dynamic.ReadResult<CertificateOutputs>> {
+    if (!props) return { id, props };
     const state = (await routerExists(props.router)) ? await readTlsState(props.router) : undefined;
     const installed = state?.certificates.find((c) => c.hostname === props.hostname.toLowerCase());
     let status = "missing";

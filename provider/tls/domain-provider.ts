@@ -1,15 +1,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { DomainInputs, DomainOutputs } from "../../sdk/domain";
-import { APP_NAME, HOSTNAME } from "../../sdk/names";
+import { checkInputs, DomainInputsSchema, known } from "../../sdk/input-schemas";
+import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { docker } from "../docker/docker-client";
 import { LABEL, labelFilter } from "../docker/labels";
 import { changeRouter, routerExists } from "../router/router-controller";
 import { tlsFile, type TlsState } from "./router-tls";
 import { readTlsState, removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
 
-/** Pulumi's placeholder for a value not known at preview. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-export const known = (v: unknown): boolean => v !== undefined && v !== UNKNOWN;
+export { known, UNKNOWN } from "../../sdk/input-schemas";
 
 const routerOf = (d: DomainInputs) => ({ name: d.router, httpPort: d.routerHttpPort, httpsPort: d.routerHttpsPort });
 
@@ -19,7 +18,7 @@ const ROUTER_ADDRESS = "127.0.0.1";
 function outputs(d: DomainInputs): DomainOutputs {
   const hostname = d.hostname.toLowerCase();
   const apex = hostname.replace(/^\*\./, "").split(".").length === 2;
-  return { ...d, hostname, dnsTarget: d.appHostname, dnsRecordType: apex ? "ALIAS" : "CNAME", dnsAddress: ROUTER_ADDRESS };
+  return { ...d, hostname, dnsTarget: d.appHostname, dnsRecordType: apex ? "ALIAS" : "CNAME", dnsAddress: ROUTER_ADDRESS, providerVersion: PROVIDER_VERSION };
 }
 
 
@@ -51,19 +50,10 @@ function conflict(d: DomainInputs, holder: string): string {
   return `Domain "${d.resource}": hostname "${d.hostname}" already belongs to app "${holder}" on router "${d.router}", and a hostname can belong to one app only (rule domain-unique). App "${holder}" still exists (its network or dynos are on the engine); a claim left by a deleted app would have been taken over. Fix: remove the Domain from app "${holder}" first (in the stack that declares it), or choose another hostname`;
 }
 
-export const provider = {
+export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs> = {
   async check(_olds: DomainInputs, news: DomainInputs) {
-    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const failures = checkInputs(DomainInputsSchema, news, `Domain "${news.resource}"`);
     const fail = (reason: string) => failures.push({ property: "", reason });
-    if (known(news.hostname)) {
-      const problem = HOSTNAME.check(news.hostname);
-      if (problem) fail(`Domain "${news.resource}": ${problem}`);
-    }
-    if (known(news.app)) {
-      const problem = APP_NAME.check(news.app);
-      if (problem) fail(`Domain "${news.resource}": app ${problem}`);
-    }
-    if (news.claimError && known(news.claimError)) fail(`Domain "${news.resource}": ${news.claimError}`);
     if (failures.length === 0 && known(news.hostname) && known(news.app) && known(news.router)) {
       // Another stack's claim on the same router shows at preview already, when Docker answers.
       const holder = await holderOf(news.router, news.hostname).catch(() => undefined);
@@ -100,9 +90,10 @@ export const provider = {
   },
 
   /** Drift: a claim that is gone, or now held by another app, is no longer this Domain; `up` claims it again (or says who holds it). */
-  async read(id: string, props: DomainOutputs): Promise<pulumi.dynamic.ReadResult> {
+  async read(id: string, props?: DomainOutputs): Promise<pulumi.dynamic.ReadResult<DomainOutputs>> {
+    if (!props) return { id, props };
     const holder = await holderOf(props.router, props.hostname ?? id);
-    if (holder !== props.app) return { id: "", props: {} };
+    if (holder !== props.app) return { id: "", props: {} as DomainOutputs };
     return { id, props };
   },
 

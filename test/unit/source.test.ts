@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readSource } from "../../sdk/source";
+import { contextSizeWarning, readSource } from "../../sdk/source";
 
 describe("readSource", () => {
   const dirs: string[] = [];
@@ -38,5 +38,35 @@ describe("readSource", () => {
   it("explains a missing folder and a folder without a Dockerfile", () => {
     expect(() => readSource("./nope", os.tmpdir())).toThrow(/source folder "\.\/nope" does not exist .*Fix:/);
     expect(() => readSource(tmp({ "README.md": "" }))).toThrow(/has no Dockerfile and no language/);
+  });
+
+  it("re-pointing a symlink changes the hash (Docker sends it as a link)", () => {
+    const dir = tmp({ Dockerfile: "FROM x", "conf/a.conf": "a", "conf/b.conf": "b" });
+    fs.symlinkSync("conf/a.conf", path.join(dir, "current.conf"));
+    const before = readSource(dir).hash;
+    fs.unlinkSync(path.join(dir, "current.conf"));
+    fs.symlinkSync("conf/b.conf", path.join(dir, "current.conf"));
+    expect(readSource(dir).hash).not.toBe(before);
+  });
+
+  it("leaves out what .dockerignore names, in the hash and the size", () => {
+    const a = tmp({ Dockerfile: "FROM x", "src/a.txt": "1" });
+    const b = tmp({ Dockerfile: "FROM x", "src/a.txt": "1", "data/big.bin": "x".repeat(1000), "logs/x.log": "l", ".dockerignore": "# data\ndata\n**/*.log\n" });
+    const c = tmp({ Dockerfile: "FROM x", "src/a.txt": "1", "data/big.bin": "x".repeat(1000), "data/keep.txt": "k", ".dockerignore": "data\n!data/keep.txt\n" });
+    expect(readSource(b).context.largest.map((f) => f.path).sort()).toEqual([".dockerignore", "Dockerfile", "src/a.txt"]);
+    expect(readSource(b).hash).not.toBe(readSource(a).hash); // .dockerignore itself is sent
+    expect(readSource(b).context.largest.some((f) => f.path.startsWith("data/") || f.path.endsWith(".log"))).toBe(false);
+    expect(readSource(c).context.largest.map((f) => f.path)).toContain("data/keep.txt");
+    expect(readSource(c).context.largest.map((f) => f.path)).not.toContain("data/big.bin");
+    expect(readSource(a).context.files).toBe(2);
+  });
+
+  it("warns about a large build context, naming its size, biggest files and .dockerignore", () => {
+    const dir = tmp({ Dockerfile: "FROM x", "data/model.bin": "x".repeat(3 * 1024 * 1024), "src/app.js": "x" });
+    const info = readSource(dir);
+    expect(contextSizeWarning('App "api"', "./app", info.context)).toBeUndefined();
+    const w = contextSizeWarning('App "api"', "./app", info.context, 2 * 1024 * 1024);
+    expect(w).toMatch(/^App "api": the build context of source "\.\/app" is 3\.0 MB in 3 files; the biggest are data\/model\.bin \(3\.0 MB\), /);
+    expect(w).toContain("Fix: list what the image does not need in app/.dockerignore");
   });
 });
