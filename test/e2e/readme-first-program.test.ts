@@ -17,6 +17,7 @@ describe("README: Your first program, followed literally", () => {
   const appName = `shop-${uniqueSuffix()}`;
   const base = 8360 + 2 * Math.floor(Math.random() * 9);
   const router = { name: `r-readme-${uniqueSuffix()}`, httpPort: base, httpsPort: base + 1 };
+  const routerEnv = { DYNOFORM_ROUTER: router.name, DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort), DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort) };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-readme-"));
   const pause = "@@README-PAUSE@@";
   let steps: ReadmeStep[] = [];
@@ -56,7 +57,8 @@ describe("README: Your first program, followed literally", () => {
     const script = stepsScript(steps.map(personalize), { pauseBefore: destroyStep, marker: pause });
     shell = spawn("bash", ["-c", script], {
       cwd: work,
-      env: { ...process.env, DYNOFORM_ROUTER: router.name, DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort), DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort), NO_COLOR: "1" },
+      detached: true, // a process group of its own, so afterAll can stop the command that is running
+      env: { ...process.env, ...routerEnv, NO_COLOR: "1" },
     });
     shell.stdout.on("data", (d) => (output += d));
     shell.stderr.on("data", (d) => (output += d));
@@ -64,13 +66,18 @@ describe("README: Your first program, followed literally", () => {
   });
 
   afterAll(async () => {
-    if (shell && shell.exitCode === null) shell.kill("SIGKILL");
+    if (shell && shell.exitCode === null) {
+      // Ctrl-C, as a person would: `pulumi` then stops cleanly, with no pending operations.
+      process.kill(-shell.pid!, "SIGINT");
+      const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 60_000))]);
+      if (!stopped) process.kill(-shell.pid!, "SIGKILL");
+    }
     // Whatever the steps got to: destroy the stack as the README's last step would.
     const dir = path.join(work, "shop");
     if (fs.existsSync(path.join(dir, ".pulumi-state"))) {
       spawnSync("bash", ["-c", `source ~/.cache/dynoform/env.sh && pulumi destroy --yes --skip-preview --non-interactive --stack dev; pulumi stack rm --yes --force --non-interactive dev`], {
         cwd: dir,
-        env: { ...process.env, PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state`, DYNOFORM_ROUTER: router.name },
+        env: { ...process.env, ...routerEnv, PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state` },
         stdio: "ignore",
         timeout: 240_000,
       });
