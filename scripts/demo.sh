@@ -4,6 +4,9 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
+# Node 22+ first on PATH before anything runs on Node (set-up fetches Node 24 when the system's is older).
+node_env=$(bash scripts/node.sh --env)
+eval "$node_env"
 [[ -d node_modules/@pulumi/pulumi ]] || npm ci --no-audit --no-fund
 npx tsc -p tsconfig.json
 bash scripts/setup.sh

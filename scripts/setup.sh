@@ -11,6 +11,12 @@ mkdir -p "$cache"
 log() { echo "setup: $*" >&2; }
 started=$(date +%s)
 
+# --- Node.js: @pulumi/pulumi needs Node 22+. An older system Node gets Node 24 LTS into the cache,
+# first on PATH for the rest of set-up (npm ci, tsc) and, through env.sh, for `pulumi`, its
+# language host and the dynamic providers.
+node_env=$(bash "$repo/scripts/node.sh" --env)
+eval "$node_env"
+
 apt_updated=""
 apt_install() {
   local missing=()
@@ -82,6 +88,7 @@ tls_version=$(node -p "require('$repo/node_modules/@pulumi/tls/package.json').pu
 PATH="$pulumi_bin:$PATH" PULUMI_HOME="${PULUMI_HOME:-$cache/pulumi-home}" bash "$repo/scripts/build-tls-plugin.sh" "$tls_version"
 
 cat >"$cache/env.sh" <<ENV
+$node_env
 export PATH="$pulumi_bin:\$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_CONFIG_PASSPHRASE="\${PULUMI_CONFIG_PASSPHRASE-}"

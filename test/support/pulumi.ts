@@ -27,7 +27,9 @@ export class PulumiStack {
   constructor(readonly programDir: string, readonly stack: string) {
     this.env = {
       ...process.env,
-      PATH: `${pulumiBin}:${process.env.PATH}`,
+      // The language host and the dynamic providers start `node` from PATH: the one running these
+      // tests comes first (test/unit/node-version checks that it is one @pulumi/pulumi supports).
+      PATH: `${pulumiBin}:${path.dirname(process.execPath)}:${process.env.PATH}`,
       PULUMI_BACKEND_URL: `file://${this.backendDir}`,
       PULUMI_CONFIG_PASSPHRASE: "",
       PULUMI_SKIP_UPDATE_CHECK: "true",
