@@ -61,6 +61,8 @@ export interface FormationInputs {
 export interface FormationOutputs extends FormationInputs {
   /** Names of the running dynos, `web.1`, `web.2`, `worker.1`, … */
   dynos: string[];
+  /** Whether the engine's dyno manager ran when last seen (refresh shows `stopped` as drift). */
+  dynoManager?: "running" | "stopped";
   /** US dollars per month at Heroku's prices for these sizes (see docs/dyno-sizes.md). */
   estimatedMonthlyCost: number;
 }
@@ -102,6 +104,7 @@ export class Formation extends pulumi.dynamic.Resource {
       bootTimeoutSeconds: args.bootTimeoutSeconds ?? 60,
       ecoSleepAfterSeconds: args.ecoSleepAfterSeconds ?? 1800,
       dynos: undefined,
+      dynoManager: undefined,
       estimatedMonthlyCost: pulumi.all(Object.values(processes)).apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
     };
     super(lazyProvider("formations/formation-provider"), resourceName, inputs, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }), "dynoform", "Formation");

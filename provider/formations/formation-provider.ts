@@ -4,7 +4,7 @@ import { estimateMonthlyCost } from "../../sdk/cost";
 import { getDynoSize } from "../../sdk/dyno-sizes";
 import { formatViolations, validateFormation } from "../../sdk/tier-rules";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
-import { ensureDynoManager, removeDynoManagerIfIdle } from "./dyno-manager-controller";
+import { dynoManagerRunning, ensureDynoManager, removeDynoManagerIfIdle } from "./dyno-manager-controller";
 import type Docker from "dockerode";
 import { containerName, observeDynos, renameDyno, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
 import { dynoName, observedQuantities, planFormation, planPreboot, type FormationAction, type PrebootPlan } from "./formation-plan";
@@ -159,27 +159,33 @@ export const provider = {
     const changes = (["release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
       (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
     );
-    return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
+    // A dyno manager that is down (`docker kill` keeps it down for good) is a change the next
+    // `up` makes: the update brings it back, even when nothing else changed.
+    const managerDown = olds.dynoManager === "stopped" || !(await dynoManagerRunning().catch(() => true));
+    return { changes: replaces.length + changes.length > 0 || managerDown, replaces, deleteBeforeReplace: true };
   },
 
   async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult> {
     const dynos = await converge(inputs);
-    return { id: inputs.app, outs: { ...inputs, dynos, estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd } satisfies FormationOutputs };
+    return { id: inputs.app, outs: { ...inputs, dynos, dynoManager: "running", estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd } satisfies FormationOutputs };
   },
 
   async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
     const dynos = await converge(news);
-    return { outs: { ...news, dynos, estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd } satisfies FormationOutputs };
+    return { outs: { ...news, dynos, dynoManager: "running", estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd } satisfies FormationOutputs };
   },
 
   /** Refresh reports what runs: a dyno removed or stopped by hand lowers its type's quantity. */
   async read(id: string, props: FormationOutputs): Promise<pulumi.dynamic.ReadResult> {
     const observed = await observeDynos(props.app);
+    // Refresh shows a stopped dyno manager as drift (`dynoManager: "stopped"`), and brings it back.
+    const dynoManager = (await dynoManagerRunning()) ? "running" : "stopped";
+    if (dynoManager === "stopped") await ensureDynoManager();
     const running = observedQuantities(observed, props.release);
     const processes: FormationOutputs["processes"] = {};
     for (const [type, p] of Object.entries(props.processes)) processes[type] = { ...p, quantity: running[type] ?? 0 };
     const dynos = observed.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
-    return { id, props: { ...props, processes, dynos } };
+    return { id, props: { ...props, processes, dynos, dynoManager } };
   },
 
   async delete(_id: string, props: FormationOutputs): Promise<void> {

@@ -42,6 +42,7 @@ describe("the router survives restarts and dying dynos", () => {
     await execIn(docker.getContainer(`${t.app}.web.2`), ["sh", "-c", "kill -9 $(pidof node)"]);
     await new Promise((r) => setTimeout(r, 3000));
     const result = await load.stop();
+    console.log(`killed under load: ${result.ok} ok, ${result.failed} failed: ${JSON.stringify(result.failures)}`);
     expect(result.ok).toBeGreaterThan(100);
     expect(result.failed).toBeLessThanOrEqual(concurrency);
     // The dyno manager brings the killed dyno back as a fresh container.
