@@ -78,14 +78,15 @@ async function buildManagerImage(tag: string): Promise<void> {
 /** Starts the dyno manager unless it runs already (with the current code). */
 export async function ensureDynoManager(): Promise<void> {
   const tag = imageTag();
+  const scaleEnv = `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`;
   const container = docker().getContainer(DYNO_MANAGER);
   try {
     const info = await container.inspect();
-    if (info.Config.Image === tag) {
+    if (info.Config.Image === tag && (info.Config.Env ?? []).includes(scaleEnv)) {
       if (!info.State.Running) await container.start();
       return;
     }
-    await container.remove({ force: true }); // older code: replace it
+    await container.remove({ force: true }); // older code or another cool-off scale: replace it
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
@@ -100,7 +101,7 @@ export async function ensureDynoManager(): Promise<void> {
       name: DYNO_MANAGER,
       Image: tag,
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager" },
-      Env: [`DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`],
+      Env: [scaleEnv],
       HostConfig: {
         Binds: ["/var/run/docker.sock:/var/run/docker.sock", `${DYNO_MANAGER_VOLUME}:/var/lib/dynoform`],
         // No network: nothing, dynos included, can talk to the manager.
