@@ -290,8 +290,8 @@ function onEvent(e: DockerEvent): void {
   else if (e.Action === "die" && role === "router") onRouterDie(e.Actor.ID).catch(report("router"));
 }
 
-const listIds = async (labels: string[], status?: string[]) =>
-  ((await docker.request<ListedContainer[]>("GET", `/containers/json?all=true&filters=${filter({ label: labels, ...(status ? { status } : {}) })}`)).body ?? []).map((c) => c);
+const listContainers = async (labels: string[], status?: string[]) =>
+  (await docker.request<ListedContainer[]>("GET", `/containers/json?all=true&filters=${filter({ label: labels, ...(status ? { status } : {}) })}`)).body ?? [];
 
 /**
  * What happened while the manager was not watching (its own restart, the engine's): stopped
@@ -299,12 +299,12 @@ const listIds = async (labels: string[], status?: string[]) =>
  * again, and marks and histories of containers gone meanwhile are dropped.
  */
 async function catchUp(): Promise<void> {
-  const dynos = await listIds(["dynoform.role=dyno"]);
+  const dynos = await listContainers(["dynoform.role=dyno"]);
   const ids = new Set(dynos.map((d) => d.Id));
   for (const mark of stopMarks()) if (!ids.has(mark)) forgetStop(mark);
   book = forgetGone(book, dynos.map((d) => crashKey(d.Labels["dynoform.app"], d.Labels["dynoform.dyno"])));
   saveCrashBook(book);
-  const routers = await listIds(["dynoform.role=router"], ["exited"]);
+  const routers = await listContainers(["dynoform.role=router"], ["exited"]);
   await Promise.all([...dynos.filter((d) => d.State === "exited").map((d) => onDynoDie(d.Id)), ...routers.map((r) => onRouterDie(r.Id))]);
   // Exits from now on are judged as they come: the engine's shutdown is behind us.
   if (engineStopAt !== undefined) saveEngineStop((engineStopAt = undefined));

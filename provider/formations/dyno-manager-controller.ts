@@ -107,6 +107,8 @@ export async function ensureDynoManager(): Promise<void> {
         // No network: nothing, dynos included, can talk to the manager.
         NetworkMode: "none",
         RestartPolicy: { Name: "always" },
+        // Its stdout holds the apps' platform lines for `dynoform logs`: kept, and bounded.
+        LogConfig: { Type: "json-file", Config: { "max-size": "20m", "max-file": "5" } },
       },
     });
   } catch (e) {
