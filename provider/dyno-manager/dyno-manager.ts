@@ -71,12 +71,15 @@ async function onDynoDie(id: string): Promise<void> {
   if (shuttingDown || pending.has(id) || isStoppedOnPurpose(id)) return;
   const info = await inspect(id);
   if (!stopped(info) || isStoppedOnPurpose(id) || pending.has(id)) return;
+  // From here on this stop is being dealt with (a `die` event and the catch-up scan may race).
+  pending.add(id);
   const name = info.Name.replace(/^\//, "");
   const labels = info.Config.Labels;
   const [app, dyno] = [labels["dynoform.app"], labels["dynoform.dyno"]];
   const finishedAt = Date.parse(info.State.FinishedAt);
   let delayMs = 0;
-  if (stoppedWithEngine(finishedAt, engineStopAt)) {
+  const withEngine = stoppedWithEngine(finishedAt, engineStopAt);
+  if (withEngine) {
     log(`dyno ${name} stopped with the Docker Engine; starting it again (no crash)`);
   } else {
     const crash = { app, dyno, release: labels["dynoform.release"] ?? "", ranForMs: finishedAt - Date.parse(info.State.StartedAt), inSpace: Boolean(labels["dynoform.space"]), container: id, atMs: Date.now() };
@@ -90,9 +93,8 @@ async function onDynoDie(id: string): Promise<void> {
     }
     log(`dyno ${name} crashed (exit ${info.State.ExitCode}${info.State.OOMKilled || outOfMemory.has(id) ? ", out of memory" : ""}); restarting in ${Math.round(delayMs / 1000)} s (crash ${decision.crashes} of release ${crash.release} since the last good start)`);
   }
-  pending.add(id);
   setTimeout(() => {
-    recreate(info, "crashed")
+    recreate(info, withEngine ? "down" : "crashed")
       .catch((e) => log(`dyno ${name}: restart failed: ${(e as Error).message}`))
       .finally(() => pending.delete(id));
   }, delayMs);
@@ -112,7 +114,7 @@ async function lastLines(id: string): Promise<Array<{ time: string; text: string
  * A fresh container with the old one's name, image, command, env, limits and network names. The
  * old one's last lines go to the manager's log first: `dynoform logs` still shows them after.
  */
-async function recreate(info: ContainerInfo, from: "crashed" | "idle"): Promise<void> {
+async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle"): Promise<void> {
   const name = info.Name.replace(/^\//, "");
   const current = await inspect(name);
   // Gone (scaled down, deploy) or replaced meanwhile: nothing to restart.
