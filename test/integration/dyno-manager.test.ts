@@ -15,6 +15,8 @@ import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
 import { ensureNetwork } from "../../provider/router/router-controller";
 import type { FormationOutputs } from "../../sdk/formation";
+import type { CommandIO } from "../../cli/check";
+import { runPs } from "../../cli/ps";
 import { docker } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
@@ -160,8 +162,11 @@ describe("dyno manager", () => {
     expect(out).not.toContain(`${app}.web.7 crashed`);
   });
 
-  it("is brought back by a Formation's diff (an `up` with nothing to change) and shown as drift by refresh", async () => {
+  it("is reported by ps when down, brought back by a Formation's diff (an `up` with nothing to change) and shown as drift by refresh", async () => {
     await docker.getContainer(DYNO_MANAGER).kill();
+    let ps = "";
+    await runPs(["--app", app], { stdout: (s) => void (ps += s), stderr: () => undefined } satisfies CommandIO, docker);
+    expect(ps).toContain("The dyno manager (dynoform-dyno-manager) is not running: crashed dynos are not restarted");
     const props = { app, release: "v1", processes: {} } as unknown as FormationOutputs;
     const diff = await formationProvider.diff(app, { ...props, dynoManager: "running" }, props);
     expect(diff.changes).toBe(true);
