@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type Docker from "dockerode";
 import { docker, isConflictOrNoop, isNotFound } from "../docker/docker-client";
-import { demuxToText, execIn } from "../docker/docker-exec";
+import { demuxToText, execIn, lineSink } from "../docker/docker-exec";
 import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
@@ -165,4 +165,20 @@ export async function readDynoManagerLog(dockerClient: Docker, app: string, line
     .filter((l): l is NonNullable<typeof l> => l?.app === app)
     .map(({ time, source, text }) => ({ time, source, text }))
     .slice(-lines);
+}
+
+/**
+ * Follows the app's new dyno-manager lines (for `dynoform logs --tail`) until the manager's
+ * output ends (it was replaced or removed).
+ */
+export async function followDynoManagerLog(dockerClient: Docker, app: string, onLine: (l: { time: string; source: string; text: string }) => void): Promise<void> {
+  const stream = (await dockerClient
+    .getContainer(DYNO_MANAGER)
+    .logs({ stdout: true, stderr: false, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream;
+  const out = lineSink((line) => {
+    const l = parseManagerLogLine(line);
+    if (l?.app === app) onLine({ time: l.time, source: l.source, text: l.text });
+  });
+  dockerClient.modem.demuxStream(stream, out, out);
+  await new Promise((resolve) => stream.on("end", resolve));
 }
