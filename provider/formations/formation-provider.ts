@@ -175,15 +175,18 @@ export const provider = {
     return { outs: { ...news, dynos, dynoManager: "running", estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd } satisfies FormationOutputs };
   },
 
-  /** Refresh reports what runs: a dyno removed or stopped by hand lowers its type's quantity. */
+  /**
+   * Refresh reports what exists: a dyno removed by hand lowers its type's quantity (a crashed one
+   * stays in the formation: the dyno manager restarts it), and a stopped dyno manager is drift.
+   */
   async read(id: string, props: FormationOutputs): Promise<pulumi.dynamic.ReadResult> {
     const observed = await observeDynos(props.app);
     // Refresh shows a stopped dyno manager as drift (`dynoManager: "stopped"`), and brings it back.
     const dynoManager = (await dynoManagerRunning()) ? "running" : "stopped";
     if (dynoManager === "stopped") await ensureDynoManager();
-    const running = observedQuantities(observed, props.release);
+    const existing = observedQuantities(observed, props.release);
     const processes: FormationOutputs["processes"] = {};
-    for (const [type, p] of Object.entries(props.processes)) processes[type] = { ...p, quantity: running[type] ?? 0 };
+    for (const [type, p] of Object.entries(props.processes)) processes[type] = { ...p, quantity: existing[type] ?? 0 };
     const dynos = observed.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
     return { id, props: { ...props, processes, dynos, dynoManager } };
   },
