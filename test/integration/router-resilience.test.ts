@@ -41,9 +41,8 @@ describe("the router survives restarts and dying dynos", () => {
     await docker.getContainer(`${t.app}.web.2`).kill();
     await new Promise((r) => setTimeout(r, 3000));
     const result = await load.stop();
-    console.log(`killed under load: ${result.ok} ok, ${result.failed} failed: ${JSON.stringify(result.failures)}`);
     expect(result.ok).toBeGreaterThan(100);
-    expect(result.failed).toBeLessThanOrEqual(concurrency);
+    expect(result.failed, `failed requests: ${JSON.stringify(result.failures)}`).toBeLessThanOrEqual(concurrency);
     // The dyno manager brings the killed dyno back as a fresh container.
     expect((await getUntil(t.url, (r) => r.body === "Hello from web.2\n", 30_000)).body).toBe("Hello from web.2\n");
   });
