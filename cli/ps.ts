@@ -13,12 +13,52 @@ export interface DynoRow {
   command: string;
 }
 
-/** Heroku's states: up (running), crashed (exited with an error), down (stopped), idle (an Eco dyno asleep). */
+/**
+ * Heroku's states: up (running), starting, idle (an Eco dyno the dyno manager put to sleep: it
+ * stops them with SIGTERM), crashed (any other stop: nobody asked it to, so the dyno manager
+ * restarts it after its cool-off). Dynoform removes the dynos it stops, so none is "down".
+ */
 export function dynoState(dockerState: string, exitCode: number, sleeps = false): string {
   if (dockerState === "running") return "up";
   if (dockerState === "restarting" || dockerState === "created") return "starting";
-  if (exitCode === 0 || exitCode === 143) return sleeps ? "idle" : "down";
+  if (sleeps && (exitCode === 0 || exitCode === 143)) return "idle";
   return "crashed";
+}
+
+/** What `ps` sees of the engine's shared services. */
+export interface ServiceStatus {
+  /** Whether the dyno manager's container runs (`absent`: there is none). */
+  dynoManager: "running" | "stopped" | "absent";
+  /** Every router's container and whether it runs. */
+  routers: Array<{ name: string; running: boolean }>;
+  /** Whether any dyno exists (without dynos no manager is needed). */
+  hasDynos: boolean;
+}
+
+/** One line per service that is down: what it costs and what to do. */
+export function serviceWarnings(s: ServiceStatus): string[] {
+  const lines: string[] = [];
+  if (s.hasDynos && s.dynoManager !== "running") {
+    lines.push(
+      `The dyno manager (dynoform-dyno-manager) is ${s.dynoManager === "absent" ? "missing" : "not running"}: crashed dynos are not restarted and Eco apps neither sleep nor wake. ` +
+        `Run \`pulumi up\` (it brings it back${s.dynoManager === "stopped" ? ", as does `docker start dynoform-dyno-manager`" : ""}).`,
+    );
+  }
+  for (const r of s.routers.filter((x) => !x.running).sort((a, b) => a.name.localeCompare(b.name))) {
+    lines.push(`The router ${r.name} is not running: its apps get no requests. Run \`docker start ${r.name}\` (the dyno manager starts it within seconds when it runs), or \`pulumi up\`.`);
+  }
+  return lines;
+}
+
+/** The dyno manager's and the routers' containers, as `serviceWarnings` wants them. */
+async function serviceStatus(docker: Docker, hasDynos: boolean): Promise<ServiceStatus> {
+  const managers = await docker.listContainers({ all: true, filters: { label: ["dynoform.role=dyno-manager"] } });
+  const routers = await docker.listContainers({ all: true, filters: { label: ["dynoform.role=router"] } });
+  return {
+    dynoManager: managers.length === 0 ? "absent" : managers.some((m) => m.State === "running") ? "running" : "stopped",
+    routers: routers.map((r) => ({ name: (r.Names[0] ?? r.Id).replace(/^\//, ""), running: r.State === "running" || r.State === "restarting" })),
+    hasDynos,
+  };
 }
 
 export function formatUptime(ms: number): string {
@@ -66,5 +106,7 @@ export async function runPs(args: string[], io: CommandIO, docker = new Docker()
     }),
   );
   io.stdout(formatPs(rows, new Date()));
+  const warnings = serviceWarnings(await serviceStatus(docker, rows.length > 0));
+  if (warnings.length) io.stdout("\n" + warnings.map((w) => `!  ${w}\n`).join(""));
   return 0;
 }

@@ -41,6 +41,8 @@ export type FormationInputs = z.infer<typeof FormationInputsSchema>;
 export interface FormationOutputs extends FormationInputs, Versioned {
   /** Names of the running dynos, `web.1`, `web.2`, `worker.1`, … */
   dynos: string[];
+  /** Whether the engine's dyno manager ran when last seen (refresh shows `stopped` as drift). */
+  dynoManager?: "running" | "stopped";
   /** US dollars per month at Heroku's prices for these sizes (see docs/dyno-sizes.md). */
   estimatedMonthlyCost: number;
 }
@@ -88,6 +90,7 @@ export class Formation extends pulumi.dynamic.Resource {
       bootTimeoutSeconds: args.bootTimeoutSeconds ?? HEROKU.bootTimeoutSeconds,
       ecoSleepAfterSeconds: args.ecoSleepAfterSeconds ?? HEROKU.ecoSleepAfterSeconds,
       dynos: undefined,
+      dynoManager: undefined,
       estimatedMonthlyCost: pulumi.all(Object.values(processes)).apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
       providerVersion: undefined,
     };

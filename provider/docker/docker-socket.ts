@@ -76,7 +76,7 @@ export class DockerSocket {
  * Decodes Docker's framed stream (no TTY: 8 bytes of header — stream, 0, 0, 0, length — per
  * chunk) and hands the text on as it completes; chunks may split frames anywhere.
  */
-function frameDecoder(onText: (text: string) => void): (chunk: Buffer) => void {
+export function frameDecoder(onText: (text: string) => void): (chunk: Buffer) => void {
   let frames = Buffer.alloc(0);
   return (chunk) => {
     frames = Buffer.concat([frames, chunk]);

@@ -2,80 +2,158 @@
  * The dyno manager: a small daemon in its own container (one per engine, started by the
  * Formation provider) that restarts crashed dynos the way Heroku does — as a fresh container from
  * the release's image, so files a dyno wrote are gone after the restart — with Heroku's
- * cool-offs between crashes. It has the engine's socket and no network at all.
+ * cool-offs between crashes. It has the engine's socket, no network at all, and a volume
+ * (manager-state.ts) for what must outlive it: crash history and stop marks.
  *
- * A dyno stopped on purpose (by Dynoform or by `docker stop`) gets a `kill` event before it dies;
- * a crash does not, and only crashes are restarted.
+ * Heroku's model: a dyno that stops when nobody asked is a crash, whatever stopped it (its own
+ * exit, the kernel's OOM killer, `docker kill`, `docker stop`). Dynoform's own stops (scale down,
+ * deploy, Eco sleep) mark the dyno first (manager-state.ts STOPS_DIR); only those stay stopped.
+ * A dyno stopped by the Docker Engine's shutdown is started again at once and is no crash.
+ *
+ * Routers are brought back the same way: a router that stops without being removed is started.
  *
  * It also puts idle Eco apps to sleep and wakes them: it follows every router's log, notes the
  * last request per app, stops an app's Eco dynos once idle (provider/idle-controller.ts), and
  * starts them fresh when a router asks (router/wake.lua holds the request meanwhile).
+ *
+ * Its stdout carries Heroku's platform lines for `dynoform logs` (manager-log.ts).
  */
-import { nextRestart, type CrashHistory } from "./crash-backoff";
-import { DockerSocket, execOutput, followLogLines, type DockerEvent } from "../docker/docker-socket";
+import { crashKey, forgetGone, recordCrash, stoppedWithEngine, type CrashBook } from "./crash-backoff";
+import { DockerSocket, execOutput, followLogLines, frameDecoder, type DockerEvent } from "../docker/docker-socket";
 import { appsToSleep, ECO_SLEEP_AFTER_SECONDS, wakeRequest, type IdleDyno } from "./idle-controller";
+import { crashLines, formatManagerLogLine } from "./manager-log";
+import { forgetStop, isStoppedOnPurpose, loadCrashBook, loadEngineStop, markStoppedOnPurpose, saveCrashBook, saveEngineStop, stopMarks } from "./manager-state";
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
-const stoppedOnPurpose = new Map<string, number>();
-const history = new Map<string, CrashHistory>();
+/** Containers waiting out a cool-off, by id (a replacement under the same name is another dyno). */
 const pending = new Set<string>();
+/** Containers the kernel's OOM killer hit (the `oom` event comes before `die`). */
+const outOfMemory = new Set<string>();
+let book: CrashBook = loadCrashBook();
+/** Set at start from the volume when the engine stopped the manager; cleared after the first scan. */
+let engineStopAt: number | undefined = loadEngineStop();
+let shuttingDown = false;
+/** How many of a crashed dyno's last lines are kept when its container is replaced. */
+const KEPT_LINES = 100;
 
 interface ContainerInfo {
   Id: string;
   Name: string;
   State: { Running: boolean; Restarting: boolean; StartedAt: string; FinishedAt: string; ExitCode: number; OOMKilled: boolean };
-  Config: Record<string, unknown> & { Labels: Record<string, string> };
+  Config: Record<string, unknown> & { Labels: Record<string, string>; Cmd?: string[] | null };
   HostConfig: Record<string, unknown>;
   NetworkSettings: { Networks: Record<string, { Aliases: string[] | null }> };
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString()} ${message}\n`);
 }
 
-async function onDie(id: string): Promise<void> {
-  const purposely = stoppedOnPurpose.get(id);
-  if (purposely !== undefined) return;
-  // Dynoform removes a dyno right after stopping it; give that a moment to happen.
-  await new Promise((r) => setTimeout(r, 1000));
-  const { status, body: info } = await docker.request<ContainerInfo>("GET", `/containers/${id}/json`);
-  if (status !== 200 || info.State.Running || info.State.Restarting || stoppedOnPurpose.has(id)) return;
-  const name = info.Name.replace(/^\//, "");
-  if (pending.has(name)) return;
-  const ranForMs = Date.parse(info.State.FinishedAt) - Date.parse(info.State.StartedAt);
-  const decision = nextRestart(history.get(name) ?? { crashes: 0 }, ranForMs, { inSpace: Boolean(info.Config.Labels["dynoform.space"]), scale });
-  history.set(name, decision.history);
-  log(`dyno ${name} crashed (exit ${info.State.ExitCode}${info.State.OOMKilled ? ", out of memory" : ""}); restarting in ${Math.round(decision.delayMs / 1000)} s (crash ${decision.history.crashes} since the last good start)`);
-  pending.add(name);
-  setTimeout(() => {
-    recreate(info)
-      .catch((e) => log(`dyno ${name}: restart failed: ${(e as Error).message}`))
-      .finally(() => pending.delete(name));
-  }, decision.delayMs);
+/** A line of the app's log, as Heroku's platform (`heroku[web.1]`) or the dyno (`app[web.1]`) wrote it. */
+function appLog(app: string, source: string, text: string, time = new Date().toISOString()): void {
+  process.stdout.write(formatManagerLogLine({ app, source, time, text }) + "\n");
 }
 
-/** A fresh container with the crashed one's name, image, command, env, limits and network names. */
-async function recreate(info: ContainerInfo): Promise<void> {
+async function inspect(id: string): Promise<ContainerInfo | undefined> {
+  const { status, body } = await docker.request<ContainerInfo>("GET", `/containers/${encodeURIComponent(id)}/json`);
+  return status === 200 ? body : undefined;
+}
+
+const stopped = (info: ContainerInfo | undefined): info is ContainerInfo => info !== undefined && !info.State.Running && !info.State.Restarting;
+
+async function onDynoDie(id: string): Promise<void> {
+  // Dynoform removes a dyno right after stopping it; give that a moment to happen.
+  await sleep(1000);
+  if (shuttingDown || pending.has(id) || isStoppedOnPurpose(id)) return;
+  const info = await inspect(id);
+  if (!stopped(info) || isStoppedOnPurpose(id) || pending.has(id)) return;
+  // From here on this stop is being dealt with (a `die` event and the catch-up scan may race).
+  pending.add(id);
   const name = info.Name.replace(/^\//, "");
-  const current = await docker.request<ContainerInfo>("GET", `/containers/${encodeURIComponent(name)}/json`);
+  const labels = info.Config.Labels;
+  const [app, dyno] = [labels["dynoform.app"], labels["dynoform.dyno"]];
+  const finishedAt = Date.parse(info.State.FinishedAt);
+  let delayMs = 0;
+  const withEngine = stoppedWithEngine(finishedAt, engineStopAt);
+  if (withEngine) {
+    log(`dyno ${name} stopped with the Docker Engine; starting it again (no crash)`);
+  } else {
+    const crash = { app, dyno, release: labels["dynoform.release"] ?? "", ranForMs: finishedAt - Date.parse(info.State.StartedAt), inSpace: Boolean(labels["dynoform.space"]), container: id, atMs: Date.now() };
+    const decision = recordCrash(book, crash, scale);
+    book = decision.book;
+    saveCrashBook(book);
+    delayMs = decision.delayMs;
+    if (decision.counted) {
+      const oom = info.State.OOMKilled || outOfMemory.has(id);
+      for (const text of crashLines(info.State.ExitCode, oom)) appLog(app, `heroku[${dyno}]`, text, info.State.FinishedAt);
+    }
+    log(`dyno ${name} crashed (exit ${info.State.ExitCode}${info.State.OOMKilled || outOfMemory.has(id) ? ", out of memory" : ""}); restarting in ${Math.round(delayMs / 1000)} s (crash ${decision.crashes} of release ${crash.release} since the last good start)`);
+  }
+  setTimeout(() => {
+    recreate(info, withEngine ? "down" : "crashed")
+      .catch((e) => log(`dyno ${name}: restart failed: ${(e as Error).message}`))
+      .finally(() => pending.delete(id));
+  }, delayMs);
+}
+
+/** The container's last lines, with Docker's timestamps (`<RFC 3339> <text>`). */
+async function lastLines(id: string): Promise<Array<{ time: string; text: string }>> {
+  let text = "";
+  await docker.stream(`/containers/${id}/logs?stdout=1&stderr=1&timestamps=1&tail=${KEPT_LINES}`, frameDecoder((t) => (text += t)));
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => ({ time: l.slice(0, l.indexOf(" ")), text: l.slice(l.indexOf(" ") + 1).replace(/\r$/, "") }));
+}
+
+/**
+ * A fresh container with the old one's name, image, command, env, limits and network names. The
+ * old one's last lines go to the manager's log first: `dynoform logs` still shows them after.
+ */
+async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle"): Promise<void> {
+  const name = info.Name.replace(/^\//, "");
+  const current = await inspect(name);
   // Gone (scaled down, deploy) or replaced meanwhile: nothing to restart.
-  if (current.status !== 200 || current.body.Id !== info.Id) return;
+  if (current?.Id !== info.Id) return;
+  const [app, dyno] = [info.Config.Labels["dynoform.app"], info.Config.Labels["dynoform.dyno"]];
+  for (const l of await lastLines(info.Id).catch(() => [])) appLog(app, `app[${dyno}]`, l.text, l.time);
   const endpoints: Record<string, { Aliases: string[] }> = {};
   for (const [net, ep] of Object.entries(info.NetworkSettings.Networks)) {
     endpoints[net] = { Aliases: (ep.Aliases ?? []).filter((a) => !info.Id.startsWith(a)) };
   }
   await docker.request("DELETE", `/containers/${info.Id}?force=true`);
+  forgetStop(info.Id);
   const created = await docker.request<{ Id: string; message?: string }>("POST", `/containers/create?name=${encodeURIComponent(name)}`, {
     ...info.Config,
     HostConfig: info.HostConfig,
     NetworkingConfig: { EndpointsConfig: endpoints },
   });
   if (created.status !== 201) throw new Error(`create: ${created.body.message ?? created.status}`);
+  appLog(app, `heroku[${dyno}]`, `State changed from ${from} to starting`);
+  const cmd = info.Config.Cmd ?? [];
+  appLog(app, `heroku[${dyno}]`, `Starting process with command \`${cmd[0] === "/bin/sh" && cmd[1] === "-c" ? cmd.slice(2).join(" ") : cmd.join(" ")}\``);
   const started = await docker.request<{ message?: string }>("POST", `/containers/${created.body.Id}/start`);
   if (started.status >= 300) throw new Error(`start: ${started.body?.message ?? started.status}`);
   log(`dyno ${name} restarted as a fresh container`);
+}
+
+/**
+ * A router that stops without being removed (`docker kill`, `docker stop`, a crash Docker gave up
+ * on) is started again: Docker's restart policy skips containers stopped by hand.
+ */
+async function onRouterDie(id: string): Promise<void> {
+  await sleep(1000);
+  if (shuttingDown) return;
+  const info = await inspect(id);
+  if (!stopped(info)) return;
+  const name = info.Name.replace(/^\//, "");
+  log(`router ${name} stopped (exit ${info.State.ExitCode}) though nobody removed it; starting it again`);
+  const started = await docker.request<{ message?: string }>("POST", `/containers/${id}/start`);
+  if (started.status >= 300 && started.status !== 304) log(`router ${name}: start failed: ${started.body?.message ?? started.status}`);
 }
 
 const lastRequest = new Map<string, number>();
@@ -180,52 +258,86 @@ async function sleepIdleApps(): Promise<void> {
     await takeOutOfRouter(app, mine.filter((d) => d.Config.Labels["dynoform.process"] === "web").map((d) => d.Config.Labels["dynoform.dyno"])).catch((e) =>
       log(`app ${app}: could not take it out of its router: ${(e as Error).message}`),
     );
+    for (const d of mine) {
+      markStoppedOnPurpose(d.Id);
+      appLog(app, `heroku[${d.Config.Labels["dynoform.dyno"]}]`, "Idling");
+    }
     await Promise.all(mine.map((d) => docker.request("POST", `/containers/${d.Id}/stop?t=30`)));
   }
 }
 
-/** Starts a sleeping app's Eco dynos as fresh containers. */
+/** Starts a sleeping app's Eco dynos (those the manager put to sleep) as fresh containers. */
 async function wakeApp(app: string): Promise<void> {
   if (waking.has(app)) return;
   waking.add(app);
   try {
-    const asleep = (await ecoDynos(app)).filter((d) => !d.State.Running && !pending.has(d.Name.replace(/^\//, "")));
+    const asleep = (await ecoDynos(app)).filter((d) => !d.State.Running && isStoppedOnPurpose(d.Id) && !pending.has(d.Id));
     if (asleep.length === 0) return;
     log(`app ${app}: a request came in; waking ${asleep.length} Eco dyno(s)`);
     lastRequest.set(app, Date.now());
-    await Promise.all(asleep.map((d) => recreate(d)));
+    await Promise.all(asleep.map((d) => recreate(d, "idle")));
   } finally {
     waking.delete(app);
   }
 }
 
 function onEvent(e: DockerEvent): void {
-  if (e.Action === "kill" || e.Action === "stop") stoppedOnPurpose.set(e.Actor.ID, Date.now());
-  else if (e.Action === "destroy") stoppedOnPurpose.delete(e.Actor.ID);
-  else if (e.Action === "start") stoppedOnPurpose.delete(e.Actor.ID);
-  else if (e.Action === "die") onDie(e.Actor.ID).catch((err) => log(`dyno ${e.Actor.ID.slice(0, 12)}: ${(err as Error).message}`));
+  const role = e.Actor.Attributes["dynoform.role"];
+  const report = (what: string) => (err: Error) => log(`${what} ${e.Actor.ID.slice(0, 12)}: ${err.message}`);
+  if (e.Action === "oom") outOfMemory.add(e.Actor.ID);
+  else if (e.Action === "destroy") {
+    outOfMemory.delete(e.Actor.ID);
+    forgetStop(e.Actor.ID);
+  } else if (e.Action === "die" && role === "dyno") onDynoDie(e.Actor.ID).catch(report("dyno"));
+  else if (e.Action === "die" && role === "router") onRouterDie(e.Actor.ID).catch(report("router"));
 }
 
-/** After an engine restart every dyno is down and none was stopped on purpose: bring them back. */
-async function restartExited(): Promise<void> {
-  const filters = encodeURIComponent(JSON.stringify({ label: ["dynoform.role=dyno"], status: ["exited", "created"] }));
-  const { body } = await docker.request<Array<{ Id: string }>>("GET", `/containers/json?all=true&filters=${filters}`);
-  for (const c of body ?? []) await onDie(c.Id);
+const listContainers = async (labels: string[], status?: string[]) =>
+  (await docker.request<ListedContainer[]>("GET", `/containers/json?all=true&filters=${filter({ label: labels, ...(status ? { status } : {}) })}`)).body ?? [];
+
+/**
+ * What happened while the manager was not watching (its own restart, the engine's): stopped
+ * dynos not stopped on purpose are crashes (or stopped with the engine), stopped routers start
+ * again, and marks and histories of containers gone meanwhile are dropped.
+ */
+async function catchUp(): Promise<void> {
+  const dynos = await listContainers(["dynoform.role=dyno"]);
+  const ids = new Set(dynos.map((d) => d.Id));
+  for (const mark of stopMarks()) if (!ids.has(mark)) forgetStop(mark);
+  book = forgetGone(book, dynos.map((d) => crashKey(d.Labels["dynoform.app"], d.Labels["dynoform.dyno"])));
+  saveCrashBook(book);
+  const routers = await listContainers(["dynoform.role=router"], ["exited"]);
+  await Promise.all([...dynos.filter((d) => d.State === "exited").map((d) => onDynoDie(d.Id)), ...routers.map((r) => onRouterDie(r.Id))]);
+  // Exits from now on are judged as they come: the engine's shutdown is behind us.
+  if (engineStopAt !== undefined) saveEngineStop((engineStopAt = undefined));
+}
+
+/**
+ * The engine's shutdown sends SIGTERM (Dynoform replaces the manager with SIGKILL): note when, so
+ * the dynos stopped with the engine are not counted as crashes when it comes back.
+ */
+function onSigterm(): void {
+  shuttingDown = true;
+  saveEngineStop(Date.now());
+  log("stopping (the Docker Engine is shutting down, or the manager was stopped); dynos that stop now are no crashes");
+  process.exit(0);
 }
 
 async function main(): Promise<void> {
-  log(`dyno manager started (cool-off scale ${scale})`);
+  process.on("SIGTERM", onSigterm);
+  log(`dyno manager started (cool-off scale ${scale}${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`);
   setInterval(() => {
     followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
   for (;;) {
     const since = Math.floor(Date.now() / 1000);
-    const watching = docker.events({ type: ["container"], label: ["dynoform.role=dyno"] }, onEvent);
-    await restartExited();
+    // Labels in an events filter must all match: take every Dynoform container, sort by role.
+    const watching = docker.events({ type: ["container"], label: ["dynoform.managed=true"] }, onEvent);
+    await catchUp().catch((e) => log(`catching up: ${(e as Error).message}`));
     await watching.catch((e) => log(`event stream ended: ${(e as Error).message}`));
     log(`event stream closed after ${Math.floor(Date.now() / 1000) - since} s; reconnecting`);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
 }
 

@@ -3,6 +3,7 @@ import { docker, isNotFound } from "../docker/docker-client";
 import type { ObservedDyno } from "./formation-plan";
 import { dynoName } from "./formation-plan";
 import { LABEL, labelFilter } from "../docker/labels";
+import { markStoppedByDynoform } from "./dyno-manager-controller";
 
 /** Everything needed to run one dyno; the Formation provider fills it from the app's release. */
 export interface DynoSpec {
@@ -100,8 +101,12 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
   return container;
 }
 
-/** SIGTERM, up to 30 s for the dyno to exit, SIGKILL, then the container is removed. */
+/**
+ * SIGTERM, up to 30 s for the dyno to exit, SIGKILL, then the container is removed. Marked first
+ * for the dyno manager, which restarts any dyno that stops unasked as a crash.
+ */
 export async function stopDyno(id: string): Promise<void> {
+  await markStoppedByDynoform([id]);
   const c = docker().getContainer(id);
   await c.stop({ t: STOP_GRACE_SECONDS }).catch(() => undefined);
   await c.remove({ force: true }).catch((e) => {

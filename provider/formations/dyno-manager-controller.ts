@@ -2,12 +2,22 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type Docker from "dockerode";
 import { docker, isConflictOrNoop, isNotFound } from "../docker/docker-client";
+import { demuxToText, execIn, lineSink } from "../docker/docker-exec";
 import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
+import { parseManagerLogLine } from "../dyno-manager/manager-log";
+import { STOPS_DIR } from "../dyno-manager/manager-state";
 
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
+/**
+ * The manager's volume, at /var/lib/dynoform: crash history and stop marks outlive the manager's
+ * container (a restart, a new version). Removed with the manager once no dyno is left: both
+ * describe dynos, so an engine without dynos has nothing to keep, and destroy leaves nothing.
+ */
+export const DYNO_MANAGER_VOLUME = "dynoform-dyno-manager-data";
 const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers.
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs && rm -rf /var/lib/apt/lists/*
@@ -68,29 +78,37 @@ async function buildManagerImage(tag: string): Promise<void> {
 /** Starts the dyno manager unless it runs already (with the current code). */
 export async function ensureDynoManager(): Promise<void> {
   const tag = imageTag();
+  const scaleEnv = `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`;
   const container = docker().getContainer(DYNO_MANAGER);
   try {
     const info = await container.inspect();
-    if (info.Config.Image === tag) {
+    if (info.Config.Image === tag && (info.Config.Env ?? []).includes(scaleEnv)) {
       if (!info.State.Running) await container.start();
       return;
     }
-    await container.remove({ force: true }); // older code: replace it
+    await container.remove({ force: true }); // older code or another cool-off scale: replace it
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
   if (!(await imageExists(tag))) await buildManagerImage(tag);
+  await docker()
+    .createVolume({ Name: DYNO_MANAGER_VOLUME, Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager-data" } })
+    .catch((e) => {
+      if (!isConflictOrNoop(e)) throw e;
+    });
   try {
     await docker().createContainer({
       name: DYNO_MANAGER,
       Image: tag,
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager" },
-      Env: [`DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`],
+      Env: [scaleEnv],
       HostConfig: {
-        Binds: ["/var/run/docker.sock:/var/run/docker.sock"],
+        Binds: ["/var/run/docker.sock:/var/run/docker.sock", `${DYNO_MANAGER_VOLUME}:/var/lib/dynoform`],
         // No network: nothing, dynos included, can talk to the manager.
         NetworkMode: "none",
         RestartPolicy: { Name: "always" },
+        // Its stdout holds the apps' platform lines for `dynoform logs`: kept, and bounded.
+        LogConfig: { Type: "json-file", Config: { "max-size": "20m", "max-file": "5" } },
       },
     });
   } catch (e) {
@@ -108,4 +126,59 @@ export async function removeDynoManagerIfIdle(): Promise<void> {
   await docker().getContainer(DYNO_MANAGER).remove({ force: true }).catch((e) => {
     if (!isNotFound(e)) throw e;
   });
+  await docker().getVolume(DYNO_MANAGER_VOLUME).remove().catch((e) => {
+    if (!isNotFound(e)) throw e;
+  });
+}
+
+/** Whether the dyno manager runs: without it crashed dynos stay down and Eco apps never sleep. */
+export async function dynoManagerRunning(dockerClient: Docker = docker()): Promise<boolean> {
+  const info = await dockerClient.getContainer(DYNO_MANAGER).inspect().catch((e) => {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  });
+  return info?.State.Running === true;
+}
+
+/**
+ * Marks dynos Dynoform is about to stop on purpose (scale down, deploy): the manager restarts
+ * every other stopped dyno as a crash. Without a running manager nobody would restart them anyway.
+ */
+export async function markStoppedByDynoform(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await execIn(docker().getContainer(DYNO_MANAGER), ["sh", "-c", 'mkdir -p "$0" && cd "$0" && touch "$@"', STOPS_DIR, ...ids]).catch(() => undefined);
+}
+
+/**
+ * The app's lines the dyno manager wrote (manager-log.ts): Heroku's `heroku[web.1]` platform
+ * lines (crashes, restarts, idling) and the last output of crashed dynos it replaced, oldest first.
+ * For `dynoform logs`; `{ time, source, text }` as cli/logs.ts's LogLine.
+ */
+export async function readDynoManagerLog(dockerClient: Docker, app: string, lines: number): Promise<Array<{ time: string; source: string; text: string }>> {
+  const raw = (await dockerClient
+    .getContainer(DYNO_MANAGER)
+    .logs({ stdout: true, stderr: false, follow: false, tail: 20_000 })
+    .catch(() => Buffer.alloc(0))) as unknown as Buffer;
+  return demuxToText(raw)
+    .split("\n")
+    .map(parseManagerLogLine)
+    .filter((l): l is NonNullable<typeof l> => l?.app === app)
+    .map(({ time, source, text }) => ({ time, source, text }))
+    .slice(-lines);
+}
+
+/**
+ * Follows the app's new dyno-manager lines (for `dynoform logs --tail`) until the manager's
+ * output ends (it was replaced or removed).
+ */
+export async function followDynoManagerLog(dockerClient: Docker, app: string, onLine: (l: { time: string; source: string; text: string }) => void): Promise<void> {
+  const stream = (await dockerClient
+    .getContainer(DYNO_MANAGER)
+    .logs({ stdout: true, stderr: false, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream;
+  const out = lineSink((line) => {
+    const l = parseManagerLogLine(line);
+    if (l?.app === app) onLine({ time: l.time, source: l.source, text: l.text });
+  });
+  dockerClient.modem.demuxStream(stream, out, out);
+  await new Promise((resolve) => stream.on("end", resolve));
 }

@@ -73,12 +73,17 @@ function sortHighFirst(dynos: ObservedDyno[]): ObservedDyno[] {
   return [...dynos].sort((a, b) => b.index - a.index);
 }
 
-/** Quantity of running dynos per process type, as `refresh` reports the formation. */
+/**
+ * Quantity of dynos per process type, as `refresh` reports the formation: every dyno of the
+ * current release that exists, up or not. A crashed one is still in the formation (the dyno
+ * manager restarts it after its cool-off, and `ps` says crashed), an Eco one asleep too; only a
+ * dyno removed by hand is drift.
+ */
 export function observedQuantities(observed: ObservedDyno[], release: string): Record<string, number> {
   const q: Record<string, number> = {};
   for (const d of observed) {
     q[d.processType] ??= 0;
-    if (d.running && d.release === release) q[d.processType]++;
+    if (d.release === release) q[d.processType]++;
   }
   return q;
 }

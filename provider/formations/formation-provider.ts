@@ -7,7 +7,7 @@ import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { getDynoSize } from "../../sdk/dyno-sizes";
 import { formatViolations, validateFormation } from "../../sdk/tier-rules";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
-import { ensureDynoManager, removeDynoManagerIfIdle } from "./dyno-manager-controller";
+import { dynoManagerRunning, ensureDynoManager, removeDynoManagerIfIdle } from "./dyno-manager-controller";
 import type Docker from "dockerode";
 import { containerName, observeDynos, renameDyno, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
 import { dynoName, observedQuantities, planFormation, planPreboot, type FormationAction, type PrebootPlan } from "./formation-plan";
@@ -161,33 +161,38 @@ export const provider: pulumi.dynamic.ResourceProvider<FormationInputs, Formatio
   },
 
   async diff(_id: string, olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.DiffResult> {
-    // An app's name unknown at preview is not a change of app (it is the same App updating).
-    const replaces = known(news.app) && olds.app !== news.app ? ["app"] : [];
-    const changes = (["app", "release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
-      (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
-    );
-    return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
+    // A dyno manager that is down (`docker kill` keeps it down for good) is a change the next
+    // `up` makes: the update brings it back, even when nothing else changed.
+    const managerDown = olds.dynoManager === "stopped" || !(await dynoManagerRunning().catch(() => true));
+    const d = diffFormation(olds, news);
+    return { ...d, changes: d.changes || managerDown };
   },
 
   async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult> {
     const dynos = await converge(inputs);
-    return { id: inputs.app, outs: { ...inputs, dynos, estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd, providerVersion: PROVIDER_VERSION } satisfies FormationOutputs };
+    return { id: inputs.app, outs: { ...inputs, dynos, dynoManager: "running", estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd, providerVersion: PROVIDER_VERSION } satisfies FormationOutputs };
   },
 
   async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
     const dynos = await converge(news);
-    return { outs: { ...news, dynos, estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd, providerVersion: PROVIDER_VERSION } satisfies FormationOutputs };
+    return { outs: { ...news, dynos, dynoManager: "running", estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd, providerVersion: PROVIDER_VERSION } satisfies FormationOutputs };
   },
 
-  /** Refresh reports what runs: a dyno removed or stopped by hand lowers its type's quantity. */
+  /**
+   * Refresh reports what exists: a dyno removed by hand lowers its type's quantity (a crashed one
+   * stays in the formation: the dyno manager restarts it), and a stopped dyno manager is drift.
+   */
   async read(id: string, props?: FormationOutputs): Promise<pulumi.dynamic.ReadResult<FormationOutputs>> {
     if (!props) return { id, props };
     const observed = await observeDynos(props.app);
-    const running = observedQuantities(observed, props.release);
+    // Refresh shows a stopped dyno manager as drift (`dynoManager: "stopped"`), and brings it back.
+    const dynoManager = (await dynoManagerRunning()) ? "running" : "stopped";
+    if (dynoManager === "stopped") await ensureDynoManager();
+    const existing = observedQuantities(observed, props.release);
     const processes: FormationOutputs["processes"] = {};
-    for (const [type, p] of Object.entries(props.processes)) processes[type] = { ...p, quantity: running[type] ?? 0 };
+    for (const [type, p] of Object.entries(props.processes)) processes[type] = { ...p, quantity: existing[type] ?? 0 };
     const dynos = observed.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
-    return { id, props: { ...props, processes, dynos } };
+    return { id, props: { ...props, processes, dynos, dynoManager } };
   },
 
   async delete(_id: string, props: FormationOutputs): Promise<void> {
@@ -197,3 +202,13 @@ export const provider: pulumi.dynamic.ResourceProvider<FormationInputs, Formatio
     await removeDynoManagerIfIdle();
   },
 };
+
+/** What the program changed, from the state and the new inputs alone. */
+export function diffFormation(olds: FormationOutputs, news: FormationInputs): pulumi.dynamic.DiffResult {
+  // An app's name unknown at preview is not a change of app (it is the same App updating).
+  const replaces = known(news.app) && olds.app !== news.app ? ["app"] : [];
+  const changes = (["app", "release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
+    (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
+  );
+  return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
+}

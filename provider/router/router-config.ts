@@ -145,6 +145,11 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     // A connection refused by a dying dyno is retried on another one, so it costs no request.
     "  option redispatch 1",
     "  retries 2",
+    // A dyno killed under load also closes the router's idle keep-alive connections to it: a
+    // request sent on one at that moment gets no response, and HAProxy closed the client's
+    // connection without one ("socket hang up"), beyond the requests the dyno held. Those are
+    // retried on another dyno too, for methods safe to repeat (frontend: disable-l7-retry).
+    "  retry-on conn-failure empty-response",
     "  timeout connect 5s",
     "  timeout client 60s",
     `  timeout server ${REQUEST_TIMEOUT_SECONDS}s`,
@@ -159,6 +164,8 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     ...renderHttpsBind(opts.tls, opts.tlsMinVersion),
     ...(opts.trustedSources?.length ? [`  tcp-request connection reject unless { src ${[...opts.trustedSources].sort().join(" ")} }`] : []),
     "  http-request set-var(txn.at) str(at=info)",
+    // A request the dyno may have acted on (POST, …) is never sent twice: only GET, HEAD, OPTIONS.
+    "  http-request disable-l7-retry if !METH_GET !METH_OPTIONS",
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     // Heroku keeps a client's X-Request-Id when it is 20–200 of these characters, else makes one.
     "  http-request set-var(txn.rid) req.hdr(x-request-id) if { req.hdr(x-request-id) -m reg ^[A-Za-z0-9+=/-]{20,200}$ }",

@@ -71,9 +71,9 @@ describe("planFormation", () => {
 });
 
 describe("observedQuantities", () => {
-  it("counts running dynos of the current release per type", () => {
+  it("counts the dynos of the current release per type, crashed and asleep ones included", () => {
     const q = observedQuantities([dyno("web", 1), dyno("web", 2, { running: false }), dyno("web", 3, { release: "v0" }), dyno("worker", 1)], "v1");
-    expect(q).toEqual({ web: 1, worker: 1 });
+    expect(q).toEqual({ web: 2, worker: 1 });
   });
 });
 

@@ -5,7 +5,7 @@ import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { SPACE_NAME } from "../../sdk/names";
 import { provider as certificates } from "../../provider/tls/certificate-provider";
 import { provider as domains } from "../../provider/tls/domain-provider";
-import { provider as formations } from "../../provider/formations/formation-provider";
+import { diffFormation, provider as formations } from "../../provider/formations/formation-provider";
 
 const app = {
   name: "api", sourceDir: "/src", sourceHash: "abc", build: "dockerfile", imageRef: "", sourceError: "", processCommands: { web: "serve" }, releaseCommand: "",
@@ -79,14 +79,14 @@ describe("one zod schema per resource's inputs", () => {
 describe("Formation diff", () => {
   it("an app updating (its name unknown at preview) is an update, not a replace", async () => {
     const news = { ...formation, app: UNKNOWN, release: UNKNOWN, image: UNKNOWN };
-    expect(await formations.diff!("api", formation, news)).toMatchObject({ changes: true, replaces: [] });
-    expect(await formations.diff!("api", formation, { ...formation, app: "other" })).toMatchObject({ changes: true, replaces: ["app"] });
+    expect(diffFormation(formation, news)).toMatchObject({ changes: true, replaces: [] });
+    expect(diffFormation(formation, { ...formation, app: "other" })).toMatchObject({ changes: true, replaces: ["app"] });
   });
 
   it("a state written before providerVersion existed diffs clean", async () => {
     const { dynos: _d, estimatedMonthlyCost: _c, ...inputs } = formation;
     expect(formation.providerVersion).toBeUndefined();
-    expect(await formations.diff!("api", formation, inputs)).toMatchObject({ changes: false });
+    expect(diffFormation(formation, inputs)).toMatchObject({ changes: false });
   });
 });
 

@@ -1,12 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { dynoState, formatPs, formatUptime } from "../../cli/ps";
+import { dynoState, formatPs, formatUptime, serviceWarnings } from "../../cli/ps";
 
 describe("dynoform ps formatting", () => {
   it("uses Heroku's states", () => {
     expect(dynoState("running", 0)).toBe("up");
     expect(dynoState("exited", 1)).toBe("crashed");
-    expect(dynoState("exited", 0)).toBe("down");
-    expect(dynoState("exited", 143)).toBe("down");
+    expect(dynoState("exited", 143, true)).toBe("idle");
+  });
+
+  it("calls every stop nobody asked for a crash, as Heroku and the dyno manager do", () => {
+    // `docker stop` (143), `docker kill` (137), a clean exit (0): all are restarted.
+    expect(dynoState("exited", 0)).toBe("crashed");
+    expect(dynoState("exited", 143)).toBe("crashed");
+    expect(dynoState("exited", 137)).toBe("crashed");
+    expect(dynoState("exited", 137, true)).toBe("crashed");
+  });
+
+  it("says when the dyno manager or a router is down, and what to do", () => {
+    expect(serviceWarnings({ dynoManager: "running", routers: [{ name: "r", running: true }], hasDynos: true })).toEqual([]);
+    expect(serviceWarnings({ dynoManager: "absent", routers: [], hasDynos: false })).toEqual([]);
+    const [manager, router] = serviceWarnings({ dynoManager: "stopped", routers: [{ name: "dynoform-router", running: false }], hasDynos: true });
+    expect(manager).toMatch(/dyno manager .* not running: crashed dynos are not restarted.*pulumi up.*docker start dynoform-dyno-manager/);
+    expect(router).toMatch(/router dynoform-router is not running: its apps get no requests.*docker start dynoform-router/);
   });
 
   it("shows uptime in the largest units that fit", () => {
