@@ -11,7 +11,7 @@ const COMMANDS: Record<string, Command> = {
   check: { summary: "validate a formation file (JSON or YAML) against the tier rules", run: runCheck },
   ps: { summary: "list dynos: state, release, size, uptime (--app NAME)", run: (a, io) => runPs(a, io) },
   logs: { summary: "an app's log, every dyno interleaved by time (--app NAME [-n N] [--tail])", run: (a, io) => runLogs(a, io) },
-  run: { summary: "a one-off dyno with the app's release, attached here (--app NAME COMMAND…)", run: (a, io) => runRun(a, io) },
+  run: { summary: "a one-off dyno with the app's release, attached here or fed piped stdin (--app NAME [--] COMMAND…)", run: (a, io) => runRun(a, io) },
 };
 
 export async function main(argv: string[], io: CommandIO = defaultIO): Promise<number> {
