@@ -70,8 +70,11 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
     const stream = await container.attach({ stream: true, stdin: attachStdin, stdout: true, stderr: true, hijack: true });
     const out = new PassThrough();
     const err = new PassThrough();
-    out.on("data", (d: Buffer) => io.stdout(d.toString()));
-    err.on("data", (d: Buffer) => io.stderr(d.toString()));
+    // Decoded across chunks, so a multi-byte character split by the stream stays whole.
+    out.setEncoding("utf8").on("data", (d: string) => io.stdout(d));
+    err.setEncoding("utf8").on("data", (d: string) => io.stderr(d));
+    // A command that exits before reading all its input closes the pipe under us; that is not an error.
+    stream.on("error", () => undefined);
     if (interactive) {
       stream.on("data", (d: Buffer) => io.stdout(d.toString()));
       process.stdin.setRawMode?.(true);
@@ -89,6 +92,9 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
       process.stdin.setRawMode?.(false);
       process.stdin.unpipe(stream);
       process.stdin.pause();
+    } else if (input) {
+      input.unpipe(stream);
+      (input as NodeJS.ReadableStream & { pause?: () => void }).pause?.();
     }
     return StatusCode;
   } finally {
