@@ -25,30 +25,40 @@ export async function readRequestLog(router: Docker.Container): Promise<string[]
 const WORKER_STOPPING = /^\S+ Proxy \S+ stopped /;
 
 /**
- * Calls `onLine` with each request line the router holds, then each new one as it is logged,
- * until the router's worker stops (a reload or restart) or `signal` aborts; the caller follows
- * the new worker then. The command goes in on stdin and stdin stays open: HAProxy ends
- * `show events -w` as soon as the client closes its side, which turned every follow into one more
- * read of the whole ring. On a reload the old worker keeps the connection (up to hard-stop-after),
- * so the follow ends when that worker says it is stopping rather than hold it and miss the new one.
+ * How long a follow stays on a stopping worker: it still answers one request on each idle
+ * keep-alive connection (option idle-close-on-response), and those lines are only in its ring.
+ * Short, because the connection keeps the worker (and so a deploy's drain) waiting.
+ */
+const STOPPING_WORKER_GRACE_MS = 2000;
+
+/**
+ * Calls `onLine` with each request line the router holds, then each new one as it is logged.
+ * Resolves when the router's worker stops (a reload or restart: the caller follows the new one,
+ * while this one's last lines still arrive for a moment) or `signal` aborts. The command goes in
+ * on stdin and stdin stays open: HAProxy ends `show events -w` as soon as the client closes its
+ * side, which turned every follow into one more read of the whole ring.
  */
 export async function followRequestLog(router: Docker.Container, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const exec = await router.exec({ Cmd: ["socat", "-t", "5", "stdio", `unix-connect:${ADMIN_SOCKET}`], AttachStdin: true, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: true });
   // Closing the connection closes socat's stdin, and HAProxy then ends the command: nothing stays behind in the router.
   const stop = () => stream.destroy();
+  let stopping: () => void = () => undefined;
   const out = lineSink((l) => {
-    if (WORKER_STOPPING.test(l)) stop();
-    else if (/^\d{4}-/.test(l)) onLine(normalizeRingLine(l));
+    if (WORKER_STOPPING.test(l)) {
+      stopping();
+      setTimeout(stop, STOPPING_WORKER_GRACE_MS).unref();
+    } else if (/^\d{4}-/.test(l)) onLine(normalizeRingLine(l));
   });
   router.modem.demuxStream(stream, out, out);
   stream.write(`show events ${REQUEST_LOG_RING} -w\n`);
   if (signal?.aborted) stop();
   signal?.addEventListener("abort", stop);
+  stream.on("close", () => signal?.removeEventListener("abort", stop));
   await new Promise<void>((resolve) => {
+    stopping = resolve;
     stream.on("end", resolve);
     stream.on("close", resolve);
     stream.on("error", () => resolve());
   });
-  signal?.removeEventListener("abort", stop);
 }
