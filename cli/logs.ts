@@ -175,22 +175,40 @@ export const routerLogs: LogSource = async (docker, app, lines) => {
 
 export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs];
 
-const USAGE = "usage: dynoform logs --app NAME [-n LINES] [--tail] [--dyno web.2|web] [--source app|heroku] [--type web]\n";
+const USAGE = "usage: dynoform logs --app NAME [-n LINES] [--tail|-t] [--dyno|-d web.2|web] [--source|-s app|heroku] [--type web]\n";
+
+/** What `dynoform logs` was asked for. */
+export interface LogsRequest {
+  app: string;
+  lines: number;
+  tail: boolean;
+  filter: LogFilter;
+}
+
+/** Reads the flags, Heroku's short forms too (-a, -n, -t for tail, -d, -s); a string is the usage error to print. */
+export function parseLogsArgs(args: string[]): LogsRequest | string {
+  const { flags, positional } = parseArgs(args, ["app", "a", "n", "num", "dyno", "d", "source", "s", "type"]);
+  const str = (...names: string[]) => names.map((n) => flags[n]).find((v): v is string => typeof v === "string" && v !== "");
+  const app = str("app", "a");
+  const lines = Number(str("n", "num") ?? 100);
+  const source = str("source", "s");
+  if (!app || positional.length > 0) return USAGE;
+  if (!Number.isInteger(lines) || lines < 0) return `dynoform logs: -n wants a number of lines (0 or more), not "${str("n", "num")}"\n${USAGE}`;
+  if (source && source !== "app" && source !== "heroku") return `dynoform logs: --source is "app" (the dynos and release phase) or "heroku" (the router), not "${source}"\n${USAGE}`;
+  return { app, lines, tail: Boolean(flags.tail || flags.t), filter: { dyno: str("dyno", "d"), source, type: str("type") } };
+}
 
 /**
  * `dynoform logs --app NAME [-n LINES] [--tail]` with Heroku's filters: the app's log, Heroku
  * style; `--tail` keeps following until `signal` aborts (or, without a router, every dyno ends).
  */
 export async function runLogs(args: string[], io: CommandIO, docker = new Docker(), opts: { signal?: AbortSignal } = {}): Promise<number> {
-  const { flags } = parseArgs(args, ["app", "n", "num", "dyno", "source", "type", "d", "s", "t"]);
-  const app = flags.app;
-  const str = (...names: string[]) => names.map((n) => flags[n]).find((v): v is string => typeof v === "string" && v !== "");
-  const filter: LogFilter = { dyno: str("dyno", "d"), source: str("source", "s"), type: str("type") };
-  if (typeof app !== "string" || !app) {
-    io.stderr(USAGE);
+  const parsed = parseLogsArgs(args);
+  if (typeof parsed === "string") {
+    io.stderr(parsed);
     return 2;
   }
-  const lines = Number(flags.n ?? flags.num ?? 100);
+  const { app, lines, tail, filter } = parsed;
   const seen = new SeenLines();
   const print = (l: LogLine) => {
     if (seen.fresh(l) && matchesFilter(l, filter)) io.stdout(formatLogLine(l) + "\n");
@@ -201,7 +219,7 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
   // Everything read counts as seen, printed or not: the follows below start by sending it again.
   for (const l of all) seen.fresh(l);
   for (const l of shown) io.stdout(formatLogLine(l) + "\n");
-  if (!flags.tail) return 0;
+  if (!tail) return 0;
   const signal = opts.signal;
   const route = await routerRoutes(docker, app);
   const follow = async (c: Docker.ContainerInfo) => {

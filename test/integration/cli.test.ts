@@ -73,6 +73,20 @@ describe("dynoform ps, logs and run", () => {
     await startDyno(spec(1));
   });
 
+  it("logs --tail does not print again the lines it printed first", async () => {
+    const web1 = docker.getContainer(`${app}.web.1`);
+    const ip = (await web1.inspect()).NetworkSettings.Networks[network].IPAddress;
+    await fetch(`http://${ip}:5000/once-probe`).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const io = capture();
+    const stop = new AbortController();
+    const tail = runLogs(["--app", app, "--tail"], io, undefined, { signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 2000));
+    stop.abort();
+    expect(await tail).toBe(0);
+    expect(io.out.split("GET /once-probe").length - 1).toBe(1);
+  });
+
   it("run starts a one-off dyno with the release's config and secrets, returns its status, and leaves nothing", async () => {
     const io = capture();
     const code = await runRun(["--app", app, 'echo "$DYNO $GREETING $SECRET_TOKEN ${PORT:-noport}"; exit 7'], io, undefined, { interactive: false, stdin: null });

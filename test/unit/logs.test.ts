@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatLogLine, matchesFilter, mergeLogLines, parseTimestamped, routerLinesFor, SeenLines, servesHost, type LogLine } from "../../cli/logs";
+import { formatLogLine, matchesFilter, parseLogsArgs, mergeLogLines, parseTimestamped, routerLinesFor, SeenLines, servesHost, type LogLine } from "../../cli/logs";
 
 describe("dynoform logs", () => {
   it("parses Docker's timestamped lines", () => {
@@ -106,5 +106,18 @@ describe("Heroku's log filters", () => {
     expect(pick({ type: "release" })).toEqual(["app[release.3]"]);
     expect(pick({ source: "app", type: "web", dyno: "web.1" })).toEqual(["app[web.1]"]);
     expect(pick({})).toEqual(sources);
+  });
+});
+
+describe("dynoform logs flags", () => {
+  it("reads Heroku's long and short forms", () => {
+    expect(parseLogsArgs(["--app", "shop", "-n", "5", "--tail", "--dyno", "web.2", "--source", "app", "--type", "web"])).toEqual({ app: "shop", lines: 5, tail: true, filter: { dyno: "web.2", source: "app", type: "web" } });
+    expect(parseLogsArgs(["-a", "shop", "-t", "-d", "router", "-s", "heroku"])).toEqual({ app: "shop", lines: 100, tail: true, filter: { dyno: "router", source: "heroku", type: undefined } });
+  });
+
+  it("says what is wrong with a flag", () => {
+    expect(parseLogsArgs([])).toMatch(/^usage: dynoform logs --app NAME/);
+    expect(parseLogsArgs(["--app", "shop", "-n", "ten"])).toMatch(/^dynoform logs: -n wants a number of lines \(0 or more\), not "ten"/);
+    expect(parseLogsArgs(["--app", "shop", "--source", "router"])).toMatch(/--source is "app" .* or "heroku" .*, not "router"/);
   });
 });
