@@ -26,8 +26,8 @@ export interface RunOptions {
  * process's piped stdin) and removed when the command ends. Exits with the command's status.
  */
 export async function runRun(args: string[], io: CommandIO, docker = new Docker(), opts: RunOptions = {}): Promise<number> {
-  const { flags, positional } = parseArgs(args, ["app"]);
-  const app = flags.app;
+  const { flags, positional } = parseArgs(args, ["app", "a"]);
+  const app = flags.app ?? flags.a;
   if (typeof app !== "string" || !app || positional.length === 0) {
     io.stderr("usage: dynoform run --app NAME [--] COMMAND [ARGS…]   (one word runs through sh, several are the argv)\n");
     return 2;
