@@ -38,6 +38,11 @@ export function parseTimestamped(text: string, source: string): LogLine[] {
     });
 }
 
+/** The last `n` lines (`slice(-0)` would be all of them). */
+export function lastLines<T>(lines: T[], n: number): T[] {
+  return n <= 0 ? [] : lines.slice(-n);
+}
+
 /** All sources interleaved by time; lines of one source keep their order. */
 export function mergeLogLines(streams: LogLine[][]): LogLine[] {
   return streams
@@ -170,7 +175,7 @@ export const routerLogs: LogSource = async (docker, app, lines) => {
   const route = await routerRoutes(docker, app);
   if (!route) return [];
   const raw = await readRequestLog(docker.getContainer(route.router)).catch(() => [] as string[]);
-  return routerLinesFor(parseTimestamped(raw.join("\n"), "router"), (h) => servesHost(route.routes, app, h)).slice(-lines);
+  return lastLines(routerLinesFor(parseTimestamped(raw.join("\n"), "router"), (h) => servesHost(route.routes, app, h)), lines);
 };
 
 export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs];
@@ -215,7 +220,7 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
   };
   const startedAt = Date.now() / 1000;
   const all = mergeLogLines(await Promise.all(LOG_SOURCES.map((s) => s(docker, app, filter.source || filter.dyno || filter.type ? Math.max(lines, 1000) : lines))));
-  const shown = all.filter((l) => matchesFilter(l, filter)).slice(-lines);
+  const shown = lastLines(all.filter((l) => matchesFilter(l, filter)), lines);
   // Everything read counts as seen, printed or not: the follows below start by sending it again.
   for (const l of all) seen.fresh(l);
   for (const l of shown) io.stdout(formatLogLine(l) + "\n");
@@ -231,6 +236,7 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
     const out = lineSink((line) => parseTimestamped(line, source).forEach(print));
     docker.modem.demuxStream(stream, out, out);
     const stop = () => stream.destroy();
+    if (signal?.aborted) stop();
     signal?.addEventListener("abort", stop);
     await new Promise((resolve) => {
       stream.on("end", resolve);

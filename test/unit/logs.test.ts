@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatLogLine, matchesFilter, parseLogsArgs, mergeLogLines, parseTimestamped, routerLinesFor, SeenLines, servesHost, type LogLine } from "../../cli/logs";
+import { formatLogLine, lastLines, matchesFilter, parseLogsArgs, mergeLogLines, parseTimestamped, routerLinesFor, SeenLines, servesHost, type LogLine } from "../../cli/logs";
 
 describe("dynoform logs", () => {
   it("parses Docker's timestamped lines", () => {
@@ -19,6 +19,12 @@ describe("dynoform logs", () => {
     const dyno = parseTimestamped("2026-01-01T12:00:00.12345Z later\n", "app[web.1]");
     const router = parseTimestamped("2026-01-01T12:00:00.1234Z earlier\n2026-01-01T12:00:00.123456Z last\n", "heroku[router]");
     expect(mergeLogLines([dyno, router]).map((l) => l.text)).toEqual(["earlier", "later", "last"]);
+  });
+
+  it("-n 0 shows no line, not every line", () => {
+    expect(lastLines([1, 2, 3], 0)).toEqual([]);
+    expect(lastLines([1, 2, 3], 2)).toEqual([2, 3]);
+    expect(lastLines([1, 2, 3], 5)).toEqual([1, 2, 3]);
   });
 
   it("prints Heroku's format", () => {
