@@ -76,7 +76,8 @@ describe("dynoform ps, logs and run", () => {
   it("logs --tail does not print again the lines it printed first", async () => {
     const web1 = docker.getContainer(`${app}.web.1`);
     const ip = (await web1.inspect()).NetworkSettings.Networks[network].IPAddress;
-    await fetch(`http://${ip}:5000/once-probe`).catch(() => undefined);
+    // web.1 was just started again by the test before: wait for it to answer.
+    for (let i = 0; i < 50 && !(await fetch(`http://${ip}:5000/once-probe`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
     await new Promise((r) => setTimeout(r, 300));
     const io = capture();
     const stop = new AbortController();
