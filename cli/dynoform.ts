@@ -10,8 +10,8 @@ type Command = { summary: string; run: (args: string[], io: CommandIO) => Promis
 const COMMANDS: Record<string, Command> = {
   check: { summary: "validate a formation file (JSON or YAML) against the tier rules", run: runCheck },
   ps: { summary: "list dynos: state, release, size, uptime (--app NAME)", run: (a, io) => runPs(a, io) },
-  logs: { summary: "an app's log, every dyno interleaved by time (--app NAME [-n N] [--tail])", run: (a, io) => runLogs(a, io) },
-  run: { summary: "a one-off dyno with the app's release, attached here (--app NAME COMMAND…)", run: (a, io) => runRun(a, io) },
+  logs: { summary: "an app's log: dynos, release phase and router, by time (--app NAME [-n N] [--tail] [--dyno D] [--source S] [--type T])", run: (a, io) => runLogs(a, io) },
+  run: { summary: "a one-off dyno with the app's release, attached here or fed piped stdin (--app NAME [--] COMMAND…)", run: (a, io) => runRun(a, io) },
 };
 
 export async function main(argv: string[], io: CommandIO = defaultIO): Promise<number> {

@@ -1,20 +1,32 @@
 import Docker from "dockerode";
 import { demuxToText, lineSink } from "../provider/docker/docker-exec";
+import { followDynoManagerLog, readDynoManagerLog } from "../provider/formations/dyno-manager-controller";
 import { followRequestLog, readRequestLog } from "../provider/router/router-log";
+import { readTlsState } from "../provider/router/router-tls-store";
+import { hostnameCovers, isWildcard } from "../provider/tls/router-tls";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
 
 /** One line of an app's log, from any source. */
 export interface LogLine {
-  /** RFC 3339 with nanoseconds, as Docker stamps it; sorts as text. */
+  /** RFC 3339 with nanoseconds (always nine digits, so times sort as text). */
   time: string;
-  /** Heroku's prefix: `app[web.1]`, and `router` lines where a source adds them. */
+  /** Heroku's prefix: `app[web.1]`, `app[release.3]`, `heroku[router]`. */
   source: string;
   text: string;
 }
 
 /** Where log lines come from; the router's lines are one more source. */
 export type LogSource = (docker: Docker, app: string, lines: number) => Promise<LogLine[]>;
+
+/**
+ * `…:00.1234Z` → `…:00.123400000Z`. Docker trims trailing zeros and the router writes
+ * microseconds; with the same width everywhere, comparing the text compares the times.
+ */
+export function normalizeTime(time: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(time);
+  return m ? `${m[1]}.${(m[2] ?? "").padEnd(9, "0").slice(0, 9)}Z` : time;
+}
 
 /** Splits Docker's `--timestamps` output (`2024-01-01T12:00:00.123456789Z text`) into lines. */
 export function parseTimestamped(text: string, source: string): LogLine[] {
@@ -23,8 +35,13 @@ export function parseTimestamped(text: string, source: string): LogLine[] {
     .filter((l) => l.length > 0)
     .map((l) => {
       const space = l.indexOf(" ");
-      return { time: l.slice(0, space), source, text: l.slice(space + 1).replace(/\r$/, "") };
+      return { time: normalizeTime(l.slice(0, space)), source, text: l.slice(space + 1).replace(/\r$/, "") };
     });
+}
+
+/** The last `n` lines (`slice(-0)` would be all of them). */
+export function lastLines<T>(lines: T[], n: number): T[] {
+  return n <= 0 ? [] : lines.slice(-n);
 }
 
 /** All sources interleaved by time; lines of one source keep their order. */
@@ -42,86 +59,207 @@ export function formatLogLine(l: LogLine): string {
   return `${time} ${l.source}: ${l.text}`;
 }
 
-async function dynoContainers(docker: Docker, app: string) {
-  return docker.listContainers({ all: true, filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
+/**
+ * Prints each line once. A follow starts by sending lines already printed: Docker's `since` is
+ * inclusive, and the router's ring is dumped whole when its follow (re)starts, with no sequence
+ * number to resume from; each request line is unique (its time and request_id), so the line
+ * itself is the position. Bounded: the oldest keys go first, well beyond what one ring holds.
+ */
+export class SeenLines {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max = 200_000) {}
+
+  /** True the first time a line is offered, false after. */
+  fresh(l: LogLine): boolean {
+    const key = `${l.time} ${l.source} ${l.text}`;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    if (this.seen.size > this.max) this.seen.delete(this.seen.values().next().value as string);
+    return true;
+  }
 }
 
-/** Every dyno's stdout and stderr. */
+/** Heroku's filters: `--dyno web.2` (or `--dyno web`), `--source app|heroku`, `--type web`. */
+export interface LogFilter {
+  dyno?: string;
+  source?: string;
+  type?: string;
+}
+
+/** Whether a line passes the filters; `app[web.2]` has source `app` and dyno `web.2` (type `web`), `heroku[router]` source `heroku` and dyno `router`. */
+export function matchesFilter(l: LogLine, f: LogFilter): boolean {
+  const m = /^([a-z]+)\[([^\]]+)\]$/.exec(l.source);
+  const [source, dyno] = m ? [m[1], m[2]] : [l.source, ""];
+  const type = dyno.split(".")[0];
+  if (f.source && f.source !== source) return false;
+  if (f.dyno && f.dyno !== dyno && !(f.dyno === type && !f.dyno.includes("."))) return false;
+  if (f.type && f.type !== type) return false;
+  return true;
+}
+
+/** An app's containers that write its log: dynos, and the last release phase (`release.N`), kept until the next one. */
+async function logContainers(docker: Docker, app: string) {
+  const [dynos, releases] = await Promise.all(
+    ["dyno", "release-phase"].map((role) => docker.listContainers({ all: true, filters: { label: [`dynoform.role=${role}`, `dynoform.app=${app}`] } })),
+  );
+  return [...dynos, ...releases].filter((c) => c.Labels["dynoform.dyno"]);
+}
+
+const containerSource = (c: Docker.ContainerInfo) => `app[${c.Labels["dynoform.dyno"]}]`;
+
+/** Every dyno's stdout and stderr, and the release phase's output. */
 export const dynoLogs: LogSource = async (docker, app, lines) => {
-  const containers = await dynoContainers(docker, app);
+  const containers = await logContainers(docker, app);
   const streams = await Promise.all(
     containers.map(async (c) => {
       const raw = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, timestamps: true, tail: lines, follow: false })) as unknown as Buffer;
-      return parseTimestamped(demuxToText(raw), `app[${c.Labels["dynoform.dyno"]}]`);
+      return parseTimestamped(demuxToText(raw), containerSource(c));
     }),
   );
   return mergeLogLines(streams);
 };
 
-/** The hostnames an app is served at and the router serving it, from its network's labels. */
-async function appRoute(docker: Docker, app: string): Promise<{ router: string; hostnames: string[] } | undefined> {
-  const nets = await docker.listNetworks({ filters: { label: ["dynoform.role=app-network", `dynoform.app=${app}`] } });
-  const labels = nets[0]?.Labels;
-  if (!labels?.["dynoform.router"]) return undefined;
-  return { router: labels["dynoform.router"], hostnames: (labels["dynoform.hostname"] ?? "").split(",").filter(Boolean) };
+/** A router's hostnames and the app each goes to. */
+export interface HostRoute {
+  app: string;
+  hostnames: string[];
 }
 
-/** Keeps the router's lines about this app's hostnames, as Heroku's `heroku[router]` source. */
-export function routerLinesFor(lines: LogLine[], hostnames: string[]): LogLine[] {
-  const hosts = new Set(hostnames.map((h) => h.toLowerCase()));
+/**
+ * Whether the router sends a request for `host` to `app`, by its own rule: an exact hostname of
+ * any app first, then the longest wildcard (see renderWildcardRoutes).
+ */
+export function servesHost(routes: HostRoute[], app: string, host: string): boolean {
+  const h = host.toLowerCase();
+  const exact = routes.find((r) => r.hostnames.some((n) => !isWildcard(n) && n.toLowerCase() === h));
+  if (exact) return exact.app === app;
+  const wildcards = routes.flatMap((r) => r.hostnames.filter(isWildcard).map((n) => ({ n: n.toLowerCase(), app: r.app })));
+  wildcards.sort((a, b) => b.n.length - a.n.length || a.n.localeCompare(b.n));
+  return wildcards.find((w) => hostnameCovers(w.n, h))?.app === app;
+}
+
+/**
+ * The router serving an app and every route on it: each app network's hostnames (its label)
+ * with the custom domains claimed in the router's TLS store, which is where Domain resources live.
+ */
+async function routerRoutes(docker: Docker, app: string): Promise<{ router: string; routes: HostRoute[] } | undefined> {
+  const nets = await docker.listNetworks({ filters: { label: ["dynoform.role=app-network", `dynoform.app=${app}`] } });
+  const router = nets[0]?.Labels?.["dynoform.router"];
+  if (!router) return undefined;
+  const all = await docker.listNetworks({ filters: { label: ["dynoform.role=app-network", `dynoform.router=${router}`] } });
+  const claims = (await readTlsState(router).catch(() => undefined))?.domains ?? [];
+  const apps = [...new Set([app, ...all.map((n) => n.Labels?.["dynoform.app"]).filter((a): a is string => Boolean(a))])];
+  const routes = apps.map((a) => ({
+    app: a,
+    hostnames: [
+      ...all.filter((n) => n.Labels?.["dynoform.app"] === a).flatMap((n) => (n.Labels?.["dynoform.hostname"] ?? "").split(",").filter(Boolean)),
+      ...claims.filter((c) => c.app === a).map((c) => c.hostname),
+    ],
+  }));
+  return { router, routes };
+}
+
+/** Keeps the router's lines about requests routed to the app (its hostnames or any rule `serves` says), as Heroku's `heroku[router]` source. */
+export function routerLinesFor(lines: LogLine[], serves: string[] | ((host: string) => boolean)): LogLine[] {
+  const hosts = Array.isArray(serves) ? new Set(serves.map((h) => h.toLowerCase())) : undefined;
+  const keep = hosts ? (h: string) => hosts.has(h) : (serves as (host: string) => boolean);
   return lines
     .filter((l) => {
       const host = /(?:^| )host=(\S+)/.exec(l.text)?.[1];
-      return host !== undefined && hosts.has(host);
+      return host !== undefined && keep(host.toLowerCase());
     })
     .map((l) => ({ ...l, source: "heroku[router]" }));
 }
 
 /** The router's request lines for the app (one per request, Heroku's format). */
 export const routerLogs: LogSource = async (docker, app, lines) => {
-  const route = await appRoute(docker, app);
+  const route = await routerRoutes(docker, app);
   if (!route) return [];
   const raw = await readRequestLog(docker.getContainer(route.router)).catch(() => [] as string[]);
-  return routerLinesFor(parseTimestamped(raw.join("\n"), "router"), route.hostnames).slice(-lines);
+  return lastLines(routerLinesFor(parseTimestamped(raw.join("\n"), "router"), (h) => servesHost(route.routes, app, h)), lines);
 };
 
-export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs];
+/** The dyno manager's lines for the app: crashes, restarts, and a crashed dyno's last output. */
+const managerLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker, app, lines);
 
-/** `dynoform logs --app NAME [-n LINES] [--tail]`: the app's log, Heroku style; `--tail` keeps following. */
-export async function runLogs(args: string[], io: CommandIO, docker = new Docker()): Promise<number> {
-  const { flags } = parseArgs(args, ["app", "n", "num"]);
-  const app = flags.app;
-  if (typeof app !== "string" || !app) {
-    io.stderr("usage: dynoform logs --app NAME [-n LINES] [--tail]\n");
+export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs, managerLogs];
+
+const USAGE = "usage: dynoform logs --app NAME [-n LINES] [--tail|-t] [--dyno|-d web.2|web] [--source|-s app|heroku] [--type web]\n";
+
+/** What `dynoform logs` was asked for. */
+export interface LogsRequest {
+  app: string;
+  lines: number;
+  tail: boolean;
+  filter: LogFilter;
+}
+
+/** Reads the flags, Heroku's short forms too (-a, -n, -t for tail, -d, -s); a string is the usage error to print. */
+export function parseLogsArgs(args: string[]): LogsRequest | string {
+  const { flags, positional } = parseArgs(args, ["app", "a", "n", "num", "dyno", "d", "source", "s", "type"]);
+  const str = (...names: string[]) => names.map((n) => flags[n]).find((v): v is string => typeof v === "string" && v !== "");
+  const app = str("app", "a");
+  const lines = Number(str("n", "num") ?? 100);
+  const source = str("source", "s");
+  if (!app || positional.length > 0) return USAGE;
+  if (!Number.isInteger(lines) || lines < 0) return `dynoform logs: -n wants a number of lines (0 or more), not "${str("n", "num")}"\n${USAGE}`;
+  if (source && source !== "app" && source !== "heroku") return `dynoform logs: --source is "app" (the dynos and release phase) or "heroku" (the router), not "${source}"\n${USAGE}`;
+  return { app, lines, tail: Boolean(flags.tail || flags.t), filter: { dyno: str("dyno", "d"), source, type: str("type") } };
+}
+
+/**
+ * `dynoform logs --app NAME [-n LINES] [--tail]` with Heroku's filters: the app's log, Heroku
+ * style; `--tail` keeps following until `signal` aborts (or, without a router, every dyno ends).
+ */
+export async function runLogs(args: string[], io: CommandIO, docker = new Docker(), opts: { signal?: AbortSignal } = {}): Promise<number> {
+  const parsed = parseLogsArgs(args);
+  if (typeof parsed === "string") {
+    io.stderr(parsed);
     return 2;
   }
-  const lines = Number(flags.n ?? flags.num ?? 100);
-  const all = mergeLogLines(await Promise.all(LOG_SOURCES.map((s) => s(docker, app, lines)))).slice(-lines);
-  for (const l of all) io.stdout(formatLogLine(l) + "\n");
-  if (!flags.tail) return 0;
-  const since = Math.floor(Date.now() / 1000);
-  const route = await appRoute(docker, app);
-  const follow = async (id: string, source: string, keep: (l: LogLine[]) => LogLine[]) => {
-    const stream = (await docker.getContainer(id).logs({ stdout: true, stderr: true, timestamps: true, follow: true, since })) as NodeJS.ReadableStream;
-    const out = lineSink((line) => {
-      for (const l of keep(parseTimestamped(line, source))) io.stdout(formatLogLine(l) + "\n");
-    });
-    docker.modem.demuxStream(stream, out, out);
-    await new Promise((resolve) => stream.on("end", resolve));
+  const { app, lines, tail, filter } = parsed;
+  const seen = new SeenLines();
+  const print = (l: LogLine) => {
+    if (seen.fresh(l) && matchesFilter(l, filter)) io.stdout(formatLogLine(l) + "\n");
   };
-  const followRouter = async (router: Docker.Container, hostnames: string[]) => {
-    // The follow ends when the router reloads (a deploy); pick the new worker up.
-    for (;;) {
-      await followRequestLog(router, (line) => {
-        for (const l of routerLinesFor(parseTimestamped(line, "router"), hostnames)) io.stdout(formatLogLine(l) + "\n");
-      }).catch(() => undefined);
+  const startedAt = Date.now() / 1000;
+  const all = mergeLogLines(await Promise.all(LOG_SOURCES.map((s) => s(docker, app, filter.source || filter.dyno || filter.type ? Math.max(lines, 1000) : lines))));
+  const shown = lastLines(all.filter((l) => matchesFilter(l, filter)), lines);
+  // Everything read counts as seen, printed or not: the follows below start by sending it again.
+  for (const l of all) seen.fresh(l);
+  for (const l of shown) io.stdout(formatLogLine(l) + "\n");
+  if (!tail) return 0;
+  const signal = opts.signal;
+  const route = await routerRoutes(docker, app);
+  const follow = async (c: Docker.ContainerInfo) => {
+    const source = containerSource(c);
+    // From the last line already read (inclusive, so `print` drops it), or from when this command started.
+    const last = all.filter((l) => l.source === source).at(-1)?.time;
+    const since = last ? `${Date.parse(`${last.slice(0, 19)}Z`) / 1000}.${last.slice(20, 29)}` : startedAt.toFixed(3);
+    const stream = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, timestamps: true, follow: true, since: since as unknown as number })) as NodeJS.ReadableStream & { destroy(): void };
+    const out = lineSink((line) => parseTimestamped(line, source).forEach(print));
+    docker.modem.demuxStream(stream, out, out);
+    const stop = () => stream.destroy();
+    if (signal?.aborted) stop();
+    signal?.addEventListener("abort", stop);
+    await new Promise((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", resolve);
+    });
+    signal?.removeEventListener("abort", stop);
+  };
+  const followRouter = async (router: Docker.Container, routes: HostRoute[]) => {
+    // The follow ends when the router reloads (a deploy) or is replaced; pick the new worker up.
+    while (!signal?.aborted) {
+      await followRequestLog(router, (line) => routerLinesFor(parseTimestamped(line, "router"), (h) => servesHost(routes, app, h)).forEach(print), signal).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 500));
     }
   };
   await Promise.all([
-    ...(await dynoContainers(docker, app)).map((c) => follow(c.Id, `app[${c.Labels["dynoform.dyno"]}]`, (l) => l)),
-    ...(route ? [followRouter(docker.getContainer(route.router), route.hostnames)] : []),
+    ...(await logContainers(docker, app)).filter((c) => c.State === "running" || c.Labels["dynoform.role"] === "dyno").map(follow),
+    ...(route ? [followRouter(docker.getContainer(route.router), route.routes)] : []),
+    followDynoManagerLog(docker, app, print, signal).catch(() => undefined),
   ]);
   return 0;
 }
-

@@ -8,7 +8,7 @@ import { docker, isNotFound } from "../docker/docker-client";
 import { buildImage } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
 import { unguardShieldNetwork } from "../spaces/shield-guard";
-import { runReleasePhase } from "./release-phase";
+import { removeReleasePhaseOutput, runReleasePhase } from "./release-phase";
 import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter } from "../router/router-controller";
 import { tlsFile } from "../tls/router-tls";
 import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
@@ -198,6 +198,7 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
   async delete(_id: string, props: AppOutputs): Promise<void> {
     const network = appNetworkName(props.name);
     if (props.httpsRedirect) await setHttpsRedirect(props, false).catch(() => undefined);
+    await removeReleasePhaseOutput(props.name);
     await removeAppNetwork(routerOf(props), network).catch((e) => {
       throw new Error(`App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`);
     });

@@ -171,14 +171,27 @@ export async function readDynoManagerLog(dockerClient: Docker, app: string, line
  * Follows the app's new dyno-manager lines (for `dynoform logs --tail`) until the manager's
  * output ends (it was replaced or removed).
  */
-export async function followDynoManagerLog(dockerClient: Docker, app: string, onLine: (l: { time: string; source: string; text: string }) => void): Promise<void> {
+export async function followDynoManagerLog(
+  dockerClient: Docker,
+  app: string,
+  onLine: (l: { time: string; source: string; text: string }) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const stream = (await dockerClient
     .getContainer(DYNO_MANAGER)
-    .logs({ stdout: true, stderr: false, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream;
+    .logs({ stdout: true, stderr: false, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream & { destroy(): void };
+  const stop = () => stream.destroy();
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop, { once: true });
   const out = lineSink((line) => {
     const l = parseManagerLogLine(line);
     if (l?.app === app) onLine({ time: l.time, source: l.source, text: l.text });
   });
   dockerClient.modem.demuxStream(stream, out, out);
-  await new Promise((resolve) => stream.on("end", resolve));
+  await new Promise((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", resolve);
+  });
+  signal?.removeEventListener("abort", stop);
 }

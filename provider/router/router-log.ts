@@ -8,7 +8,7 @@ import { ADMIN_SOCKET, REQUEST_LOG_RING } from "./router-names";
  * The ring starts empty when the router restarts or reloads, as Heroku's log stream keeps only
  * recent lines.
  */
-const showEvents = (follow: boolean) => ["sh", "-c", `echo "show events ${REQUEST_LOG_RING}${follow ? " -w" : ""}" | socat -t 86400 stdio unix-connect:${ADMIN_SOCKET}`];
+const showEvents = () => ["sh", "-c", `echo "show events ${REQUEST_LOG_RING}" | socat -t 86400 stdio unix-connect:${ADMIN_SOCKET}`];
 
 /** `2026-01-01T12:00:00.123456+00:00 at=info …` → Docker's stamp (`…Z`), so lines sort with dyno logs. */
 export function normalizeRingLine(line: string): string {
@@ -17,20 +17,46 @@ export function normalizeRingLine(line: string): string {
 
 /** Every request line the router holds now, oldest first. */
 export async function readRequestLog(router: Docker.Container): Promise<string[]> {
-  const { output } = await execIn(router, showEvents(false));
+  const { output } = await execIn(router, showEvents());
   return output.split("\n").filter((l) => /^\d{4}-/.test(l)).map(normalizeRingLine);
 }
 
-/** Calls `onLine` with each new request line until the router's worker reloads or `signal` aborts. */
+/** What a worker writes into the ring when a reload stops it: its proxies stop listening. */
+const WORKER_STOPPING = /^\S+ Proxy \S+ stopped /;
+
+/**
+ * How long a follow stays on a stopping worker: it still answers one request on each idle
+ * keep-alive connection (option idle-close-on-response), and those lines are only in its ring.
+ * Short, because the connection keeps the worker (and so a deploy's drain) waiting.
+ */
+const STOPPING_WORKER_GRACE_MS = 2000;
+
+/**
+ * Calls `onLine` with each request line the router holds, then each new one as it is logged.
+ * Resolves when the router's worker stops (a reload or restart: the caller follows the new one,
+ * while this one's last lines still arrive for a moment) or `signal` aborts. The command goes in
+ * on stdin and stdin stays open: HAProxy ends `show events -w` as soon as the client closes its
+ * side, which turned every follow into one more read of the whole ring.
+ */
 export async function followRequestLog(router: Docker.Container, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
-  const exec = await router.exec({ Cmd: showEvents(true), AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
+  const exec = await router.exec({ Cmd: ["socat", "-t", "5", "stdio", `unix-connect:${ADMIN_SOCKET}`], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: true });
+  // Closing the connection closes socat's stdin, and HAProxy then ends the command: nothing stays behind in the router.
+  const stop = () => stream.destroy();
+  let stopping: () => void = () => undefined;
   const out = lineSink((l) => {
-    if (/^\d{4}-/.test(l)) onLine(normalizeRingLine(l));
+    if (WORKER_STOPPING.test(l)) {
+      stopping();
+      setTimeout(stop, STOPPING_WORKER_GRACE_MS).unref();
+    } else if (/^\d{4}-/.test(l)) onLine(normalizeRingLine(l));
   });
   router.modem.demuxStream(stream, out, out);
-  signal?.addEventListener("abort", () => stream.destroy());
+  stream.write(`show events ${REQUEST_LOG_RING} -w\n`);
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop);
+  stream.on("close", () => signal?.removeEventListener("abort", stop));
   await new Promise<void>((resolve) => {
+    stopping = resolve;
     stream.on("end", resolve);
     stream.on("close", resolve);
     stream.on("error", () => resolve());

@@ -1,4 +1,6 @@
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLogs } from "../../cli/logs";
 import { runPs } from "../../cli/ps";
@@ -71,13 +73,51 @@ describe("dynoform ps, logs and run", () => {
     await startDyno(spec(1));
   });
 
+  it("logs --tail does not print again the lines it printed first", async () => {
+    const web1 = docker.getContainer(`${app}.web.1`);
+    const ip = (await web1.inspect()).NetworkSettings.Networks[network].IPAddress;
+    // web.1 was just started again by the test before: wait for it to answer.
+    for (let i = 0; i < 50 && !(await fetch(`http://${ip}:5000/once-probe`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 300));
+    const io = capture();
+    const stop = new AbortController();
+    const tail = runLogs(["--app", app, "--tail"], io, undefined, { signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 2000));
+    stop.abort();
+    expect(await tail).toBe(0);
+    expect(io.out.split("GET /once-probe").length - 1).toBe(1);
+  });
+
   it("run starts a one-off dyno with the release's config and secrets, returns its status, and leaves nothing", async () => {
     const io = capture();
-    const code = await runRun(["--app", app, 'echo "$DYNO $GREETING $SECRET_TOKEN ${PORT:-noport}"; exit 7'], io, undefined, { interactive: false });
+    const code = await runRun(["--app", app, 'echo "$DYNO $GREETING $SECRET_TOKEN ${PORT:-noport}"; exit 7'], io, undefined, { interactive: false, stdin: null });
     expect(code).toBe(7);
     expect(io.out).toBe("run.1 Hi xyz noport\n");
     const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`, "dynoform.role=one-off"] } });
     expect(left).toEqual([]);
+  });
+
+  it("run passes several words as the argv, unchanged: spaces, quotes, parentheses", async () => {
+    const io = capture();
+    const args = ["a b", `it's "quoted"`, "(x) $HOME; `true`", ""];
+    const code = await runRun(["--app", app, "--", "perl", "-e", 'print(join("|", $ENV{DYNO}, map { "[$_]" } @ARGV), "\n"); exit(3)', ...args], io, undefined, { interactive: false, stdin: null });
+    expect(io.err).toBe("");
+    expect(io.out).toBe(`run.1|[a b]|[it's "quoted"]|[(x) $HOME; \`true\`]|[]\n`);
+    expect(code).toBe(3);
+  });
+
+  it("run feeds piped stdin to the command (echo hi | dynoform run -- cat)", async () => {
+    const io = capture();
+    const code = await runRun(["--app", app, "--", "cat"], io, undefined, { interactive: false, stdin: Readable.from(["hi\n", "there\n"]) });
+    expect(io.out).toBe("hi\nthere\n");
+    expect(code).toBe(0);
+  });
+
+  it("the dynoform command feeds its piped stdin and exits with the command's status", () => {
+    const r = spawnSync(process.execPath, [path.join(REPO, "dist/cli/dynoform.js"), "run", "--app", app, "--", "sh", "-c", "cat; exit 4"], { input: "hi\n", encoding: "utf8", timeout: 60_000 });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("hi\n");
+    expect(r.status).toBe(4);
   });
 
   it("run explains an app with no dynos", async () => {
