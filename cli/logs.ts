@@ -6,6 +6,7 @@ import { readTlsState } from "../provider/router/router-tls-store";
 import { hostnameCovers, isWildcard } from "../provider/tls/router-tls";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
+import { LABEL } from "../provider/docker/labels";
 
 /** One line of an app's log, from any source. */
 export interface LogLine {
@@ -102,10 +103,10 @@ async function logContainers(docker: Docker, app: string) {
   const [dynos, releases] = await Promise.all(
     ["dyno", "release-phase"].map((role) => docker.listContainers({ all: true, filters: { label: [`dynoform.role=${role}`, `dynoform.app=${app}`] } })),
   );
-  return [...dynos, ...releases].filter((c) => c.Labels["dynoform.dyno"]);
+  return [...dynos, ...releases].filter((c) => c.Labels[LABEL.dyno]);
 }
 
-const containerSource = (c: Docker.ContainerInfo) => `app[${c.Labels["dynoform.dyno"]}]`;
+const containerSource = (c: Docker.ContainerInfo) => `app[${c.Labels[LABEL.dyno]}]`;
 
 /** Every dyno's stdout and stderr, and the release phase's output. */
 export const dynoLogs: LogSource = async (docker, app, lines) => {
@@ -144,15 +145,15 @@ export function servesHost(routes: HostRoute[], app: string, host: string): bool
  */
 async function routerRoutes(docker: Docker, app: string): Promise<{ router: string; routes: HostRoute[] } | undefined> {
   const nets = await docker.listNetworks({ filters: { label: ["dynoform.role=app-network", `dynoform.app=${app}`] } });
-  const router = nets[0]?.Labels?.["dynoform.router"];
+  const router = nets[0]?.Labels?.[LABEL.router];
   if (!router) return undefined;
   const all = await docker.listNetworks({ filters: { label: ["dynoform.role=app-network", `dynoform.router=${router}`] } });
   const claims = (await readTlsState(router).catch(() => undefined))?.domains ?? [];
-  const apps = [...new Set([app, ...all.map((n) => n.Labels?.["dynoform.app"]).filter((a): a is string => Boolean(a))])];
+  const apps = [...new Set([app, ...all.map((n) => n.Labels?.[LABEL.app]).filter((a): a is string => Boolean(a))])];
   const routes = apps.map((a) => ({
     app: a,
     hostnames: [
-      ...all.filter((n) => n.Labels?.["dynoform.app"] === a).flatMap((n) => (n.Labels?.["dynoform.hostname"] ?? "").split(",").filter(Boolean)),
+      ...all.filter((n) => n.Labels?.[LABEL.app] === a).flatMap((n) => (n.Labels?.[LABEL.hostname] ?? "").split(",").filter(Boolean)),
       ...claims.filter((c) => c.app === a).map((c) => c.hostname),
     ],
   }));
@@ -257,7 +258,7 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
     }
   };
   await Promise.all([
-    ...(await logContainers(docker, app)).filter((c) => c.State === "running" || c.Labels["dynoform.role"] === "dyno").map(follow),
+    ...(await logContainers(docker, app)).filter((c) => c.State === "running" || c.Labels[LABEL.role] === "dyno").map(follow),
     ...(route ? [followRouter(docker.getContainer(route.router), route.routes)] : []),
     followDynoManagerLog(docker, app, print, signal).catch(() => undefined),
   ]);

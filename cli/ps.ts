@@ -1,6 +1,7 @@
 import Docker from "dockerode";
 import type { CommandIO } from "./check";
 import { parseArgs } from "./args";
+import { LABEL } from "../provider/docker/labels";
 
 /** One dyno as `dynoform ps` shows it. */
 export interface DynoRow {
@@ -95,11 +96,11 @@ export async function runPs(args: string[], io: CommandIO, docker = new Docker()
       const info = await docker.getContainer(c.Id).inspect();
       const cmd = info.Config.Cmd ?? [];
       return {
-        app: c.Labels["dynoform.app"],
-        dyno: c.Labels["dynoform.dyno"],
+        app: c.Labels[LABEL.app],
+        dyno: c.Labels[LABEL.dyno],
         state: dynoState(c.State, info.State.ExitCode, "dynoform.sleep-after" in c.Labels),
-        release: c.Labels["dynoform.release"],
-        size: c.Labels["dynoform.size"],
+        release: c.Labels[LABEL.release],
+        size: c.Labels[LABEL.size],
         startedAt: new Date(info.State.StartedAt),
         command: cmd[0] === "/bin/sh" && cmd[1] === "-c" ? cmd.slice(2).join(" ") : cmd.join(" ") || "(image CMD)",
       };

@@ -25,11 +25,13 @@ export const LABEL = {
   router: "dynoform.router",
   /** Eco dynos: seconds without a request before they sleep (read by the dyno manager). */
   sleepAfter: "dynoform.sleep-after",
+  /** On Dynoform's images: which part of Dynoform the image is (router, dyno-manager). */
+  component: "dynoform.component",
   /** The port web dynos listen on inside their network (the `PORT` they are given). */
   webPort: "dynoform.web-port",
 } as const;
 
-export type Role = "app-network" | "app-image" | "dyno" | "router" | "router-network";
+export type Role = "app-network" | "app-image" | "dyno" | "router" | "router-network" | "router-lock" | "dyno-manager" | "one-off" | "release";
 
 /** Labels for a Docker filter: `{ label: ["dynoform.app=api", ...] }`. */
 export function labelFilter(labels: Record<string, string>): { label: string[] } {

@@ -24,6 +24,7 @@ import { appsToSleep, ECO_SLEEP_AFTER_SECONDS, wakeRequest, type IdleDyno } from
 import { crashLines, formatManagerLogLine } from "./manager-log";
 import { forgetStop, isStoppedOnPurpose, loadCrashBook, loadEngineStop, markStoppedOnPurpose, saveCrashBook, saveEngineStop, stopMarks } from "./manager-state";
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
+import { LABEL } from "../docker/labels";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -75,14 +76,14 @@ async function onDynoDie(id: string): Promise<void> {
   pending.add(id);
   const name = info.Name.replace(/^\//, "");
   const labels = info.Config.Labels;
-  const [app, dyno] = [labels["dynoform.app"], labels["dynoform.dyno"]];
+  const [app, dyno] = [labels[LABEL.app], labels[LABEL.dyno]];
   const finishedAt = Date.parse(info.State.FinishedAt);
   let delayMs = 0;
   const withEngine = stoppedWithEngine(finishedAt, engineStopAt);
   if (withEngine) {
     log(`dyno ${name} stopped with the Docker Engine; starting it again (no crash)`);
   } else {
-    const crash = { app, dyno, release: labels["dynoform.release"] ?? "", ranForMs: finishedAt - Date.parse(info.State.StartedAt), inSpace: Boolean(labels["dynoform.space"]), container: id, atMs: Date.now() };
+    const crash = { app, dyno, release: labels[LABEL.release] ?? "", ranForMs: finishedAt - Date.parse(info.State.StartedAt), inSpace: Boolean(labels[LABEL.space]), container: id, atMs: Date.now() };
     const decision = recordCrash(book, crash, scale);
     book = decision.book;
     saveCrashBook(book);
@@ -119,7 +120,7 @@ async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle"):
   const current = await inspect(name);
   // Gone (scaled down, deploy) or replaced meanwhile: nothing to restart.
   if (current?.Id !== info.Id) return;
-  const [app, dyno] = [info.Config.Labels["dynoform.app"], info.Config.Labels["dynoform.dyno"]];
+  const [app, dyno] = [info.Config.Labels[LABEL.app], info.Config.Labels[LABEL.dyno]];
   for (const l of await lastLines(info.Id).catch(() => [])) appLog(app, `app[${dyno}]`, l.text, l.time);
   const endpoints: Record<string, { Aliases: string[] }> = {};
   for (const [net, ep] of Object.entries(info.NetworkSettings.Networks)) {
@@ -218,7 +219,7 @@ const routerOfApp = new Map<string, string>();
 async function refreshHostnames(): Promise<void> {
   const { body } = await docker.request<Array<{ Labels: Record<string, string> }>>("GET", `/networks?filters=${filter({ label: ["dynoform.role=app-network"] })}`);
   for (const n of body ?? []) {
-    if (n.Labels["dynoform.router"]) routerOfApp.set(n.Labels["dynoform.app"], n.Labels["dynoform.router"]);
+    if (n.Labels[LABEL.router]) routerOfApp.set(n.Labels[LABEL.app], n.Labels[LABEL.router]);
   }
 }
 
@@ -246,21 +247,21 @@ async function sleepIdleApps(): Promise<void> {
   await pollLastRequests();
   const dynos = await ecoDynos();
   const idle: IdleDyno[] = dynos.map((d) => ({
-    app: d.Config.Labels["dynoform.app"],
-    processType: d.Config.Labels["dynoform.process"],
+    app: d.Config.Labels[LABEL.app],
+    processType: d.Config.Labels[LABEL.process],
     running: d.State.Running,
     startedAtMs: Date.parse(d.State.StartedAt),
     sleepAfterSeconds: Number(d.Config.Labels["dynoform.sleep-after"] || ECO_SLEEP_AFTER_SECONDS),
   }));
   for (const app of appsToSleep(idle, lastRequest, Date.now())) {
     log(`app ${app}: no request for its idle time; its Eco dynos go to sleep`);
-    const mine = dynos.filter((d) => d.Config.Labels["dynoform.app"] === app && d.State.Running);
-    await takeOutOfRouter(app, mine.filter((d) => d.Config.Labels["dynoform.process"] === "web").map((d) => d.Config.Labels["dynoform.dyno"])).catch((e) =>
+    const mine = dynos.filter((d) => d.Config.Labels[LABEL.app] === app && d.State.Running);
+    await takeOutOfRouter(app, mine.filter((d) => d.Config.Labels[LABEL.process] === "web").map((d) => d.Config.Labels[LABEL.dyno])).catch((e) =>
       log(`app ${app}: could not take it out of its router: ${(e as Error).message}`),
     );
     for (const d of mine) {
       markStoppedOnPurpose(d.Id);
-      appLog(app, `heroku[${d.Config.Labels["dynoform.dyno"]}]`, "Idling");
+      appLog(app, `heroku[${d.Config.Labels[LABEL.dyno]}]`, "Idling");
     }
     await Promise.all(mine.map((d) => docker.request("POST", `/containers/${d.Id}/stop?t=30`)));
   }
@@ -282,7 +283,7 @@ async function wakeApp(app: string): Promise<void> {
 }
 
 function onEvent(e: DockerEvent): void {
-  const role = e.Actor.Attributes["dynoform.role"];
+  const role = e.Actor.Attributes[LABEL.role];
   const report = (what: string) => (err: Error) => log(`${what} ${e.Actor.ID.slice(0, 12)}: ${err.message}`);
   if (e.Action === "oom") outOfMemory.add(e.Actor.ID);
   else if (e.Action === "destroy") {
@@ -304,7 +305,7 @@ async function catchUp(): Promise<void> {
   const dynos = await listContainers(["dynoform.role=dyno"]);
   const ids = new Set(dynos.map((d) => d.Id));
   for (const mark of stopMarks()) if (!ids.has(mark)) forgetStop(mark);
-  book = forgetGone(book, dynos.map((d) => crashKey(d.Labels["dynoform.app"], d.Labels["dynoform.dyno"])));
+  book = forgetGone(book, dynos.map((d) => crashKey(d.Labels[LABEL.app], d.Labels[LABEL.dyno])));
   saveCrashBook(book);
   const routers = await listContainers(["dynoform.role=router"], ["exited"]);
   await Promise.all([...dynos.filter((d) => d.State === "exited").map((d) => onDynoDie(d.Id)), ...routers.map((r) => onRouterDie(r.Id))]);

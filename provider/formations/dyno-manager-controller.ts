@@ -69,7 +69,7 @@ async function buildManagerImage(tag: string): Promise<void> {
       fs.mkdirSync(path.join(context, path.dirname(f)), { recursive: true });
       fs.copyFileSync(path.join(root, f), path.join(context, f));
     }
-    await buildImage(context, tag, { [LABEL.managed]: "true", "dynoform.component": "dyno-manager" });
+    await buildImage(context, tag, { [LABEL.managed]: "true", [LABEL.component]: "dyno-manager" });
   } finally {
     fs.rmSync(context, { recursive: true, force: true });
   }

@@ -24,7 +24,7 @@ export function routerDir(): string {
 /** Builds the router image unless the engine has it. */
 export async function ensureRouterImage(image = routerImageTag()): Promise<string> {
   if (!(await imageExists(image))) {
-    await buildImage(routerDir(), image, { [LABEL.managed]: "true", "dynoform.component": "router" });
+    await buildImage(routerDir(), image, { [LABEL.managed]: "true", [LABEL.component]: "router" });
   }
   return image;
 }
