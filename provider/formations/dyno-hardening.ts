@@ -37,7 +37,7 @@ export interface DynoHardening {
 export function hardeningFor(imageUser: string | undefined): DynoHardening {
   return {
     ...(imageUser ? {} : { User: DYNO_USER }),
-    HostConfig: { CapDrop: ["ALL"], CapAdd: [...KEPT_CAPABILITIES], SecurityOpt: ["no-new-privileges:true"] },
+    HostConfig: { CapDrop: ["ALL"], CapAdd: [...KEPT_CAPABILITIES], SecurityOpt: ["no-new-privileges=true"] },
   };
 }
 

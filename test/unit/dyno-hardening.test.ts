@@ -16,7 +16,7 @@ describe("dyno hardening", () => {
   it("drops every capability and forbids new privileges, leaving seccomp and AppArmor on", () => {
     const { HostConfig } = hardeningFor("");
     expect(KEPT_CAPABILITIES).toEqual([]);
-    expect(HostConfig).toEqual({ CapDrop: ["ALL"], CapAdd: [], SecurityOpt: ["no-new-privileges:true"] });
+    expect(HostConfig).toEqual({ CapDrop: ["ALL"], CapAdd: [], SecurityOpt: ["no-new-privileges=true"] });
     expect(HostConfig.SecurityOpt.join(" ")).not.toMatch(/unconfined/);
   });
 
