@@ -1,5 +1,6 @@
 import Docker from "dockerode";
 import { PassThrough } from "node:stream";
+import { dynoHardening } from "../provider/formations/dyno-hardening";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
 
@@ -51,9 +52,11 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
   const env = (info.Config.Env ?? []).filter((e) => !e.startsWith("PORT=") && !e.startsWith("DYNO=")).concat(`DYNO=run.${n}`);
   // The first network is the app's own; in a Space the dyno is on the space's network too.
   const [network, ...otherNetworks] = Object.keys(info.NetworkSettings.Networks);
+  const hardening = await dynoHardening(docker, info.Config.Image);
   const container = await docker.createContainer({
     name: `${app}.run.${n}`,
     Image: info.Config.Image,
+    User: hardening.User,
     Cmd: oneOffCommand(positional),
     Env: env,
     Labels: { "dynoform.managed": "true", "dynoform.role": "one-off", "dynoform.app": app, "dynoform.dyno": `run.${n}`, "dynoform.release": info.Config.Labels["dynoform.release"] },
@@ -63,7 +66,7 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
     AttachStdin: attachStdin,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: { Init: true, Memory: info.HostConfig.Memory, MemorySwap: info.HostConfig.MemorySwap, CpuShares: info.HostConfig.CpuShares, PidsLimit: info.HostConfig.PidsLimit, NetworkMode: network },
+    HostConfig: { ...hardening.HostConfig, Init: true, Memory: info.HostConfig.Memory, MemorySwap: info.HostConfig.MemorySwap, CpuShares: info.HostConfig.CpuShares, PidsLimit: info.HostConfig.PidsLimit, NetworkMode: network },
   });
   try {
     for (const other of otherNetworks) await docker.getNetwork(other).connect({ Container: container.id });

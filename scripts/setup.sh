@@ -32,16 +32,30 @@ apt_install() {
 apt_install docker.io debootstrap pebble iproute2 wrk curl
 
 # --- Docker Engine. Every app gets a network of its own: Docker's default pools hold only about 30
-# networks, so an engine that Dynoform starts gets room for thousands of /24s.
-if [[ ! -f /etc/docker/daemon.json ]] && [[ $(id -u) == 0 ]]; then
-  mkdir -p /etc/docker
-  cat >/etc/docker/daemon.json <<'JSON'
-{ "default-address-pools": [{ "base": "10.200.0.0/13", "size": 24 }, { "base": "172.17.0.0/16", "size": 24 }] }
-JSON
-  if docker info >/dev/null 2>&1 && pidof dockerd >/dev/null; then
-    log "restarting dockerd once to give it room for many app networks"
+# networks, so an engine that Dynoform sets up gets room for thousands of /24s. And no userland
+# proxy: Docker then hands a published port to the router by DNAT alone, so the router sees each
+# client's own address (with the proxy, every client arrives from a Docker gateway, and a Space's
+# trustedIpRanges cannot tell them apart). An existing daemon.json keeps its other keys.
+restart_dockerd() {
+  log "restarting dockerd once: $1"
+  if command -v systemctl >/dev/null && systemctl is-active --quiet docker 2>/dev/null; then
+    systemctl restart docker
+  else
     kill -TERM $(pidof dockerd); for _ in $(seq 1 60); do pidof dockerd >/dev/null || break; sleep 1; done
   fi
+}
+daemon_json=/etc/docker/daemon.json
+if [[ $(id -u) == 0 ]]; then
+  command -v node >/dev/null || { log "need Node.js (node) on the PATH: Dynoform is a Node.js program"; exit 1; }
+  engine_up=""; docker info >/dev/null 2>&1 && pidof dockerd >/dev/null && engine_up=1
+  daemon_change=$(node "$repo/scripts/daemon-json.js" "$daemon_json")
+  case "$daemon_change" in
+    created) [[ -z "$engine_up" ]] || restart_dockerd "wrote $daemon_json (address pools for many app networks, userland-proxy off so the router sees client addresses)" ;;
+    merged) [[ -z "$engine_up" ]] || restart_dockerd "added \"userland-proxy\": false to $daemon_json, so the router sees client addresses instead of a Docker gateway (a Space's trustedIpRanges depend on it)" ;;
+    userland-proxy-on) log "warning: $daemon_json turns Docker's userland proxy on: the router sees connections from this machine's own gateways instead of the clients' addresses, so trustedIpRanges cannot tell clients apart. Fix: set \"userland-proxy\": false there and restart dockerd" ;;
+  esac
+elif ! grep -qs '"userland-proxy": *false' "$daemon_json"; then
+  log "warning: $daemon_json does not set \"userland-proxy\": false (run this script as root once to set it)"
 fi
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd (log: $cache/dockerd.log)"

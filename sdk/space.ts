@@ -12,8 +12,9 @@ export interface SpaceArgs {
   shield?: boolean;
   /**
    * CIDR ranges allowed to reach the space's router (Heroku's Trusted IP Ranges). Default: all.
-   * Include `127.0.0.1/32` to allow this machine (connections published by Docker arrive from
-   * the router network's gateway, which Dynoform then admits too).
+   * Matched against the client's own address (the engine runs without Docker's userland proxy).
+   * Include `127.0.0.1/32` to allow this machine (its connections arrive from the gateway of the
+   * router network Docker publishes on, which Dynoform then admits too, and no other gateway).
    */
   trustedIpRanges?: string[];
   /** The space router's HTTP port on 127.0.0.1 (default: the first free one from 8400). */

@@ -12,6 +12,7 @@ import { removeReleasePhaseOutput, runReleasePhase } from "./release-phase";
 import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter } from "../router/router-controller";
 import { tlsFile } from "../tls/router-tls";
 import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
+import { dockerignoreFilter } from "../../sdk/source";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -54,7 +55,11 @@ async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string 
   const tag = `dynoform/app-${inputs.name}:${inputs.sourceHash}`;
   const labels = { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: inputs.name };
   const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir);
-  return buildImage(inputs.sourceDir, tag, labels, { dockerfile, platform: PLATFORM[inputs.generation].platform });
+  // What .dockerignore leaves out is not sent at all (the source hash leaves it out too); with
+  // `!` exceptions everything is sent and the engine applies the file itself.
+  const dockerignore = dockerignoreFilter(inputs.sourceDir);
+  const leaveOut = dockerignore.hasExceptions ? undefined : (p: string) => dockerignore.ignored(p);
+  return buildImage(inputs.sourceDir, tag, labels, { dockerfile, platform: PLATFORM[inputs.generation].platform, leaveOut });
 }
 
 /** Removes this app's images except the ones named; an image still used by a dyno stays. */

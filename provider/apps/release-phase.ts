@@ -1,6 +1,7 @@
 import { docker, isNotFound } from "../docker/docker-client";
 import { demuxToText } from "../docker/docker-exec";
 import { LABEL, labelFilter } from "../docker/labels";
+import { dynoHardening, releasePhasePidsLimit } from "../formations/dyno-hardening";
 
 /** Heroku gives the release phase an hour. */
 export const RELEASE_PHASE_TIMEOUT_SECONDS = 3600;
@@ -42,13 +43,15 @@ export async function runReleasePhase(opts: { app: string; release: string; imag
   await docker().getContainer(name).remove({ force: true }).catch((e) => {
     if (!isNotFound(e)) throw e;
   });
+  const hardening = await dynoHardening(docker(), opts.image);
   const container = await docker().createContainer({
     name,
     Image: opts.image,
+    User: hardening.User,
     Cmd: ["/bin/sh", "-c", opts.command],
     Env: Object.entries({ ...opts.env, DYNO: dyno }).map(([k, v]) => `${k}=${v}`),
     Labels: { [LABEL.managed]: "true", [LABEL.role]: "release-phase", [LABEL.app]: opts.app, [LABEL.release]: opts.release, [LABEL.dyno]: dyno },
-    HostConfig: { Init: true, NetworkMode: opts.network },
+    HostConfig: { ...hardening.HostConfig, Init: true, PidsLimit: releasePhasePidsLimit(), NetworkMode: opts.network },
   });
   try {
     await container.start();

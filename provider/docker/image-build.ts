@@ -1,6 +1,5 @@
 import * as path from "node:path";
 import * as tarFs from "tar-fs";
-import { dockerignoreFilter } from "../../sdk/source";
 import { docker } from "./docker-client";
 
 /** Names that never go into a build context (same as the source hash skips). */
@@ -15,16 +14,19 @@ export interface BuildResult {
  * Builds `dir` (which holds a Dockerfile) with the Docker Engine. Build output is kept so a
  * failure can show the step that failed instead of a bare "build failed".
  */
-export async function buildImage(dir: string, tag: string, labels: Record<string, string>, opts: { dockerfile?: string; platform?: string } = {}): Promise<BuildResult> {
+export async function buildImage(
+  dir: string,
+  tag: string,
+  labels: Record<string, string>,
+  opts: { dockerfile?: string; platform?: string; leaveOut?: (relativePath: string) => boolean } = {},
+): Promise<BuildResult> {
   const generated = "Dockerfile.dynoform";
-  // What .dockerignore leaves out is not sent at all (the source hash leaves it out too).
-  const dockerignore = dockerignoreFilter(dir);
   const context = tarFs.pack(dir, {
     ignore: (name) => {
       const rel = path.relative(dir, name).split(path.sep);
       if (rel.some((part) => SKIP.has(part))) return true;
       const p = rel.join("/");
-      return p !== "Dockerfile" && p !== ".dockerignore" && dockerignore.ignored(p) && !dockerignore.hasExceptions;
+      return p !== "Dockerfile" && p !== ".dockerignore" && Boolean(opts.leaveOut?.(p));
     },
     // A generated Dockerfile (language builds) goes into the context beside the sources.
     finalize: opts.dockerfile === undefined,

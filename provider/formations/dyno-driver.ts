@@ -4,6 +4,7 @@ import type { ObservedDyno } from "./formation-plan";
 import { dynoName } from "./formation-plan";
 import { LABEL, labelFilter } from "../docker/labels";
 import { markStoppedByDynoform } from "./dyno-manager-controller";
+import { dynoHardening } from "./dyno-hardening";
 
 /** Everything needed to run one dyno; the Formation provider fills it from the app's release. */
 export interface DynoSpec {
@@ -62,9 +63,11 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
   });
   const env: Record<string, string> = { ...spec.env, ...spec.space?.env, DYNO: dynoName(spec.processType, spec.index) };
   if (spec.processType === "web") env.PORT = String(spec.webPort);
+  const hardening = await dynoHardening(docker(), spec.image);
   const container = await docker().createContainer({
     name,
     Image: spec.image,
+    User: hardening.User,
     Cmd: spec.command ? ["/bin/sh", "-c", spec.command] : undefined,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: {
@@ -81,6 +84,7 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
     StopSignal: "SIGTERM",
     StopTimeout: STOP_GRACE_SECONDS,
     HostConfig: {
+      ...hardening.HostConfig,
       // docker-init as PID 1 passes SIGTERM on to the process, as Heroku signals every process.
       Init: true,
       Memory: spec.limits.memoryBytes,

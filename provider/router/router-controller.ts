@@ -10,6 +10,7 @@ import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
 import { ensureRouterImage, routerDir, routerImageTag } from "./router-image";
 import { withRouterLock } from "./router-lock";
 import { guardShieldNetwork, unguardShieldNetwork } from "../spaces/shield-guard";
+import { admitsLoopback, loopbackSource, publishAddresses, trustedSources } from "../spaces/trusted-sources";
 import { ensureTlsVolume, httpsPortToPublish, readTlsState, removeTlsVolume, tlsMount, writeTlsFiles } from "./router-tls-store";
 
 export { routerImageTag };
@@ -37,19 +38,16 @@ function spaceLabels(space: RouterSettings["space"]): Record<string, string> {
 }
 
 /**
- * A space router's rules, read back from its labels. Connections published by Docker on
- * 127.0.0.1 reach HAProxy from the gateway of one of the router's networks (Docker picks which),
- * so a trusted loopback range admits those gateways too: they are this machine's own addresses.
+ * A space router's rules, read back from its labels. A trusted loopback range admits the one
+ * address this machine's connections arrive from (spaces/trusted-sources.ts).
  */
-function spaceOptions(info: Docker.ContainerInspectInfo): Partial<RouterConfigOptions> {
+async function spaceOptions(router: Docker.Container, info: Docker.ContainerInspectInfo): Promise<Partial<RouterConfigOptions>> {
   const labels = info.Config.Labels ?? {};
   if (!labels[LABEL.space]) return {};
   const ranges = (labels[LABEL.trustedRanges] ?? "").split(",").filter(Boolean);
-  if (ranges.some((r) => r.startsWith("127."))) {
-    for (const n of Object.values(info.NetworkSettings.Networks)) if (n.Gateway) ranges.push(`${n.Gateway}/32`);
-  }
+  const sources = trustedSources(ranges, admitsLoopback(ranges) ? await loopbackSource(router) : undefined);
   const shield = labels[LABEL.shield] === "true";
-  return { trustedSources: ranges, redactQueryStrings: shield, ...(shield ? { tlsMinVersion: "TLSv1.2" } : {}) };
+  return { trustedSources: sources, redactQueryStrings: shield, ...(shield ? { tlsMinVersion: "TLSv1.2" } : {}) };
 }
 
 /**
@@ -155,7 +153,7 @@ async function syncLocked(settings: RouterSettings): Promise<string[]> {
   const rendered = renderRouter({
     routes: reachable,
     tls,
-    options: { publicHttpPort: settings.httpPort, publicHttpsPort: publishedHttpsPortOf(info), ...spaceOptions(info) },
+    options: { publicHttpPort: settings.httpPort, publicHttpsPort: publishedHttpsPortOf(info), ...(await spaceOptions(router, info)) },
   });
   return applyConfig(router, rendered);
 }
@@ -278,10 +276,11 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", ...spaceLabels(settings.space) },
       ExposedPorts: { "80/tcp": {}, ...(httpsPort ? { "443/tcp": {} } : {}) },
       HostConfig: {
-        // Loopback only: the router is this machine's entry point, never exposed by accident.
+        // Loopback only: the router is this machine's entry point, never exposed by accident
+        // (unless named in DYNOFORM_ROUTER_PUBLISH_ADDRESSES, see spaces/trusted-sources.ts).
         PortBindings: {
-          "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(settings.httpPort) }],
-          ...(httpsPort ? { "443/tcp": [{ HostIp: "127.0.0.1", HostPort: String(httpsPort) }] } : {}),
+          "80/tcp": publishAddresses().map((HostIp) => ({ HostIp, HostPort: String(settings.httpPort) })),
+          ...(httpsPort ? { "443/tcp": publishAddresses().map((HostIp) => ({ HostIp, HostPort: String(httpsPort) })) } : {}),
         },
         // Certificates and domain claims outlive a re-created router container.
         ...(httpsPort ? { Mounts: [tlsMount(settings.name)] } : {}),

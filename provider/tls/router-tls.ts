@@ -4,7 +4,7 @@
  * reads back, and the HAProxy lines they become. The router controller feeds it what it observed;
  * nothing here touches Docker.
  */
-import type { Route } from "../router/router-config";
+import type { Route } from "../router/route";
 
 /** The router's TLS store: a volume `<router>-tls` mounted here in the router container. */
 export const TLS_DIR = "/etc/haproxy/tls";

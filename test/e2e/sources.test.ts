@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execIn } from "../../provider/docker/docker-exec";
 import { buildImage } from "../../provider/docker/image-build";
 import { docker, objectsLabelled } from "../support/docker";
 import { getUntil } from "../support/http";
@@ -28,6 +29,12 @@ describe("app sources end to end", () => {
     expect((await getUntil(urls.python, (r) => r.status === 200)).body).toBe("python says hi from web.1\n");
     expect((await getUntil(urls.static, (r) => r.status === 200)).body).toContain("static says hi");
     expect((await getUntil(urls.image, (r) => r.status === 200)).body).toBe("Hello from web.1\n");
+    // Buildpack images run as their `dyno` user (uid 10000), the prebuilt one (no USER) as 10000:10000.
+    for (const [kind, user] of [["node", "dyno"], ["python", "dyno"], ["static", "dyno"], ["image", "10000:10000"]]) {
+      const dyno = docker.getContainer(`${kind}-${suffix}.web.1`);
+      const ids = (await execIn(dyno, ["sh", "-c", "echo $(id -u):$(id -g)"])).output.trim();
+      expect(`${(await dyno.inspect()).Config.User} ${ids}`, kind).toBe(`${user} 10000:10000`);
+    }
   }, 600_000);
 
   it("does not rebuild when nothing changed", async () => {

@@ -34,3 +34,23 @@ describe("buildpacks", () => {
     expect(dockerfileFor("static", tmp({ "index.html": "" }))).toContain('busybox httpd -f -v -p \\"$PORT\\" -h /app');
   });
 });
+
+describe("buildpack images run unprivileged", () => {
+  it("creates the dyno user (uid 10000) owning /app, and switches to it just before CMD", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-bp-"));
+    try {
+      fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { express: "^4" } }));
+      const lines = dockerfileFor("node", dir).trimEnd().split("\n");
+      expect(lines[2]).toBe("RUN groupadd --gid 10000 dyno && useradd --uid 10000 --gid 10000 --home-dir /app --no-create-home --shell /bin/sh dyno && install -d -o dyno -g dyno /app");
+      expect(lines).toContain("COPY --chown=dyno:dyno . /app");
+      // Dependencies install as root (read-only to the app); the app itself runs as dyno.
+      expect(lines.slice(-3)).toEqual(["ENV HOME=/app", "USER dyno", 'CMD ["node", "."]']);
+      for (const language of ["python", "static"] as const) {
+        fs.writeFileSync(path.join(dir, language === "python" ? "requirements.txt" : "index.html"), "");
+        expect(dockerfileFor(language, dir).trimEnd().split("\n").slice(-2, -1)).toEqual(["USER dyno"]);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
