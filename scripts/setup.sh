@@ -59,7 +59,9 @@ elif ! grep -qs '"userland-proxy": *false' "$daemon_json"; then
 fi
 if ! docker info >/dev/null 2>&1; then
   log "starting dockerd (log: $cache/dockerd.log)"
-  nohup dockerd >"$cache/dockerd.log" 2>&1 &
+  # A session of its own: the engine must outlive the job that started it (a test run, CI's
+  # process group), or every dyno and router goes down with that job.
+  setsid nohup dockerd >"$cache/dockerd.log" 2>&1 < /dev/null &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { log "dockerd did not answer within 60 s; see $cache/dockerd.log"; tail -20 "$cache/dockerd.log" >&2; exit 1; }
 fi
