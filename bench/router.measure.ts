@@ -65,7 +65,14 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await Promise.all(extra.map((id) => docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    extra.map((id) =>
+      docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   for (const a of apps) await a.cleanup();
 });
 
@@ -81,7 +88,8 @@ it("router throughput and latency against a minimal HAProxy", async () => {
     anchor.push(await wrk(ports.anchor, target.hostname, opts));
     ours.push(await wrk(ports.router, target.hostname, opts));
   }
-  const row = (name: string, rps: number, p50: number, p99: number) => `${name.padEnd(34)} ${rps.toFixed(0).padStart(7)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms`;
+  const row = (name: string, rps: number, p50: number, p99: number) =>
+    `${name.padEnd(34)} ${rps.toFixed(0).padStart(7)} req/s  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms`;
   const a = { rps: mean(anchor, "requestsPerSecond"), p50: mean(anchor, "p50Ms"), p99: mean(anchor, "p99Ms") };
   const o = { rps: mean(ours, "requestsPerSecond"), p50: mean(ours, "p50Ms"), p99: mean(ours, "p99Ms") };
   console.log(

@@ -25,8 +25,22 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 
 async function anchor(count: number): Promise<number> {
   const limits = getDynoSize("standard-1x")!.docker;
-  const spec = (i: number): DynoSpec => ({ app: anchorApp, processType: "web", index: i, release: "v1", size: "standard-1x", image, env: {}, network: anchorNet, aliases: [], webPort: 5000, limits });
-  const seconds = await time(() => Promise.all(Array.from({ length: count }, async (_, i) => waitForPort(await startDyno(spec(i + 1)), anchorNet, 5000, `web.${i + 1}`))));
+  const spec = (i: number): DynoSpec => ({
+    app: anchorApp,
+    processType: "web",
+    index: i,
+    release: "v1",
+    size: "standard-1x",
+    image,
+    env: {},
+    network: anchorNet,
+    aliases: [],
+    webPort: 5000,
+    limits,
+  });
+  const seconds = await time(() =>
+    Promise.all(Array.from({ length: count }, async (_, i) => waitForPort(await startDyno(spec(i + 1)), anchorNet, 5000, `web.${i + 1}`))),
+  );
   const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${anchorApp}`] } });
   await Promise.all(left.map((c) => stopDyno(c.Id)));
   return seconds;
@@ -41,7 +55,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack.cleanup();
-  await docker.getNetwork(anchorNet).remove().catch(() => undefined);
+  await docker
+    .getNetwork(anchorNet)
+    .remove()
+    .catch(() => undefined);
 });
 
 it("scale 0→10 and 0→30 web dynos: pulumi up against the Docker API", async () => {
@@ -50,7 +67,9 @@ it("scale 0→10 and 0→30 web dynos: pulumi up against the Docker API", async 
     const direct = await anchor(count);
     await stack.setConfig("webQuantity", String(count));
     const up = await time(() => stack.up());
-    rows.push(`web 0→${count}: pulumi up ${up.toFixed(1)} s, Docker API ${direct.toFixed(1)} s for ${count} containers, ratio ${(up / direct).toFixed(2)}×`);
+    rows.push(
+      `web 0→${count}: pulumi up ${up.toFixed(1)} s, Docker API ${direct.toFixed(1)} s for ${count} containers, ratio ${(up / direct).toFixed(2)}×`,
+    );
     await stack.setConfig("webQuantity", "0");
     await stack.up();
   }

@@ -73,7 +73,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.cleanup();
-  await docker.getVolume(tlsVolumeName(router.name)).remove().catch(() => undefined);
+  await docker
+    .getVolume(tlsVolumeName(router.name))
+    .remove()
+    .catch(() => undefined);
   fs.rmSync(path.dirname(hostsFile), { recursive: true, force: true });
 });
 

@@ -7,7 +7,9 @@ import { validateFormation, type FormationSpec } from "../sdk/tier-rules";
 const spec: FormationSpec = {
   resource: "big",
   app: "big",
-  processes: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`p${i}`, { quantity: 1, size: i % 2 ? "performance-m" : "standard-2x" }])),
+  processes: Object.fromEntries(
+    Array.from({ length: 500 }, (_, i) => [`p${i}`, { quantity: 1, size: i % 2 ? "performance-m" : "standard-2x" }]),
+  ),
 };
 
 describe("validate a 500-process-type formation", () => {

@@ -30,8 +30,23 @@ export function parseWrk(out: string): WrkResult {
 }
 
 /** Runs wrk against 127.0.0.1:`port` with a Host header. */
-export function wrk(port: number, host: string, opts: { seconds?: number; connections?: number; threads?: number; path?: string; signal?: AbortSignal } = {}): Promise<WrkResult & { raw: string }> {
-  const args = ["-t", String(opts.threads ?? 1), "-c", String(opts.connections ?? 16), "-d", `${opts.seconds ?? 10}s`, "--latency", "-H", `Host: ${host}`, `http://127.0.0.1:${port}${opts.path ?? "/"}`];
+export function wrk(
+  port: number,
+  host: string,
+  opts: { seconds?: number; connections?: number; threads?: number; path?: string; signal?: AbortSignal } = {},
+): Promise<WrkResult & { raw: string }> {
+  const args = [
+    "-t",
+    String(opts.threads ?? 1),
+    "-c",
+    String(opts.connections ?? 16),
+    "-d",
+    `${opts.seconds ?? 10}s`,
+    "--latency",
+    "-H",
+    `Host: ${host}`,
+    `http://127.0.0.1:${port}${opts.path ?? "/"}`,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn("wrk", args);
     // wrk stops early on SIGINT and still prints its report.
@@ -40,6 +55,8 @@ export function wrk(port: number, host: string, opts: { seconds?: number; connec
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 || opts.signal?.aborted ? resolve({ ...parseWrk(out), raw: out }) : reject(new Error(`wrk exited ${code}: ${out}`))));
+    child.on("close", (code) =>
+      code === 0 || opts.signal?.aborted ? resolve({ ...parseWrk(out), raw: out }) : reject(new Error(`wrk exited ${code}: ${out}`)),
+    );
   });
 }

@@ -55,7 +55,9 @@ export async function runCheck(args: string[], io: CommandIO = defaultIO): Promi
     return 1;
   }
   const cost = estimateMonthlyCost(f.processes);
-  const dynos = Object.entries(f.processes).map(([t, p]) => `${t}=${p.quantity}:${p.size}`).join(" ");
+  const dynos = Object.entries(f.processes)
+    .map(([t, p]) => `${t}=${p.quantity}:${p.size}`)
+    .join(" ");
   io.stdout(`ok: app ${f.app}: ${dynos}; estimated $${cost.totalUsd}/month\n`);
   return 0;
 }

@@ -10,8 +10,14 @@ type Command = { summary: string; run: (args: string[], io: CommandIO) => Promis
 const COMMANDS: Record<string, Command> = {
   check: { summary: "validate a formation file (JSON or YAML) against the tier rules", run: runCheck },
   ps: { summary: "list dynos: state, release, size, uptime (--app NAME)", run: (a, io) => runPs(a, io) },
-  logs: { summary: "an app's log: dynos, release phase and router, by time (--app NAME [-n N] [--tail] [--dyno D] [--source S] [--type T])", run: (a, io) => runLogs(a, io) },
-  run: { summary: "a one-off dyno with the app's release, attached here or fed piped stdin (--app NAME [--] COMMAND…)", run: (a, io) => runRun(a, io) },
+  logs: {
+    summary: "an app's log: dynos, release phase and router, by time (--app NAME [-n N] [--tail] [--dyno D] [--source S] [--type T])",
+    run: (a, io) => runLogs(a, io),
+  },
+  run: {
+    summary: "a one-off dyno with the app's release, attached here or fed piped stdin (--app NAME [--] COMMAND…)",
+    run: (a, io) => runRun(a, io),
+  },
 };
 
 export async function main(argv: string[], io: CommandIO = defaultIO): Promise<number> {
@@ -19,15 +25,22 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {
     if (name && name !== "help" && name !== "--help") io.stderr(`dynoform: unknown command "${name}"\n`);
-    io.stderr(`usage: dynoform <command> [args]\n\ncommands:\n${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`).join("\n")}\n`);
+    io.stderr(
+      `usage: dynoform <command> [args]\n\ncommands:\n${Object.entries(COMMANDS)
+        .map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`)
+        .join("\n")}\n`,
+    );
     return name && name !== "help" && name !== "--help" ? 2 : 0;
   }
   return command.run(args, io);
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    process.stderr.write(`dynoform: ${(e as Error).message}\n`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`dynoform: ${(e as Error).message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -101,7 +101,9 @@ export function matchesFilter(l: LogLine, f: LogFilter): boolean {
 /** An app's containers that write its log: dynos, and the last release phase (`release.N`), kept until the next one. */
 async function logContainers(docker: Docker, app: string) {
   const [dynos, releases] = await Promise.all(
-    ["dyno", "release-phase"].map((role) => docker.listContainers({ all: true, filters: { label: [`dynoform.role=${role}`, `dynoform.app=${app}`] } })),
+    ["dyno", "release-phase"].map((role) =>
+      docker.listContainers({ all: true, filters: { label: [`dynoform.role=${role}`, `dynoform.app=${app}`] } }),
+    ),
   );
   return [...dynos, ...releases].filter((c) => c.Labels[LABEL.dyno]);
 }
@@ -113,7 +115,9 @@ export const dynoLogs: LogSource = async (docker, app, lines) => {
   const containers = await logContainers(docker, app);
   const streams = await Promise.all(
     containers.map(async (c) => {
-      const raw = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, timestamps: true, tail: lines, follow: false })) as unknown as Buffer;
+      const raw = (await docker
+        .getContainer(c.Id)
+        .logs({ stdout: true, stderr: true, timestamps: true, tail: lines, follow: false })) as unknown as Buffer;
       return parseTimestamped(demuxToText(raw), containerSource(c));
     }),
   );
@@ -177,7 +181,10 @@ export const routerLogs: LogSource = async (docker, app, lines) => {
   const route = await routerRoutes(docker, app);
   if (!route) return [];
   const raw = await readRequestLog(docker.getContainer(route.router)).catch(() => [] as string[]);
-  return lastLines(routerLinesFor(parseTimestamped(raw.join("\n"), "router"), (h) => servesHost(route.routes, app, h)), lines);
+  return lastLines(
+    routerLinesFor(parseTimestamped(raw.join("\n"), "router"), (h) => servesHost(route.routes, app, h)),
+    lines,
+  );
 };
 
 /** The dyno manager's lines for the app: crashes, restarts, and a crashed dyno's last output. */
@@ -203,8 +210,10 @@ export function parseLogsArgs(args: string[]): LogsRequest | string {
   const lines = Number(str("n", "num") ?? 100);
   const source = str("source", "s");
   if (!app || positional.length > 0) return USAGE;
-  if (!Number.isInteger(lines) || lines < 0) return `dynoform logs: -n wants a number of lines (0 or more), not "${str("n", "num")}"\n${USAGE}`;
-  if (source && source !== "app" && source !== "heroku") return `dynoform logs: --source is "app" (the dynos and release phase) or "heroku" (the router), not "${source}"\n${USAGE}`;
+  if (!Number.isInteger(lines) || lines < 0)
+    return `dynoform logs: -n wants a number of lines (0 or more), not "${str("n", "num")}"\n${USAGE}`;
+  if (source && source !== "app" && source !== "heroku")
+    return `dynoform logs: --source is "app" (the dynos and release phase) or "heroku" (the router), not "${source}"\n${USAGE}`;
   return { app, lines, tail: Boolean(flags.tail || flags.t), filter: { dyno: str("dyno", "d"), source, type: str("type") } };
 }
 
@@ -221,14 +230,19 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
   const { app, lines, tail, filter } = parsed;
   const seen = new SeenLines();
   const print = (l: LogLine) => {
-    if (seen.fresh(l) && matchesFilter(l, filter)) io.stdout(formatLogLine(l) + "\n");
+    if (seen.fresh(l) && matchesFilter(l, filter)) io.stdout(`${formatLogLine(l)}\n`);
   };
   const startedAt = Date.now() / 1000;
-  const all = mergeLogLines(await Promise.all(LOG_SOURCES.map((s) => s(docker, app, filter.source || filter.dyno || filter.type ? Math.max(lines, 1000) : lines))));
-  const shown = lastLines(all.filter((l) => matchesFilter(l, filter)), lines);
+  const all = mergeLogLines(
+    await Promise.all(LOG_SOURCES.map((s) => s(docker, app, filter.source || filter.dyno || filter.type ? Math.max(lines, 1000) : lines))),
+  );
+  const shown = lastLines(
+    all.filter((l) => matchesFilter(l, filter)),
+    lines,
+  );
   // Everything read counts as seen, printed or not: the follows below start by sending it again.
   for (const l of all) seen.fresh(l);
-  for (const l of shown) io.stdout(formatLogLine(l) + "\n");
+  for (const l of shown) io.stdout(`${formatLogLine(l)}\n`);
   if (!tail) return 0;
   const signal = opts.signal;
   const route = await routerRoutes(docker, app);
@@ -237,7 +251,11 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
     // From the last line already read (inclusive, so `print` drops it), or from when this command started.
     const last = all.filter((l) => l.source === source).at(-1)?.time;
     const since = last ? `${Date.parse(`${last.slice(0, 19)}Z`) / 1000}.${last.slice(20, 29)}` : startedAt.toFixed(3);
-    const stream = (await docker.getContainer(c.Id).logs({ stdout: true, stderr: true, timestamps: true, follow: true, since: since as unknown as number })) as NodeJS.ReadableStream & { destroy(): void };
+    const stream = (await docker
+      .getContainer(c.Id)
+      .logs({ stdout: true, stderr: true, timestamps: true, follow: true, since: since as unknown as number })) as NodeJS.ReadableStream & {
+      destroy(): void;
+    };
     const out = lineSink((line) => parseTimestamped(line, source).forEach(print));
     docker.modem.demuxStream(stream, out, out);
     const stop = () => stream.destroy();
@@ -253,7 +271,11 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
   const followRouter = async (router: Docker.Container, routes: HostRoute[]) => {
     // The follow ends when the router reloads (a deploy) or is replaced; pick the new worker up.
     while (!signal?.aborted) {
-      await followRequestLog(router, (line) => routerLinesFor(parseTimestamped(line, "router"), (h) => servesHost(routes, app, h)).forEach(print), signal).catch(() => undefined);
+      await followRequestLog(
+        router,
+        (line) => routerLinesFor(parseTimestamped(line, "router"), (h) => servesHost(routes, app, h)).forEach(print),
+        signal,
+      ).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 500));
     }
   };

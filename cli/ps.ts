@@ -46,7 +46,9 @@ export function serviceWarnings(s: ServiceStatus): string[] {
     );
   }
   for (const r of s.routers.filter((x) => !x.running).sort((a, b) => a.name.localeCompare(b.name))) {
-    lines.push(`The router ${r.name} is not running: its apps get no requests. Run \`docker start ${r.name}\` (the dyno manager starts it within seconds when it runs), or \`pulumi up\`.`);
+    lines.push(
+      `The router ${r.name} is not running: its apps get no requests. Run \`docker start ${r.name}\` (the dyno manager starts it within seconds when it runs), or \`pulumi up\`.`,
+    );
   }
   return lines;
 }
@@ -57,7 +59,10 @@ async function serviceStatus(docker: Docker, hasDynos: boolean): Promise<Service
   const routers = await docker.listContainers({ all: true, filters: { label: ["dynoform.role=router"] } });
   return {
     dynoManager: managers.length === 0 ? "absent" : managers.some((m) => m.State === "running") ? "running" : "stopped",
-    routers: routers.map((r) => ({ name: (r.Names[0] ?? r.Id).replace(/^\//, ""), running: r.State === "running" || r.State === "restarting" })),
+    routers: routers.map((r) => ({
+      name: (r.Names[0] ?? r.Id).replace(/^\//, ""),
+      running: r.State === "running" || r.State === "restarting",
+    })),
     hasDynos,
   };
 }
@@ -80,10 +85,18 @@ export function formatPs(rows: DynoRow[], now: Date): string {
   });
   const table = [["APP", "DYNO", "STATE", "RELEASE", "SIZE", "UPTIME", "COMMAND"]];
   for (const r of sorted) {
-    table.push([r.app, r.dyno, r.state, r.release, r.size, r.state === "up" && r.startedAt ? formatUptime(now.getTime() - r.startedAt.getTime()) : "-", r.command]);
+    table.push([
+      r.app,
+      r.dyno,
+      r.state,
+      r.release,
+      r.size,
+      r.state === "up" && r.startedAt ? formatUptime(now.getTime() - r.startedAt.getTime()) : "-",
+      r.command,
+    ]);
   }
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  return table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n") + "\n";
+  return `${table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n")}\n`;
 }
 
 /** `dynoform ps [--app NAME]`: every dyno on this engine, or one app's. */
@@ -108,6 +121,6 @@ export async function runPs(args: string[], io: CommandIO, docker = new Docker()
   );
   io.stdout(formatPs(rows, new Date()));
   const warnings = serviceWarnings(await serviceStatus(docker, rows.length > 0));
-  if (warnings.length) io.stdout("\n" + warnings.map((w) => `!  ${w}\n`).join(""));
+  if (warnings.length) io.stdout(`\n${warnings.map((w) => `!  ${w}\n`).join("")}`);
   return 0;
 }

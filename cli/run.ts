@@ -36,7 +36,9 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
   const dynos = await docker.listContainers({ all: true, filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
   const template = dynos.find((d) => d.Labels["dynoform.process"] === "web") ?? dynos[0];
   if (!template) {
-    io.stderr(`dynoform run: app "${app}" has no dynos, so its current release is unknown. Fix: check the name with \`dynoform ps\`, or scale a process type above 0 and run \`pulumi up\`\n`);
+    io.stderr(
+      `dynoform run: app "${app}" has no dynos, so its current release is unknown. Fix: check the name with \`dynoform ps\`, or scale a process type above 0 and run \`pulumi up\`\n`,
+    );
     return 1;
   }
   if (template.Labels["dynoform.shield"] === "true") {
@@ -59,14 +61,28 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
     User: hardening.User,
     Cmd: oneOffCommand(positional),
     Env: env,
-    Labels: { "dynoform.managed": "true", "dynoform.role": "one-off", "dynoform.app": app, "dynoform.dyno": `run.${n}`, "dynoform.release": info.Config.Labels["dynoform.release"] },
+    Labels: {
+      "dynoform.managed": "true",
+      "dynoform.role": "one-off",
+      "dynoform.app": app,
+      "dynoform.dyno": `run.${n}`,
+      "dynoform.release": info.Config.Labels["dynoform.release"],
+    },
     Tty: interactive,
     OpenStdin: attachStdin,
     StdinOnce: attachStdin,
     AttachStdin: attachStdin,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: { ...hardening.HostConfig, Init: true, Memory: info.HostConfig.Memory, MemorySwap: info.HostConfig.MemorySwap, CpuShares: info.HostConfig.CpuShares, PidsLimit: info.HostConfig.PidsLimit, NetworkMode: network },
+    HostConfig: {
+      ...hardening.HostConfig,
+      Init: true,
+      Memory: info.HostConfig.Memory,
+      MemorySwap: info.HostConfig.MemorySwap,
+      CpuShares: info.HostConfig.CpuShares,
+      PidsLimit: info.HostConfig.PidsLimit,
+      NetworkMode: network,
+    },
   });
   try {
     for (const other of otherNetworks) await docker.getNetwork(other).connect({ Container: container.id });

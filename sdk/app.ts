@@ -91,16 +91,24 @@ export class App extends pulumi.dynamic.Resource {
     // Plain where the program gives them plainly, so preview can apply the space rules.
     const spaceName = given && (given.declared?.spaceName ?? fromSpace(given, (s) => s.spaceName));
     const spaceShield = given && (given.declared?.isShield ?? fromSpace(given, (s) => s.isShield));
-    let source: Omit<SourceInfo, "build" | "context"> & { build: AppInputs["build"]; context?: SourceInfo["context"] } = { dir: "", hash: "", processes: {}, releaseCommand: "", build: "image" };
+    let source: Omit<SourceInfo, "build" | "context"> & { build: AppInputs["build"]; context?: SourceInfo["context"] } = {
+      dir: "",
+      hash: "",
+      processes: {},
+      releaseCommand: "",
+      build: "image",
+    };
     let sourceError = "";
-    if (args.source !== undefined && args.image !== undefined) sourceError = "give either `source` or `image`, not both. Fix: remove one of them";
+    if (args.source !== undefined && args.image !== undefined)
+      sourceError = "give either `source` or `image`, not both. Fix: remove one of them";
     else if (args.source !== undefined) {
       try {
         source = readSource(args.source);
       } catch (e) {
         sourceError = (e as Error).message;
       }
-    } else if (args.image === undefined) sourceError = "neither `source` nor `image` is set. Fix: set `source` to a folder with a Dockerfile, or `image` to a prebuilt image";
+    } else if (args.image === undefined)
+      sourceError = "neither `source` nor `image` is set. Fix: set `source` to a folder with a Dockerfile, or `image` to a prebuilt image";
     const inputs: Record<keyof AppOutputs, unknown> = {
       name,
       sourceDir: source.dir,
@@ -132,7 +140,14 @@ export class App extends pulumi.dynamic.Resource {
       providerVersion: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["secrets"] };
-    super(lazyProvider<AppInputs, AppOutputs>("apps/app-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "App");
+    super(
+      lazyProvider<AppInputs, AppOutputs>("apps/app-provider"),
+      resourceName,
+      inputs,
+      pulumi.mergeOptions(opts, secretOutputs),
+      "dynoform",
+      "App",
+    );
     this.processTypes = this.processCommands.apply((c) => (Object.keys(c ?? {}).length ? Object.keys(c) : ["web"]));
     programRegistry<App>("apps").set(name, this);
     const large = source.context && contextSizeWarning(`App "${name}"`, args.source!, source.context);

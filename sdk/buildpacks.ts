@@ -40,7 +40,8 @@ export function dockerfileFor(language: Language, dir: string): string {
     "WORKDIR /app",
   ];
   const copy = `COPY --chown=${user}:${user} . /app`;
-  const apt = (pkgs: string) => `RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${pkgs} && rm -rf /var/lib/apt/lists/*`;
+  const apt = (pkgs: string) =>
+    `RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${pkgs} && rm -rf /var/lib/apt/lists/*`;
   if (language === "node") {
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
     const hasDeps = Object.keys(pkg.dependencies ?? {}).length > 0;
@@ -49,7 +50,10 @@ export function dockerfileFor(language: Language, dir: string): string {
     // `node .` runs package.json's "main" (or index.js); a Procfile's web command takes precedence.
     lines.push('CMD ["node", "."]');
   } else if (language === "python") {
-    const reqs = fs.readFileSync(path.join(dir, "requirements.txt"), "utf8").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+    const reqs = fs
+      .readFileSync(path.join(dir, "requirements.txt"), "utf8")
+      .split("\n")
+      .filter((l) => l.trim() && !l.trim().startsWith("#"));
     lines.push(apt(reqs.length ? "python3 python3-pip" : "python3"), copy);
     if (reqs.length) lines.push("RUN pip3 install --no-cache-dir --break-system-packages -r requirements.txt");
     lines.push('CMD ["python3", "app.py"]');
@@ -57,5 +61,5 @@ export function dockerfileFor(language: Language, dir: string): string {
     lines.push(apt("busybox"), copy, 'CMD ["sh", "-c", "exec busybox httpd -f -v -p \\"$PORT\\" -h /app"]');
   }
   lines.splice(lines.length - 1, 0, "ENV HOME=/app", `USER ${user}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -112,7 +112,14 @@ export class Certificate extends pulumi.dynamic.Resource {
     const domain = fromDomain(args.domain, settings);
     const acme = args.acme ?? {};
     const directory = pulumi.output(acme.directoryUrl ?? settings.acmeDirectory).apply((d) => ACME_DIRECTORIES[d] ?? d);
-    const request = args.uploaded ? undefined : certificateRequest(resourceName, domain.apply((d) => d.hostname), acme.key ?? {}, opts);
+    const request = args.uploaded
+      ? undefined
+      : certificateRequest(
+          resourceName,
+          domain.apply((d) => d.hostname),
+          acme.key ?? {},
+          opts,
+        );
     const inputs: Record<keyof CertificateOutputs, unknown> = {
       resource: resourceName,
       hostname: domain.apply((d) => d.hostname),
@@ -142,7 +149,14 @@ export class Certificate extends pulumi.dynamic.Resource {
       providerVersion: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["privateKey", "accountKey", "uploadedKey", "csrPrivateKey"] };
-    super(lazyProvider<CertificateInputs, CertificateOutputs>("tls/certificate-provider"), resourceName, inputs, pulumi.mergeOptions(opts, secretOutputs), "dynoform", "Certificate");
+    super(
+      lazyProvider<CertificateInputs, CertificateOutputs>("tls/certificate-provider"),
+      resourceName,
+      inputs,
+      pulumi.mergeOptions(opts, secretOutputs),
+      "dynoform",
+      "Certificate",
+    );
   }
 }
 
@@ -151,7 +165,12 @@ export class Certificate extends pulumi.dynamic.Resource {
  * parent): not its children, because a child waits for its parent to exist and the Certificate
  * needs the CSR to come into existence.
  */
-function certificateRequest(name: string, hostname: pulumi.Output<string>, key: CertificateKeyOptions, opts: pulumi.CustomResourceOptions | undefined) {
+function certificateRequest(
+  name: string,
+  hostname: pulumi.Output<string>,
+  key: CertificateKeyOptions,
+  opts: pulumi.CustomResourceOptions | undefined,
+) {
   const algorithm = key.algorithm ?? "ECDSA";
   const privateKey = new tls.PrivateKey(
     `${name}-key`,
@@ -170,6 +189,12 @@ function certificateRequest(name: string, hostname: pulumi.Output<string>, key: 
 /** The Domain's fields, from the Domain given as itself or by hostname; a hostname this program does not declare is a Domain of another stack on this machine's router. */
 function fromDomain(domain: Domain | pulumi.Input<string>, settings: ReturnType<typeof runtimeSettings>) {
   // The declared hostname is known at preview; the router fields make the Certificate wait for the Domain.
-  const fields = (d: Domain) => pulumi.output({ hostname: d.declaredHostname, router: d.router, routerHttpPort: d.routerHttpPort, routerHttpsPort: d.routerHttpsPort });
-  return readGiven(givenDomain(domain), fields, (hostname) => ({ hostname: hostname.toLowerCase(), router: settings.router, routerHttpPort: settings.routerHttpPort, routerHttpsPort: settings.routerHttpsPort }));
+  const fields = (d: Domain) =>
+    pulumi.output({ hostname: d.declaredHostname, router: d.router, routerHttpPort: d.routerHttpPort, routerHttpsPort: d.routerHttpsPort });
+  return readGiven(givenDomain(domain), fields, (hostname) => ({
+    hostname: hostname.toLowerCase(),
+    router: settings.router,
+    routerHttpPort: settings.routerHttpPort,
+    routerHttpsPort: settings.routerHttpsPort,
+  }));
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { App, givenApp } from "./app";
+import { type App, givenApp } from "./app";
 import type { DomainInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
 import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
@@ -52,14 +52,30 @@ export class Domain extends pulumi.dynamic.Resource {
     const claims = programRegistry<string>("domainClaims");
     const app = givenApp(args.app);
     const hostname = pulumi.output(args.hostname);
-    const name = fromApp(app, (a) => a.name, (n) => n);
+    const name = fromApp(
+      app,
+      (a) => a.name,
+      (n) => n,
+    );
     const inputs: Record<keyof DomainOutputs, unknown> = {
       resource: resourceName,
       app: name,
       hostname,
-      router: fromApp(app, (a) => a.router, () => settings.router),
-      routerHttpPort: fromApp(app, (a) => a.routerHttpPort, () => settings.routerHttpPort),
-      routerHttpsPort: fromApp(app, (a) => a.routerHttpsPort.apply((p) => p ?? settings.routerHttpsPort), () => settings.routerHttpsPort),
+      router: fromApp(
+        app,
+        (a) => a.router,
+        () => settings.router,
+      ),
+      routerHttpPort: fromApp(
+        app,
+        (a) => a.routerHttpPort,
+        () => settings.routerHttpPort,
+      ),
+      routerHttpsPort: fromApp(
+        app,
+        (a) => a.routerHttpsPort.apply((p) => p ?? settings.routerHttpsPort),
+        () => settings.routerHttpsPort,
+      ),
       appHostname: name.apply((n) => `${n}.${settings.baseDomain}`),
       claimError: hostname.apply((h) => claim(claims, String(h ?? "").toLowerCase(), resourceName)),
       dnsTarget: undefined,
@@ -91,5 +107,10 @@ function fromApp<T>(app: Given<App>, read: (a: App) => pulumi.Input<T>, otherSta
 
 /** The Domain given as itself or by hostname (case-insensitive). */
 export function givenDomain(domain: Domain | pulumi.Input<string>): Given<Domain> {
-  return resolveGiven(domain, (x): x is Domain => x instanceof Domain, "domains", (h) => h.toLowerCase());
+  return resolveGiven(
+    domain,
+    (x): x is Domain => x instanceof Domain,
+    "domains",
+    (h) => h.toLowerCase(),
+  );
 }

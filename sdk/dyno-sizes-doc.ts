@@ -5,13 +5,27 @@ const yes = (b: boolean) => (b ? "yes" : "–");
 
 /** docs/dyno-sizes.md, rendered from the catalog and the rules so the docs cannot drift. */
 export function renderSizeDoc(): string {
-  const head = "| size | tier | runtime | RAM | compute | dedicated | $/month | max processes | max per type | max types | scaling | preboot | autoscaling | metrics | sleeps |";
-  const sep = "|" + "---|".repeat(15);
+  const head =
+    "| size | tier | runtime | RAM | compute | dedicated | $/month | max processes | max per type | max types | scaling | preboot | autoscaling | metrics | sleeps |";
+  const sep = `|${"---|".repeat(15)}`;
   const rows = DYNO_SIZES.map((s) =>
-    [s.name, s.tier, s.runtime, s.memoryMb >= 1024 ? `${+(s.memoryMb / 1024).toFixed(1)} GB` : `${s.memoryMb} MB`, `${s.compute}x`, yes(s.dedicated),
+    [
+      s.name,
+      s.tier,
+      s.runtime,
+      s.memoryMb >= 1024 ? `${+(s.memoryMb / 1024).toFixed(1)} GB` : `${s.memoryMb} MB`,
+      `${s.compute}x`,
+      yes(s.dedicated),
       `${s.priceUsdPerMonth}${s.tier === "eco" ? " (flat, per account)" : ""}${s.priceSource === "heroku" ? "" : ` (${s.priceSource})`}`,
-      s.maxProcesses, s.maxQuantityPerProcessType, Number.isFinite(s.maxProcessTypes) ? s.maxProcessTypes : "unlimited",
-      yes(s.features.horizontalScaling), yes(s.features.preboot), yes(s.features.autoscaling), s.features.metricsRetention, yes(s.features.sleeps)].join(" | "),
+      s.maxProcesses,
+      s.maxQuantityPerProcessType,
+      Number.isFinite(s.maxProcessTypes) ? s.maxProcessTypes : "unlimited",
+      yes(s.features.horizontalScaling),
+      yes(s.features.preboot),
+      yes(s.features.autoscaling),
+      s.features.metricsRetention,
+      yes(s.features.sleeps),
+    ].join(" | "),
   ).map((r) => `| ${r} |`);
   const rules = TIER_RULES.map((r) => `| \`${r.id}\` | ${r.summary} |`);
   return [

@@ -44,14 +44,40 @@ export interface DynoSize {
   features: TierFeatures;
 }
 
-const ECO: TierFeatures = { horizontalScaling: false, preboot: false, autoscaling: false, metricsRetention: "none", runtimeMetrics: false, thresholdAlerting: false, sleeps: true, dedicatedCompute: false };
+const ECO: TierFeatures = {
+  horizontalScaling: false,
+  preboot: false,
+  autoscaling: false,
+  metricsRetention: "none",
+  runtimeMetrics: false,
+  thresholdAlerting: false,
+  sleeps: true,
+  dedicatedCompute: false,
+};
 const BASIC: TierFeatures = { ...ECO, metricsRetention: "24h", sleeps: false };
-const STANDARD: TierFeatures = { horizontalScaling: true, preboot: true, autoscaling: false, metricsRetention: "7d", runtimeMetrics: true, thresholdAlerting: true, sleeps: false, dedicatedCompute: false };
+const STANDARD: TierFeatures = {
+  horizontalScaling: true,
+  preboot: true,
+  autoscaling: false,
+  metricsRetention: "7d",
+  runtimeMetrics: true,
+  thresholdAlerting: true,
+  sleeps: false,
+  dedicatedCompute: false,
+};
 const PERFORMANCE: TierFeatures = { ...STANDARD, autoscaling: true, dedicatedCompute: true };
 /** Spaces deploy with rolling deploys instead of preboot (heroku-facts §2). */
 const SPACE: TierFeatures = { ...PERFORMANCE, preboot: false };
 
-type Row = [name: string, tier: Tier, memoryMb: number, compute: number, price: number, priceSource: DynoSize["priceSource"], maxProcesses: number];
+type Row = [
+  name: string,
+  tier: Tier,
+  memoryMb: number,
+  compute: number,
+  price: number,
+  priceSource: DynoSize["priceSource"],
+  maxProcesses: number,
+];
 
 const ROWS: Row[] = [
   ["eco", "eco", 512, 1, 5, "heroku", 256],
@@ -71,7 +97,10 @@ const ROWS: Row[] = [
   ["shield-l", "shield", 14336, 50, 600, "estimate", 32768],
 ];
 
-const TIER: Record<Tier, { runtime: Runtime; features: TierFeatures; maxQuantityPerProcessType: number; maxProcessTypes: number; dedicated: boolean }> = {
+const TIER: Record<
+  Tier,
+  { runtime: Runtime; features: TierFeatures; maxQuantityPerProcessType: number; maxProcessTypes: number; dedicated: boolean }
+> = {
   eco: { runtime: "common", features: ECO, maxQuantityPerProcessType: 1, maxProcessTypes: 2, dedicated: false },
   basic: { runtime: "common", features: BASIC, maxQuantityPerProcessType: 1, maxProcessTypes: 10, dedicated: false },
   standard: { runtime: "common", features: STANDARD, maxQuantityPerProcessType: 100, maxProcessTypes: Infinity, dedicated: false },
@@ -84,7 +113,20 @@ const TIER: Record<Tier, { runtime: Runtime; features: TierFeatures; maxQuantity
 export const DYNO_SIZES: readonly DynoSize[] = Object.freeze(
   ROWS.map(([name, tier, memoryMb, compute, priceUsdPerMonth, priceSource, maxProcesses]) => {
     const t = TIER[tier];
-    return Object.freeze({ name, tier, runtime: t.runtime, memoryMb, compute, dedicated: t.dedicated, priceUsdPerMonth, priceSource, maxProcesses, maxQuantityPerProcessType: t.maxQuantityPerProcessType, maxProcessTypes: t.maxProcessTypes, features: t.features });
+    return Object.freeze({
+      name,
+      tier,
+      runtime: t.runtime,
+      memoryMb,
+      compute,
+      dedicated: t.dedicated,
+      priceUsdPerMonth,
+      priceSource,
+      maxProcesses,
+      maxQuantityPerProcessType: t.maxQuantityPerProcessType,
+      maxProcessTypes: t.maxProcessTypes,
+      features: t.features,
+    });
   }),
 );
 

@@ -10,10 +10,7 @@ import { HEROKU } from "./settings";
  */
 export const FormationFileSchema = z.object({
   app: AppNameSchema,
-  processes: z.record(
-    z.string(),
-    ProcessSpecSchema.extend({ size: z.string().default(HEROKU.defaultSize) }),
-  ),
+  processes: z.record(z.string(), ProcessSpecSchema.extend({ size: z.string().default(HEROKU.defaultSize) })),
   preboot: z.boolean().optional(),
   space: z.object({ name: SpaceNameSchema, shield: z.boolean().default(false) }).optional(),
 });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { App, givenApp } from "./app";
+import { type App, givenApp } from "./app";
 import { estimateMonthlyCost } from "./cost";
 import type { FormationInputsSchema, ProcessShape, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
@@ -82,19 +82,36 @@ export class Formation extends pulumi.dynamic.Resource {
       routerHttpPort: field((a) => a.routerHttpPort),
       routerHttpsPort: field((a) => a.routerHttpsPort),
       // From the App's own outputs, not the combined ones: they are known at preview.
-      space: fromApp(app, (a) => pulumi.all([a.spaceName, a.spaceShield]).apply(([name, shield]) => (name ? { name, shield } : undefined)), () => undefined),
+      space: fromApp(
+        app,
+        (a) => pulumi.all([a.spaceName, a.spaceShield]).apply(([name, shield]) => (name ? { name, shield } : undefined)),
+        () => undefined,
+      ),
       // Kept apart from the app's other fields: on the Common Runtime it is absent, which preview treats as unknown.
-      spaceNetwork: fromApp(app, (a) => a.space.apply((s) => s?.network ?? ""), () => ""),
+      spaceNetwork: fromApp(
+        app,
+        (a) => a.space.apply((s) => s?.network ?? ""),
+        () => "",
+      ),
       processes,
       preboot: args.preboot ?? false,
       bootTimeoutSeconds: args.bootTimeoutSeconds ?? HEROKU.bootTimeoutSeconds,
       ecoSleepAfterSeconds: args.ecoSleepAfterSeconds ?? HEROKU.ecoSleepAfterSeconds,
       dynos: undefined,
       dynoManager: undefined,
-      estimatedMonthlyCost: pulumi.all(Object.values(processes)).apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
+      estimatedMonthlyCost: pulumi
+        .all(Object.values(processes))
+        .apply((ps) => estimateMonthlyCost(Object.fromEntries(Object.keys(processes).map((t, i) => [t, ps[i]]))).totalUsd),
       providerVersion: undefined,
     };
-    super(lazyProvider<FormationInputs, FormationOutputs>("formations/formation-provider"), resourceName, inputs, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }), "dynoform", "Formation");
+    super(
+      lazyProvider<FormationInputs, FormationOutputs>("formations/formation-provider"),
+      resourceName,
+      inputs,
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }),
+      "dynoform",
+      "Formation",
+    );
   }
 }
 
@@ -105,6 +122,8 @@ export class Formation extends pulumi.dynamic.Resource {
 function fromApp<T>(app: Given<App>, read: (a: App) => pulumi.Input<T>, missing?: () => pulumi.Input<T>): pulumi.Output<T> {
   return readGiven(app, read, (name) => {
     if (missing) return missing();
-    throw new pulumi.RunError(`Formation: no App named "${name}" in this program. Fix: pass the App resource itself (app: myApp), or declare the App in the same program`);
+    throw new pulumi.RunError(
+      `Formation: no App named "${name}" in this program. Fix: pass the App resource itself (app: myApp), or declare the App in the same program`,
+    );
   });
 }

@@ -15,5 +15,13 @@ export * from "./tier-rules";
 export * from "./cost";
 export * from "./names";
 export { FormationFileSchema, type FormationFile } from "./formation-schema";
-export { AppInputsSchema, FormationInputsSchema, SpaceInputsSchema, DomainInputsSchema, CertificateInputsSchema, ProcessSchema, type ProcessShape } from "./input-schemas";
+export {
+  AppInputsSchema,
+  FormationInputsSchema,
+  SpaceInputsSchema,
+  DomainInputsSchema,
+  CertificateInputsSchema,
+  ProcessSchema,
+  type ProcessShape,
+} from "./input-schemas";
 export { ENV, HEROKU, runtimeSettings, type RuntimeSettings } from "./settings";

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as net from "node:net";
 import { z } from "zod";
-import { APP_NAME, CONFIG_VAR_NAME, HOSTNAME, PROCESS_TYPE_NAME, SPACE_NAME, type NameRule } from "./names";
+import { APP_NAME, CONFIG_VAR_NAME, HOSTNAME, SPACE_NAME, type NameRule } from "./names";
 
 /**
  * One zod schema per resource's provider inputs: the providers' `check` parses with them, and
@@ -22,18 +22,22 @@ function named(r: NameRule, prefix = "") {
 }
 
 /** Config vars: names by the config-var rule; values are never put in a message. */
-const ConfigVars = z.record(z.string(), z.string({ error: "a config var's value is not a string. Fix: give config vars string values (String(x))" })).superRefine((vars, ctx) => {
-  for (const key of Object.keys(vars)) {
-    const problem = CONFIG_VAR_NAME.check(key);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }
-});
+const ConfigVars = z
+  .record(z.string(), z.string({ error: "a config var's value is not a string. Fix: give config vars string values (String(x))" }))
+  .superRefine((vars, ctx) => {
+    for (const key of Object.keys(vars)) {
+      const problem = CONFIG_VAR_NAME.check(key);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }
+  });
 
 /** A message carried in from program time (a source folder that could not be read, arguments that contradict). */
 const carriedProblem = z.string().refine((s) => s === "", { error: (iss) => String(iss.input) });
 
 const port = (what: string, fix: string) =>
-  z.number({ error: `${what} is not a port. Fix: ${fix}` }).refine((p) => Number.isInteger(p) && p >= 0 && p <= 65535, { error: (iss) => `${what} ${iss.input} is not a port (rule space-port). Fix: ${fix}` });
+  z.number({ error: `${what} is not a port. Fix: ${fix}` }).refine((p) => Number.isInteger(p) && p >= 0 && p <= 65535, {
+    error: (iss) => `${what} ${iss.input} is not a port (rule space-port). Fix: ${fix}`,
+  });
 
 /** `10.0.0.0/16` or `203.0.113.7/32`: an IPv4 or IPv6 address and a prefix length. */
 export function cidrProblem(range: string): string | undefined {
@@ -98,7 +102,9 @@ export const AppInputsSchema = z.object({
   releaseCommand: z.string(),
   config: ConfigVars,
   secrets: ConfigVars,
-  generation: z.enum(["cedar", "fir"], { error: (iss) => `generation "${iss.input}" is not one of cedar, fir. Fix: use "cedar" (x86-64) or "fir" (ARM64)` }),
+  generation: z.enum(["cedar", "fir"], {
+    error: (iss) => `generation "${iss.input}" is not one of cedar, fir. Fix: use "cedar" (x86-64) or "fir" (ARM64)`,
+  }),
   hostnames: z.array(z.string()),
   webPort: z.number(),
   router: z.string(),
@@ -137,8 +143,12 @@ export const FormationInputsSchema = z.object({
   /** Process type → quantity and size; the tier rules check names, quantities and sizes together. */
   processes: z.record(z.string(), ProcessSchema),
   preboot: z.boolean(),
-  bootTimeoutSeconds: z.number().positive({ error: "bootTimeoutSeconds must be above 0. Fix: leave it out (60, as Heroku) or give a number of seconds" }),
-  ecoSleepAfterSeconds: z.number().positive({ error: "ecoSleepAfterSeconds must be above 0. Fix: leave it out (1800, as Heroku) or give a number of seconds" }),
+  bootTimeoutSeconds: z
+    .number()
+    .positive({ error: "bootTimeoutSeconds must be above 0. Fix: leave it out (60, as Heroku) or give a number of seconds" }),
+  ecoSleepAfterSeconds: z
+    .number()
+    .positive({ error: "ecoSleepAfterSeconds must be above 0. Fix: leave it out (1800, as Heroku) or give a number of seconds" }),
 });
 
 export const DomainInputsSchema = z.object({
@@ -164,15 +174,23 @@ export const CertificateInputsSchema = z.object({
   routerHttpsPort: z.number(),
   source: z.enum(["acme", "uploaded"]),
   acmeEmail: z.string().refine((e) => e === "" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e), {
-    error: (iss) => `acme.email "${iss.input}" is not an email address. Fix: use an address that can receive the CA's expiry notices, like ops@example.com`,
+    error: (iss) =>
+      `acme.email "${iss.input}" is not an email address. Fix: use an address that can receive the CA's expiry notices, like ops@example.com`,
   }),
   acmeDirectoryUrl: z.string().refine((u) => u === "" || /^https?:\/\/\S+$/.test(u), {
-    error: (iss) => `acme.directoryUrl "${iss.input}" is neither a URL nor one of letsencrypt, letsencrypt-staging. Fix: use one of those names, or the https:// URL of an ACME directory`,
+    error: (iss) =>
+      `acme.directoryUrl "${iss.input}" is neither a URL nor one of letsencrypt, letsencrypt-staging. Fix: use one of those names, or the https:// URL of an ACME directory`,
   }),
   acmeCaCertificates: z.string(),
-  renewBeforeDays: z.number({ error: (iss) => `acme.renewBeforeDays ${iss.input} is not a positive number of days. Fix: leave it out (30, as Heroku) or give a number above 0` }).refine((d) => d > 0, {
-    error: (iss) => `acme.renewBeforeDays ${iss.input} is not a positive number of days. Fix: leave it out (30, as Heroku) or give a number above 0`,
-  }),
+  renewBeforeDays: z
+    .number({
+      error: (iss) =>
+        `acme.renewBeforeDays ${iss.input} is not a positive number of days. Fix: leave it out (30, as Heroku) or give a number above 0`,
+    })
+    .refine((d) => d > 0, {
+      error: (iss) =>
+        `acme.renewBeforeDays ${iss.input} is not a positive number of days. Fix: leave it out (30, as Heroku) or give a number above 0`,
+    }),
   /** Secret. Empty: generated at creation and kept. */
   accountKey: z.string(),
   /** PEM CSR for ACME orders, from the `tls.CertRequest`; empty (stacks made by 0.1): a key and CSR are generated per order. */
@@ -197,7 +215,12 @@ export interface Versioned {
  * `properties` names the field in each failure (the engine then prints its value, so only for
  * resources without secrets).
  */
-export function checkInputs<S extends z.ZodObject>(schema: S, news: Record<string, unknown>, what: string, opts: { properties?: boolean } = {}): pulumi.dynamic.CheckFailure[] {
+export function checkInputs<S extends z.ZodObject>(
+  schema: S,
+  news: Record<string, unknown>,
+  what: string,
+  opts: { properties?: boolean } = {},
+): pulumi.dynamic.CheckFailure[] {
   const failures: pulumi.dynamic.CheckFailure[] = [];
   for (const [key, field] of Object.entries(schema.shape) as Array<[string, z.ZodType]>) {
     const value = news?.[key];
@@ -208,9 +231,13 @@ export function checkInputs<S extends z.ZodObject>(schema: S, news: Record<strin
     const issues = r.error.issues.filter((i) => valueAt(value, i.path) !== UNKNOWN);
     if (issues.length === 0) continue;
     const issue = issues[0];
-    const message = issue.code === "custom" || issue.message.includes("Fix:") ? issue.message : `input ${key} ${issue.message.replace(/^Invalid input: /, "")}. Fix: this input is made by Dynoform's SDK; upgrade both together`;
+    const message =
+      issue.code === "custom" || issue.message.includes("Fix:")
+        ? issue.message
+        : `input ${key} ${issue.message.replace(/^Invalid input: /, "")}. Fix: this input is made by Dynoform's SDK; upgrade both together`;
     failures.push({ property: opts.properties ? key : "", reason: `${what}: ${message}` });
-    for (const i of issues.filter((x) => x.code === "custom" && x !== issue)) failures.push({ property: opts.properties ? key : "", reason: `${what}: ${i.message}` });
+    for (const i of issues.filter((x) => x.code === "custom" && x !== issue))
+      failures.push({ property: opts.properties ? key : "", reason: `${what}: ${i.message}` });
   }
   return failures;
 }

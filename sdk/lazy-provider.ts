@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 /** Dynoform's version, recorded in every resource's outputs as `providerVersion`. */
 export const PROVIDER_VERSION: string = packageVersion();
@@ -56,7 +56,12 @@ export function lazyProvider<Inputs, Outputs>(module: ProviderModule): pulumi.dy
 }
 
 /** The provider modules, one per resource, under `provider/` (package subpath `dynoform/provider/…`). */
-export type ProviderModule = "apps/app-provider" | "formations/formation-provider" | "spaces/space-provider" | "tls/domain-provider" | "tls/certificate-provider";
+export type ProviderModule =
+  | "apps/app-provider"
+  | "formations/formation-provider"
+  | "spaces/space-provider"
+  | "tls/domain-provider"
+  | "tls/certificate-provider";
 
 function localPath(module: ProviderModule): string {
   try {

@@ -50,7 +50,12 @@ export interface Given<R> {
  * registry's key (hostnames are case-insensitive). A name is looked up when it is known, by
  * which time the program has declared the resources it declares before.
  */
-export function resolveGiven<R>(given: R | pulumi.Input<string>, isResource: (x: unknown) => x is R, kind: RegistryKind, normalize: (name: string) => string = (n) => n): Given<R> {
+export function resolveGiven<R>(
+  given: R | pulumi.Input<string>,
+  isResource: (x: unknown) => x is R,
+  kind: RegistryKind,
+  normalize: (name: string) => string = (n) => n,
+): Given<R> {
   if (isResource(given)) return { declared: given, kind, normalize };
   const name = given as pulumi.Input<string>;
   const declared = typeof name === "string" ? programRegistry<R>(kind).get(normalize(name)) : undefined;
@@ -61,7 +66,11 @@ export function resolveGiven<R>(given: R | pulumi.Input<string>, isResource: (x:
  * Reads a field of a resource given as itself or by name; `missing` answers for a name this
  * program does not declare (fail, or assume another stack's resource).
  */
-export function readGiven<R, T>(given: Given<R>, read: (r: R) => pulumi.Input<T>, missing: (name: string) => pulumi.Input<T>): pulumi.Output<T> {
+export function readGiven<R, T>(
+  given: Given<R>,
+  read: (r: R) => pulumi.Input<T>,
+  missing: (name: string) => pulumi.Input<T>,
+): pulumi.Output<T> {
   if (given.declared) return pulumi.output(read(given.declared)) as pulumi.Output<T>;
   // The registry is read inside the apply, but chosen now: the apply may run after the run's store is gone.
   const registry = programRegistry<R>(given.kind);

@@ -37,7 +37,9 @@ const SKIP = new Set([".git", "node_modules"]);
 export function readSource(source: string, cwd = process.cwd()): SourceInfo {
   const dir = path.resolve(cwd, source);
   if (!fs.existsSync(dir)) {
-    throw new Error(`source folder "${source}" does not exist (looked for ${dir}). Fix: point \`source\` at a folder with a Dockerfile or a Procfile, relative to the Pulumi project`);
+    throw new Error(
+      `source folder "${source}" does not exist (looked for ${dir}). Fix: point \`source\` at a folder with a Dockerfile or a Procfile, relative to the Pulumi project`,
+    );
   }
   if (!fs.statSync(dir).isDirectory()) {
     throw new Error(`source "${source}" is a file, not a folder (${dir}). Fix: point \`source\` at the folder that holds the Dockerfile`);
@@ -53,7 +55,9 @@ export function readSource(source: string, cwd = process.cwd()): SourceInfo {
   }
   const build = fs.existsSync(path.join(dir, "Dockerfile")) ? "dockerfile" : detectLanguage(dir);
   if (!build) {
-    throw new Error(`source folder "${source}" has no Dockerfile and no language Dynoform recognises (looked in ${dir} for package.json, requirements.txt, index.html). Fix: add a Dockerfile that builds FROM debian:bookworm-slim, or one of those files`);
+    throw new Error(
+      `source folder "${source}" has no Dockerfile and no language Dynoform recognises (looked in ${dir} for package.json, requirements.txt, index.html). Fix: add a Dockerfile that builds FROM debian:bookworm-slim, or one of those files`,
+    );
   }
   return { dir, ...hashTree(dir), processes, releaseCommand, build };
 }
@@ -66,7 +70,10 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024
  */
 export function contextSizeWarning(what: string, source: string, context: ContextSize, limit = LARGE_CONTEXT_BYTES): string | undefined {
   if (context.bytes < limit) return undefined;
-  const biggest = context.largest.slice(0, 3).map((f) => `${f.path} (${mb(f.bytes)})`).join(", ");
+  const biggest = context.largest
+    .slice(0, 3)
+    .map((f) => `${f.path} (${mb(f.bytes)})`)
+    .join(", ");
   return (
     `${what}: the build context of source "${source}" is ${mb(context.bytes)} in ${context.files} files; the biggest are ${biggest}. ` +
     `All of it is sent to the Docker Engine on every build. Fix: list what the image does not need in ${path.posix.join(source, ".dockerignore")} (e.g. ${context.largest[0]?.path ?? "data/"})`
@@ -143,12 +150,17 @@ function hashTree(root: string): { hash: string; context: ContextSize } {
       else if (e.isFile() && !out) {
         const stat = fs.statSync(path.join(root, p));
         const mode = stat.mode & 0o111 ? "x" : "-";
-        h.update(`${p}\0${mode}\0`).update(fs.readFileSync(path.join(root, p))).update("\0");
+        h.update(`${p}\0${mode}\0`)
+          .update(fs.readFileSync(path.join(root, p)))
+          .update("\0");
         sizes.push({ path: p, bytes: stat.size });
       }
     }
   };
   walk("");
   sizes.sort((a, b) => b.bytes - a.bytes);
-  return { hash: h.digest("hex").slice(0, 16), context: { bytes: sizes.reduce((n, f) => n + f.bytes, 0), files: sizes.length, largest: sizes.slice(0, 5) } };
+  return {
+    hash: h.digest("hex").slice(0, 16),
+    context: { bytes: sizes.reduce((n, f) => n + f.bytes, 0), files: sizes.length, largest: sizes.slice(0, 5) },
+  };
 }

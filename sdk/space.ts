@@ -93,6 +93,8 @@ export function givenSpace(space: Space | pulumi.Input<string>): Given<Space> {
 /** Reads from the Space given as itself or by name; a name this program does not declare fails the program. */
 export function fromSpace<T>(space: Given<Space>, read: (s: Space) => pulumi.Input<T>): pulumi.Output<T> {
   return readGiven(space, read, (name) => {
-    throw new pulumi.RunError(`App: no Space named "${name}" in this program. Fix: pass the Space resource itself (space: mySpace), or declare the Space in the same program`);
+    throw new pulumi.RunError(
+      `App: no Space named "${name}" in this program. Fix: pass the Space resource itself (space: mySpace), or declare the Space in the same program`,
+    );
   });
 }

@@ -51,19 +51,41 @@ export type RuleId = (typeof TIER_RULES)[number]["id"];
 export function validateFormation(spec: FormationSpec): RuleViolation[] {
   const out: RuleViolation[] = [];
   const add = (rule: RuleId, processType: string | undefined, problem: string, fix: string) =>
-    out.push({ rule, resource: spec.resource, processType, fix, message: `${where(spec.resource, processType)}: ${problem} (rule ${rule}). Fix: ${fix}` });
+    out.push({
+      rule,
+      resource: spec.resource,
+      processType,
+      fix,
+      message: `${where(spec.resource, processType)}: ${problem} (rule ${rule}). Fix: ${fix}`,
+    });
 
   const sized: Array<[string, ProcessSpec, DynoSize]> = [];
   for (const [type, p] of Object.entries(spec.processes)) {
     const nameProblem = PROCESS_TYPE_NAME.check(type);
-    if (nameProblem) add("process-type-name", type, `process type name ${JSON.stringify(type)} is not valid`, "use 1–63 lower-case letters, digits, dashes and underscores, as in the Procfile");
+    if (nameProblem)
+      add(
+        "process-type-name",
+        type,
+        `process type name ${JSON.stringify(type)} is not valid`,
+        "use 1–63 lower-case letters, digits, dashes and underscores, as in the Procfile",
+      );
     if (!Number.isInteger(p.quantity) || p.quantity < 0) {
-      add("quantity-invalid", type, `quantity ${p.quantity} is not a whole number of dynos`, "set quantity to 0 or more (0 keeps the process type with no dynos)");
+      add(
+        "quantity-invalid",
+        type,
+        `quantity ${p.quantity} is not a whole number of dynos`,
+        "set quantity to 0 or more (0 keeps the process type with no dynos)",
+      );
     }
     const size = getDynoSize(p.size);
     if (!size) {
       const guess = closest(p.size, DYNO_SIZE_NAMES);
-      add("size-unknown", type, `size ${JSON.stringify(p.size)} is not a dyno size${guess ? ` — did you mean "${guess}"?` : ""}`, `use one of ${DYNO_SIZE_NAMES.join(", ")}`);
+      add(
+        "size-unknown",
+        type,
+        `size ${JSON.stringify(p.size)} is not a dyno size${guess ? ` — did you mean "${guess}"?` : ""}`,
+        `use one of ${DYNO_SIZE_NAMES.join(", ")}`,
+      );
       continue;
     }
     sized.push([type, p, size]);
@@ -75,7 +97,12 @@ export function validateFormation(spec: FormationSpec): RuleViolation[] {
     if (tiers.has(lonely) && tiers.size > 1) {
       const [type, , size] = sized.find(([, , s]) => s.tier === lonely)!;
       const others = [...new Set(sized.filter(([, , s]) => s.tier !== lonely).map(([, , s]) => s.name))];
-      add("tier-mixing", type, `size "${size.name}" cannot be combined with ${others.map((o) => `"${o}"`).join(", ")} in one app`, `use ${lonely === "eco" ? "Eco" : "Basic"} for every process type, or move every process type to Standard/Performance sizes`);
+      add(
+        "tier-mixing",
+        type,
+        `size "${size.name}" cannot be combined with ${others.map((o) => `"${o}"`).join(", ")} in one app`,
+        `use ${lonely === "eco" ? "Eco" : "Basic"} for every process type, or move every process type to Standard/Performance sizes`,
+      );
       break;
     }
   }
@@ -84,28 +111,67 @@ export function validateFormation(spec: FormationSpec): RuleViolation[] {
     if (!Number.isInteger(p.quantity) || p.quantity < 0) continue;
     const count = Math.max(p.quantity, p.autoscaling?.max ?? 0);
     if (!size.features.horizontalScaling && p.quantity > 1) {
-      add("horizontal-scaling", type, `${p.quantity} dynos of size "${size.name}": ${tierName(size)} dynos cannot scale horizontally`, `set quantity to 1, or use a Standard or Performance size to run more`);
+      add(
+        "horizontal-scaling",
+        type,
+        `${p.quantity} dynos of size "${size.name}": ${tierName(size)} dynos cannot scale horizontally`,
+        `set quantity to 1, or use a Standard or Performance size to run more`,
+      );
     } else if (count > size.maxQuantityPerProcessType) {
-      add("scale-limit", type, `${count} dynos of size "${size.name}" exceed its limit of ${size.maxQuantityPerProcessType} per process type`, `run at most ${size.maxQuantityPerProcessType}, or split the work across process types`);
+      add(
+        "scale-limit",
+        type,
+        `${count} dynos of size "${size.name}" exceed its limit of ${size.maxQuantityPerProcessType} per process type`,
+        `run at most ${size.maxQuantityPerProcessType}, or split the work across process types`,
+      );
     }
     if (p.autoscaling) {
       if (!size.features.autoscaling || type !== "web") {
-        add("autoscaling-not-allowed", type, type !== "web" ? "autoscaling applies to the web process type only" : `size "${size.name}" does not allow autoscaling`, "remove autoscaling, or use it on web with a Performance, Private or Shield size");
+        add(
+          "autoscaling-not-allowed",
+          type,
+          type !== "web" ? "autoscaling applies to the web process type only" : `size "${size.name}" does not allow autoscaling`,
+          "remove autoscaling, or use it on web with a Performance, Private or Shield size",
+        );
       } else {
         const { min, max } = p.autoscaling;
         if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || min > max || max > size.maxQuantityPerProcessType) {
-          add("autoscaling-range", type, `autoscaling min ${min} / max ${max} is not a range within 1…${size.maxQuantityPerProcessType}`, `set 1 ≤ min ≤ max ≤ ${size.maxQuantityPerProcessType}`);
+          add(
+            "autoscaling-range",
+            type,
+            `autoscaling min ${min} / max ${max} is not a range within 1…${size.maxQuantityPerProcessType}`,
+            `set 1 ≤ min ≤ max ≤ ${size.maxQuantityPerProcessType}`,
+          );
         }
       }
     }
     if (size.runtime === "private" && (!spec.space || spec.space.shield)) {
-      add("space-private-size", type, `size "${size.name}" runs only in a Private Space${spec.space ? `, and "${spec.space.name}" is a Shield Space` : ""}`, spec.space ? `use a shield-* size in a Shield Space` : `set the app's space to a Private Space, or use a Common Runtime size (standard-*, performance-*)`);
+      add(
+        "space-private-size",
+        type,
+        `size "${size.name}" runs only in a Private Space${spec.space ? `, and "${spec.space.name}" is a Shield Space` : ""}`,
+        spec.space
+          ? `use a shield-* size in a Shield Space`
+          : `set the app's space to a Private Space, or use a Common Runtime size (standard-*, performance-*)`,
+      );
     }
-    if (size.runtime === "shield" && (!spec.space || !spec.space.shield)) {
-      add("space-shield-size", type, `size "${size.name}" runs only in a Shield Space`, spec.space ? `use a private-* size in the Private Space "${spec.space.name}", or make it a Shield Space` : "set the app's space to a Shield Space, or use a Common Runtime size");
+    if (size.runtime === "shield" && !spec.space?.shield) {
+      add(
+        "space-shield-size",
+        type,
+        `size "${size.name}" runs only in a Shield Space`,
+        spec.space
+          ? `use a private-* size in the Private Space "${spec.space.name}", or make it a Shield Space`
+          : "set the app's space to a Shield Space, or use a Common Runtime size",
+      );
     }
     if (size.runtime === "common" && spec.space) {
-      add("space-common-size", type, `size "${size.name}" is a Common Runtime size and cannot run in the Space "${spec.space.name}"`, `use a ${spec.space.shield ? "shield" : "private"}-s/m/l size`);
+      add(
+        "space-common-size",
+        type,
+        `size "${size.name}" is a Common Runtime size and cannot run in the Space "${spec.space.name}"`,
+        `use a ${spec.space.shield ? "shield" : "private"}-s/m/l size`,
+      );
     }
   }
 
@@ -113,20 +179,47 @@ export function validateFormation(spec: FormationSpec): RuleViolation[] {
   for (const tier of ["eco", "basic"] as const) {
     const s = sized.find(([, , size]) => size.tier === tier)?.[2];
     if (s && typeCount > s.maxProcessTypes) {
-      add("process-type-limit", undefined, `${typeCount} process types, but ${tierName(s)} apps may have at most ${s.maxProcessTypes}`, `remove process types, or move the app to Standard or Performance sizes`);
+      add(
+        "process-type-limit",
+        undefined,
+        `${typeCount} process types, but ${tierName(s)} apps may have at most ${s.maxProcessTypes}`,
+        `remove process types, or move the app to Standard or Performance sizes`,
+      );
     }
   }
 
-  const total = sized.reduce((n, [, p]) => n + (Number.isInteger(p.quantity) && p.quantity > 0 ? Math.max(p.quantity, p.autoscaling?.max ?? 0) : 0), 0);
-  if (total > MAX_DYNOS_PER_APP) add("app-dyno-limit", undefined, `${total} dynos in total, more than Heroku's ${MAX_DYNOS_PER_APP} per app`, `run at most ${MAX_DYNOS_PER_APP} dynos, or split the app`);
-  const eco = sized.filter(([, , s]) => s.tier === "eco").reduce((n, [, p]) => n + (p.quantity > 0 ? p.quantity : 0), 0);
-  if (eco > MAX_RUNNING_ECO_DYNOS) add("eco-running-limit", undefined, `${eco} Eco dynos, but at most ${MAX_RUNNING_ECO_DYNOS} of an app run at once`, `run at most ${MAX_RUNNING_ECO_DYNOS} Eco dynos, or move to Basic or Standard`);
+  const total = sized.reduce(
+    (n, [, p]) => n + (Number.isInteger(p.quantity) && p.quantity > 0 ? Math.max(p.quantity, p.autoscaling?.max ?? 0) : 0),
+    0,
+  );
+  if (total > MAX_DYNOS_PER_APP)
+    add(
+      "app-dyno-limit",
+      undefined,
+      `${total} dynos in total, more than Heroku's ${MAX_DYNOS_PER_APP} per app`,
+      `run at most ${MAX_DYNOS_PER_APP} dynos, or split the app`,
+    );
+  const eco = sized.filter(([, , s]) => s.tier === "eco").reduce((n, [, p]) => n + Math.max(p.quantity, 0), 0);
+  if (eco > MAX_RUNNING_ECO_DYNOS)
+    add(
+      "eco-running-limit",
+      undefined,
+      `${eco} Eco dynos, but at most ${MAX_RUNNING_ECO_DYNOS} of an app run at once`,
+      `run at most ${MAX_RUNNING_ECO_DYNOS} Eco dynos, or move to Basic or Standard`,
+    );
 
   if (spec.preboot) {
     const refusing = sized.filter(([, , s]) => !s.features.preboot);
     if (refusing.length > 0) {
       const [type, , size] = refusing[0];
-      add("preboot-not-allowed", type, `preboot is on, but size "${size.name}" does not allow it`, size.runtime === "common" ? "turn preboot off, or use Standard or Performance sizes" : "turn preboot off: apps in Spaces deploy with rolling deploys instead");
+      add(
+        "preboot-not-allowed",
+        type,
+        `preboot is on, but size "${size.name}" does not allow it`,
+        size.runtime === "common"
+          ? "turn preboot off, or use Standard or Performance sizes"
+          : "turn preboot off: apps in Spaces deploy with rolling deploys instead",
+      );
     }
   }
   return out;

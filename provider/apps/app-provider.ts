@@ -30,13 +30,17 @@ function webUrl(inputs: AppInputs): string {
 }
 
 function routerOf(inputs: AppInputs) {
-  const space = inputs.space ? { space: { name: inputs.space.name, shield: inputs.space.shield, trustedIpRanges: inputs.space.trustedIpRanges } } : {};
+  const space = inputs.space
+    ? { space: { name: inputs.space.name, shield: inputs.space.shield, trustedIpRanges: inputs.space.trustedIpRanges } }
+    : {};
   return { name: inputs.router, httpPort: inputs.routerHttpPort, httpsPort: inputs.routerHttpsPort, ...space };
 }
 
 /** Turns the app's HTTP → HTTPS redirect on or off in the router's TLS store. */
 function setHttpsRedirect(inputs: AppInputs, on: boolean): Promise<void> {
-  return changeRouter(routerOf(inputs), (router) => (on ? writeTlsFiles(router, { [tlsFile.redirect(inputs.name)]: "" }) : removeTlsFiles(router, [tlsFile.redirect(inputs.name)])));
+  return changeRouter(routerOf(inputs), (router) =>
+    on ? writeTlsFiles(router, { [tlsFile.redirect(inputs.name)]: "" }) : removeTlsFiles(router, [tlsFile.redirect(inputs.name)]),
+  );
 }
 
 function sameVars(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -46,9 +50,14 @@ function sameVars(a: Record<string, string>, b: Record<string, string>): boolean
 /** Builds (or, for a prebuilt image, finds) the image of this source. */
 async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string }> {
   if (inputs.build === "image") {
-    const found = await docker().getImage(inputs.imageRef).inspect().catch(() => undefined);
+    const found = await docker()
+      .getImage(inputs.imageRef)
+      .inspect()
+      .catch(() => undefined);
     if (!found) {
-      throw new Error(`App "${inputs.name}": image "${inputs.imageRef}" is not on the Docker Engine and could not be pulled. Fix: build or load it first (docker build / docker load), or use \`source\``);
+      throw new Error(
+        `App "${inputs.name}": image "${inputs.imageRef}" is not on the Docker Engine and could not be pulled. Fix: build or load it first (docker build / docker load), or use \`source\``,
+      );
     }
     return { imageId: found.Id, tag: inputs.imageRef };
   }
@@ -67,8 +76,15 @@ async function pruneImages(app: string, keep: string[]): Promise<void> {
   const images = await docker().listImages({ filters: labelFilter({ [LABEL.role]: "app-image", [LABEL.app]: app }) });
   for (const img of images) {
     if (keep.includes(img.Id)) continue;
-    for (const tag of img.RepoTags ?? []) await docker().getImage(tag).remove().catch(() => undefined);
-    await docker().getImage(img.Id).remove().catch(() => undefined);
+    for (const tag of img.RepoTags ?? [])
+      await docker()
+        .getImage(tag)
+        .remove()
+        .catch(() => undefined);
+    await docker()
+      .getImage(img.Id)
+      .remove()
+      .catch(() => undefined);
   }
 }
 
@@ -84,7 +100,10 @@ async function adoptedRelease(inputs: AppInputs, imageId: string): Promise<{ num
   const env = (await docker().getContainer(sample.Id).inspect()).Config.Env ?? [];
   const wanted = Object.entries({ ...inputs.config, ...inputs.secrets }).map(([k, v]) => `${k}=${v}`);
   const running = env.filter((e) => !/^(PORT|DYNO)=/.test(e));
-  const same = sample.ImageID === imageId && wanted.length === running.filter((e) => wanted.includes(e)).length && wanted.every((e) => running.includes(e));
+  const same =
+    sample.ImageID === imageId &&
+    wanted.length === running.filter((e) => wanted.includes(e)).length &&
+    wanted.every((e) => running.includes(e));
   return same ? { number: latest, isNew: false } : { number: latest + 1, isNew: true };
 }
 
@@ -101,7 +120,14 @@ async function generationProblem(inputs: AppInputs): Promise<string | undefined>
 /** Runs the release phase when the Procfile has one; throws (and so deploys nothing) when it fails. */
 async function releasePhase(inputs: AppInputs, imageId: string, release: string, network: string): Promise<void> {
   if (!inputs.releaseCommand) return;
-  await runReleasePhase({ app: inputs.name, release, image: imageId, command: inputs.releaseCommand, env: { ...inputs.config, ...inputs.secrets }, network });
+  await runReleasePhase({
+    app: inputs.name,
+    release,
+    image: imageId,
+    command: inputs.releaseCommand,
+    env: { ...inputs.config, ...inputs.secrets },
+    network,
+  });
 }
 
 export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = {
@@ -110,7 +136,8 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     if (AppInputsSchema.shape.generation.safeParse(news.generation).success) {
       // An engine that does not answer is one more failure, beside the others (not instead of them).
       const problem = await generationProblem(news).catch(
-        (e: Error) => `App "${news.name}": could not ask the Docker Engine which architectures it runs (${e.message}). Fix: start the Docker Engine (or point DOCKER_HOST at it), then run the command again`,
+        (e: Error) =>
+          `App "${news.name}": could not ask the Docker Engine which architectures it runs (${e.message}). Fix: start the Docker Engine (or point DOCKER_HOST at it), then run the command again`,
       );
       if (problem) failures.push({ property: "", reason: problem });
     }
@@ -132,7 +159,8 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) changes.push("httpsRedirect");
     // A router stopped by hand (`docker kill` keeps it down: Docker's restart rule) serves
     // nothing: an `up` with nothing else to change brings it back (update syncs the router).
-    if (replaces.length === 0 && (await routerStatus(news.router ?? olds.router).catch(() => "running")) !== "running") changes.push("router");
+    if (replaces.length === 0 && (await routerStatus(news.router ?? olds.router).catch(() => "running")) !== "running")
+      changes.push("router");
     return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
   },
 
@@ -146,28 +174,45 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     const built = await image(inputs);
     const adopted = await adoptedRelease(inputs, built.imageId);
     const releaseNumber = adopted.number;
-    await ensureNetwork(network, {
-      [LABEL.managed]: "true",
-      [LABEL.role]: "app-network",
-      [LABEL.app]: inputs.name,
-      [LABEL.hostname]: inputs.hostnames.join(","),
-      [LABEL.webPort]: String(inputs.webPort),
-      [LABEL.router]: inputs.router,
-      ...(inputs.space ? { [LABEL.space]: inputs.space.name, [LABEL.shield]: String(inputs.space.shield) } : {}),
-    }, { internal: inputs.space?.shield === true });
+    await ensureNetwork(
+      network,
+      {
+        [LABEL.managed]: "true",
+        [LABEL.role]: "app-network",
+        [LABEL.app]: inputs.name,
+        [LABEL.hostname]: inputs.hostnames.join(","),
+        [LABEL.webPort]: String(inputs.webPort),
+        [LABEL.router]: inputs.router,
+        ...(inputs.space ? { [LABEL.space]: inputs.space.name, [LABEL.shield]: String(inputs.space.shield) } : {}),
+      },
+      { internal: inputs.space?.shield === true },
+    );
     try {
       if (adopted.isNew) await releasePhase(inputs, built.imageId, `v${releaseNumber}`, network);
     } catch (e) {
       if (releaseNumber === 1) {
         await unguardShieldNetwork(network).catch(() => undefined);
-        await docker().getNetwork(network).remove().catch(() => undefined);
+        await docker()
+          .getNetwork(network)
+          .remove()
+          .catch(() => undefined);
         await pruneImages(inputs.name, []);
       }
       throw e;
     }
     await syncRouter(routerOf(inputs));
     if (inputs.httpsRedirect) await setHttpsRedirect(inputs, true);
-    const outs: AppOutputs = { ...inputs, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network, webUrl: webUrl(inputs), routerStatus: "running", providerVersion: PROVIDER_VERSION };
+    const outs: AppOutputs = {
+      ...inputs,
+      imageId: built.imageId,
+      imageTag: built.tag,
+      release: `v${releaseNumber}`,
+      releaseNumber,
+      network,
+      webUrl: webUrl(inputs),
+      routerStatus: "running",
+      providerVersion: PROVIDER_VERSION,
+    };
     return { id: inputs.name, outs };
   },
 
@@ -182,19 +227,36 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
     // Idempotent: brings back a router that was stopped or removed (see diff).
     await syncRouter(routerOf(news));
-    const outs: AppOutputs = { ...news, imageId: built.imageId, imageTag: built.tag, release: `v${releaseNumber}`, releaseNumber, network: olds.network, webUrl: webUrl(news), routerStatus: "running", providerVersion: PROVIDER_VERSION };
+    const outs: AppOutputs = {
+      ...news,
+      imageId: built.imageId,
+      imageTag: built.tag,
+      release: `v${releaseNumber}`,
+      releaseNumber,
+      network: olds.network,
+      webUrl: webUrl(news),
+      routerStatus: "running",
+      providerVersion: PROVIDER_VERSION,
+    };
     return { outs };
   },
 
   async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {
     if (!props) return { id, props };
     try {
-      await docker().getNetwork(appNetworkName(props.name ?? id)).inspect();
+      await docker()
+        .getNetwork(appNetworkName(props.name ?? id))
+        .inspect();
     } catch (e) {
       if (isNotFound(e)) return { id: "", props: {} as AppOutputs };
       throw e;
     }
-    const image = props.imageTag ? await docker().getImage(props.imageTag).inspect().catch(() => undefined) : undefined;
+    const image = props.imageTag
+      ? await docker()
+          .getImage(props.imageTag)
+          .inspect()
+          .catch(() => undefined)
+      : undefined;
     // `refresh` shows a router that is not running as drift (`routerStatus`); `up` restarts it.
     const router = await routerStatus(props.router);
     return { id, props: { ...props, imageId: image?.Id ?? "", routerStatus: router } };
@@ -205,7 +267,9 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     if (props.httpsRedirect) await setHttpsRedirect(props, false).catch(() => undefined);
     await removeReleasePhaseOutput(props.name);
     await removeAppNetwork(routerOf(props), network).catch((e) => {
-      throw new Error(`App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`);
+      throw new Error(
+        `App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`,
+      );
     });
     await pruneImages(props.name, []);
   },

@@ -36,13 +36,24 @@ export async function removeReleasePhaseOutput(app: string): Promise<void> {
  * phase or the app's destroy, so `dynoform logs` shows its output as `app[release.N]` whether it
  * succeeded or failed, as Heroku's log does.
  */
-export async function runReleasePhase(opts: { app: string; release: string; image: string; command: string; env: Record<string, string>; network: string; timeoutSeconds?: number }): Promise<void> {
+export async function runReleasePhase(opts: {
+  app: string;
+  release: string;
+  image: string;
+  command: string;
+  env: Record<string, string>;
+  network: string;
+  timeoutSeconds?: number;
+}): Promise<void> {
   const name = `${opts.app}.release.${opts.release}`;
   const dyno = releaseDynoName(opts.release);
   await removeReleasePhaseOutput(opts.app);
-  await docker().getContainer(name).remove({ force: true }).catch((e) => {
-    if (!isNotFound(e)) throw e;
-  });
+  await docker()
+    .getContainer(name)
+    .remove({ force: true })
+    .catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
   const hardening = await dynoHardening(docker(), opts.image);
   const container = await docker().createContainer({
     name,
@@ -50,7 +61,13 @@ export async function runReleasePhase(opts: { app: string; release: string; imag
     User: hardening.User,
     Cmd: ["/bin/sh", "-c", opts.command],
     Env: Object.entries({ ...opts.env, DYNO: dyno }).map(([k, v]) => `${k}=${v}`),
-    Labels: { [LABEL.managed]: "true", [LABEL.role]: "release-phase", [LABEL.app]: opts.app, [LABEL.release]: opts.release, [LABEL.dyno]: dyno },
+    Labels: {
+      [LABEL.managed]: "true",
+      [LABEL.role]: "release-phase",
+      [LABEL.app]: opts.app,
+      [LABEL.release]: opts.release,
+      [LABEL.dyno]: dyno,
+    },
     HostConfig: { ...hardening.HostConfig, Init: true, PidsLimit: releasePhasePidsLimit(), NetworkMode: opts.network },
   });
   try {
@@ -71,7 +88,13 @@ export async function runReleasePhase(opts: { app: string; release: string; imag
     const logs = demuxToText((await container.logs({ stdout: true, stderr: true, tail: 20 })) as unknown as Buffer);
     const why = result.StatusCode === -1 ? `did not finish within ${timeout} s` : `exited with status ${result.StatusCode}`;
     throw new Error(
-      `App "${opts.app}": the release phase of ${opts.release} (\`${opts.command}\`) ${why}, so ${opts.release} was not deployed and the previous release keeps serving. Last log lines (all of them: \`dynoform logs --app ${opts.app} --dyno ${dyno}\`):\n${logs.trimEnd().split("\n").map((l) => `  | ${l}`).join("\n")}\nFix: make the release command succeed (run it with \`dynoform run --app ${opts.app} '${opts.command}'\`), then run \`pulumi up\` again`,
+      `App "${opts.app}": the release phase of ${opts.release} (\`${opts.command}\`) ${why}, so ${opts.release} was not deployed and the previous release keeps serving. Last log lines (all of them: \`dynoform logs --app ${opts.app} --dyno ${dyno}\`):\n${logs
+        .trimEnd()
+        .split("\n")
+        .map((l) => `  | ${l}`)
+        .join(
+          "\n",
+        )}\nFix: make the release command succeed (run it with \`dynoform run --app ${opts.app} '${opts.command}'\`), then run \`pulumi up\` again`,
     );
   }
 }

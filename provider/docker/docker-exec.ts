@@ -28,9 +28,18 @@ export async function putFile(container: Docker.Container, dir: string, name: st
  * Puts several files at once; a name may hold one folder level (`errors/h10.http`), made as
  * needed. `private` makes them readable by root only (they hold private keys).
  */
-export async function putFiles(container: Docker.Container, dir: string, files: Record<string, string>, opts: { private?: boolean } = {}): Promise<void> {
+export async function putFiles(
+  container: Docker.Container,
+  dir: string,
+  files: Record<string, string>,
+  opts: { private?: boolean } = {},
+): Promise<void> {
   const pack = tar.pack();
-  const folders = new Set(Object.keys(files).filter((n) => n.includes("/")).map((n) => n.slice(0, n.lastIndexOf("/"))));
+  const folders = new Set(
+    Object.keys(files)
+      .filter((n) => n.includes("/"))
+      .map((n) => n.slice(0, n.lastIndexOf("/"))),
+  );
   for (const folder of folders) pack.entry({ name: folder, type: "directory", mode: opts.private ? 0o700 : 0o755 });
   for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: opts.private ? 0o600 : 0o644 }, content);
   pack.finalize();

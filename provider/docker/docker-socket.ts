@@ -12,7 +12,12 @@ export class DockerSocket {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request(
-        { socketPath: this.socketPath, method, path, headers: data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {} },
+        {
+          socketPath: this.socketPath,
+          method,
+          path,
+          headers: data ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data) } : {},
+        },
         (res) => {
           let text = "";
           res.on("data", (d) => (text += d));
@@ -52,20 +57,23 @@ export class DockerSocket {
   /** Streams engine events matching `filters` until the connection ends. */
   events(filters: Record<string, string[]>, onEvent: (e: DockerEvent) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, method: "GET", path: `/events?filters=${encodeURIComponent(JSON.stringify(filters))}` }, (res) => {
-        let buffer = "";
-        res.on("data", (d) => {
-          buffer += d;
-          let nl: number;
-          while ((nl = buffer.indexOf("\n")) >= 0) {
-            const line = buffer.slice(0, nl).trim();
-            buffer = buffer.slice(nl + 1);
-            if (line) onEvent(JSON.parse(line));
-          }
-        });
-        res.on("end", resolve);
-        res.on("error", reject);
-      });
+      const req = http.request(
+        { socketPath: this.socketPath, method: "GET", path: `/events?filters=${encodeURIComponent(JSON.stringify(filters))}` },
+        (res) => {
+          let buffer = "";
+          res.on("data", (d) => {
+            buffer += d;
+            let nl: number;
+            while ((nl = buffer.indexOf("\n")) >= 0) {
+              const line = buffer.slice(0, nl).trim();
+              buffer = buffer.slice(nl + 1);
+              if (line) onEvent(JSON.parse(line));
+            }
+          });
+          res.on("end", resolve);
+          res.on("error", reject);
+        },
+      );
       req.on("error", reject);
       req.end();
     });
@@ -106,10 +114,18 @@ export function followLogLines(socket: DockerSocket, id: string, onLine: (line: 
 
 /** Runs a command in a container and returns what it wrote (stdout and stderr, demultiplexed). */
 export async function execOutput(socket: DockerSocket, id: string, cmd: string[]): Promise<string> {
-  const exec = await socket.request<{ Id: string; message?: string }>("POST", `/containers/${encodeURIComponent(id)}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const exec = await socket.request<{ Id: string; message?: string }>("POST", `/containers/${encodeURIComponent(id)}/exec`, {
+    Cmd: cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
   if (exec.status !== 201) throw new Error(`exec in ${id}: ${exec.body.message ?? exec.status}`);
   let out = "";
-  await socket.stream(`/exec/${exec.body.Id}/start`, frameDecoder((t) => (out += t)), { Detach: false, Tty: false });
+  await socket.stream(
+    `/exec/${exec.body.Id}/start`,
+    frameDecoder((t) => (out += t)),
+    { Detach: false, Tty: false },
+  );
   return out;
 }
 

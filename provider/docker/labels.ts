@@ -31,7 +31,16 @@ export const LABEL = {
   webPort: "dynoform.web-port",
 } as const;
 
-export type Role = "app-network" | "app-image" | "dyno" | "router" | "router-network" | "router-lock" | "dyno-manager" | "one-off" | "release";
+export type Role =
+  | "app-network"
+  | "app-image"
+  | "dyno"
+  | "router"
+  | "router-network"
+  | "router-lock"
+  | "dyno-manager"
+  | "one-off"
+  | "release";
 
 /** Labels for a Docker filter: `{ label: ["dynoform.app=api", ...] }`. */
 export function labelFilter(labels: Record<string, string>): { label: string[] } {

@@ -41,7 +41,11 @@ export interface DynoCrash {
  * Delay before restarting a dyno that just crashed after running `ranForMs`, and the history to
  * keep. `scale` shrinks the minutes (tests use a tiny one; 1 is Heroku's real schedule).
  */
-export function nextRestart(history: CrashHistory, ranForMs: number, opts: { inSpace?: boolean; scale?: number } = {}): { delayMs: number; history: CrashHistory } {
+export function nextRestart(
+  history: CrashHistory,
+  ranForMs: number,
+  opts: { inSpace?: boolean; scale?: number } = {},
+): { delayMs: number; history: CrashHistory } {
   const crashes = ranForMs >= GOOD_START_MS ? 1 : history.crashes + 1;
   const kept = { ...(history.release !== undefined ? { release: history.release } : {}), crashes };
   if (opts.inSpace) return { delayMs: 0, history: kept };
@@ -56,7 +60,11 @@ export const crashKey = (app: string, dyno: string) => `${app}/${dyno}`;
  * Records a crash: the dyno's count goes on within its release and starts again on a new one
  * (Heroku resets the back-off on a release). Returns the delay and the new book.
  */
-export function recordCrash(book: CrashBook, crash: DynoCrash, scale = 1): { delayMs: number; crashes: number; counted: boolean; book: CrashBook } {
+export function recordCrash(
+  book: CrashBook,
+  crash: DynoCrash,
+  scale = 1,
+): { delayMs: number; crashes: number; counted: boolean; book: CrashBook } {
   const key = crashKey(crash.app, crash.dyno);
   const seen = book[key];
   if (seen?.last?.container === crash.container) {
@@ -64,7 +72,11 @@ export function recordCrash(book: CrashBook, crash: DynoCrash, scale = 1): { del
   }
   const before = seen?.release === crash.release ? seen : { release: crash.release, crashes: 0 };
   const next = nextRestart(before, crash.ranForMs, { inSpace: crash.inSpace, scale });
-  const history: CrashHistory = { release: crash.release, crashes: next.history.crashes, last: { container: crash.container, restartAtMs: crash.atMs + next.delayMs } };
+  const history: CrashHistory = {
+    release: crash.release,
+    crashes: next.history.crashes,
+    last: { container: crash.container, restartAtMs: crash.atMs + next.delayMs },
+  };
   return { delayMs: next.delayMs, crashes: history.crashes, counted: true, book: { ...book, [key]: history } };
 }
 

@@ -22,7 +22,16 @@ import { crashKey, forgetGone, recordCrash, stoppedWithEngine, type CrashBook } 
 import { DockerSocket, execOutput, followLogLines, frameDecoder, type DockerEvent } from "../docker/docker-socket";
 import { appsToSleep, ECO_SLEEP_AFTER_SECONDS, wakeRequest, type IdleDyno } from "./idle-controller";
 import { crashLines, formatManagerLogLine } from "./manager-log";
-import { forgetStop, isStoppedOnPurpose, loadCrashBook, loadEngineStop, markStoppedOnPurpose, saveCrashBook, saveEngineStop, stopMarks } from "./manager-state";
+import {
+  forgetStop,
+  isStoppedOnPurpose,
+  loadCrashBook,
+  loadEngineStop,
+  markStoppedOnPurpose,
+  saveCrashBook,
+  saveEngineStop,
+  stopMarks,
+} from "./manager-state";
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
 import { LABEL } from "../docker/labels";
 
@@ -56,7 +65,7 @@ function log(message: string): void {
 
 /** A line of the app's log, as Heroku's platform (`heroku[web.1]`) or the dyno (`app[web.1]`) wrote it. */
 function appLog(app: string, source: string, text: string, time = new Date().toISOString()): void {
-  process.stdout.write(formatManagerLogLine({ app, source, time, text }) + "\n");
+  process.stdout.write(`${formatManagerLogLine({ app, source, time, text })}\n`);
 }
 
 async function inspect(id: string): Promise<ContainerInfo | undefined> {
@@ -64,7 +73,8 @@ async function inspect(id: string): Promise<ContainerInfo | undefined> {
   return status === 200 ? body : undefined;
 }
 
-const stopped = (info: ContainerInfo | undefined): info is ContainerInfo => info !== undefined && !info.State.Running && !info.State.Restarting;
+const stopped = (info: ContainerInfo | undefined): info is ContainerInfo =>
+  info !== undefined && !info.State.Running && !info.State.Restarting;
 
 async function onDynoDie(id: string): Promise<void> {
   // Dynoform removes a dyno right after stopping it; give that a moment to happen.
@@ -83,7 +93,15 @@ async function onDynoDie(id: string): Promise<void> {
   if (withEngine) {
     log(`dyno ${name} stopped with the Docker Engine; starting it again (no crash)`);
   } else {
-    const crash = { app, dyno, release: labels[LABEL.release] ?? "", ranForMs: finishedAt - Date.parse(info.State.StartedAt), inSpace: Boolean(labels[LABEL.space]), container: id, atMs: Date.now() };
+    const crash = {
+      app,
+      dyno,
+      release: labels[LABEL.release] ?? "",
+      ranForMs: finishedAt - Date.parse(info.State.StartedAt),
+      inSpace: Boolean(labels[LABEL.space]),
+      container: id,
+      atMs: Date.now(),
+    };
     const decision = recordCrash(book, crash, scale);
     book = decision.book;
     saveCrashBook(book);
@@ -92,7 +110,9 @@ async function onDynoDie(id: string): Promise<void> {
       const oom = info.State.OOMKilled || outOfMemory.has(id);
       for (const text of crashLines(info.State.ExitCode, oom)) appLog(app, `heroku[${dyno}]`, text, info.State.FinishedAt);
     }
-    log(`dyno ${name} crashed (exit ${info.State.ExitCode}${info.State.OOMKilled || outOfMemory.has(id) ? ", out of memory" : ""}); restarting in ${Math.round(delayMs / 1000)} s (crash ${decision.crashes} of release ${crash.release} since the last good start)`);
+    log(
+      `dyno ${name} crashed (exit ${info.State.ExitCode}${info.State.OOMKilled || outOfMemory.has(id) ? ", out of memory" : ""}); restarting in ${Math.round(delayMs / 1000)} s (crash ${decision.crashes} of release ${crash.release} since the last good start)`,
+    );
   }
   setTimeout(() => {
     recreate(info, withEngine ? "down" : "crashed")
@@ -104,7 +124,10 @@ async function onDynoDie(id: string): Promise<void> {
 /** The container's last lines, with Docker's timestamps (`<RFC 3339> <text>`). */
 async function lastLines(id: string): Promise<Array<{ time: string; text: string }>> {
   let text = "";
-  await docker.stream(`/containers/${id}/logs?stdout=1&stderr=1&timestamps=1&tail=${KEPT_LINES}`, frameDecoder((t) => (text += t)));
+  await docker.stream(
+    `/containers/${id}/logs?stdout=1&stderr=1&timestamps=1&tail=${KEPT_LINES}`,
+    frameDecoder((t) => (text += t)),
+  );
   return text
     .split("\n")
     .filter(Boolean)
@@ -136,7 +159,11 @@ async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle"):
   if (created.status !== 201) throw new Error(`create: ${created.body.message ?? created.status}`);
   appLog(app, `heroku[${dyno}]`, `State changed from ${from} to starting`);
   const cmd = info.Config.Cmd ?? [];
-  appLog(app, `heroku[${dyno}]`, `Starting process with command \`${cmd[0] === "/bin/sh" && cmd[1] === "-c" ? cmd.slice(2).join(" ") : cmd.join(" ")}\``);
+  appLog(
+    app,
+    `heroku[${dyno}]`,
+    `Starting process with command \`${cmd[0] === "/bin/sh" && cmd[1] === "-c" ? cmd.slice(2).join(" ") : cmd.join(" ")}\``,
+  );
   const started = await docker.request<{ message?: string }>("POST", `/containers/${created.body.Id}/start`);
   if (started.status >= 300) throw new Error(`start: ${started.body?.message ?? started.status}`);
   log(`dyno ${name} restarted as a fresh container`);
@@ -197,14 +224,18 @@ async function pollLastRequests(): Promise<void> {
       const cols = row.split(",");
       const app = appOf.get(cols[px]);
       const seconds = Number(cols[lastsess]);
-      if (app && cols[lastsess] !== "" && seconds >= 0) lastRequest.set(app, Math.max(lastRequest.get(app) ?? 0, Date.now() - seconds * 1000));
+      if (app && cols[lastsess] !== "" && seconds >= 0)
+        lastRequest.set(app, Math.max(lastRequest.get(app) ?? 0, Date.now() - seconds * 1000));
     }
   }
 }
 
 /** Follows the log of every router on the engine, including ones created later. */
 async function followRouters(): Promise<void> {
-  const { body } = await docker.request<ListedContainer[]>("GET", `/containers/json?filters=${filter({ label: ["dynoform.role=router"] })}`);
+  const { body } = await docker.request<ListedContainer[]>(
+    "GET",
+    `/containers/json?filters=${filter({ label: ["dynoform.role=router"] })}`,
+  );
   for (const r of body ?? []) {
     if (followedRouters.has(r.Id)) continue;
     followedRouters.add(r.Id);
@@ -217,7 +248,10 @@ async function followRouters(): Promise<void> {
 const routerOfApp = new Map<string, string>();
 
 async function refreshHostnames(): Promise<void> {
-  const { body } = await docker.request<Array<{ Labels: Record<string, string> }>>("GET", `/networks?filters=${filter({ label: ["dynoform.role=app-network"] })}`);
+  const { body } = await docker.request<Array<{ Labels: Record<string, string> }>>(
+    "GET",
+    `/networks?filters=${filter({ label: ["dynoform.role=app-network"] })}`,
+  );
   for (const n of body ?? []) {
     if (n.Labels[LABEL.router]) routerOfApp.set(n.Labels[LABEL.app], n.Labels[LABEL.router]);
   }
@@ -256,9 +290,10 @@ async function sleepIdleApps(): Promise<void> {
   for (const app of appsToSleep(idle, lastRequest, Date.now())) {
     log(`app ${app}: no request for its idle time; its Eco dynos go to sleep`);
     const mine = dynos.filter((d) => d.Config.Labels[LABEL.app] === app && d.State.Running);
-    await takeOutOfRouter(app, mine.filter((d) => d.Config.Labels[LABEL.process] === "web").map((d) => d.Config.Labels[LABEL.dyno])).catch((e) =>
-      log(`app ${app}: could not take it out of its router: ${(e as Error).message}`),
-    );
+    await takeOutOfRouter(
+      app,
+      mine.filter((d) => d.Config.Labels[LABEL.process] === "web").map((d) => d.Config.Labels[LABEL.dyno]),
+    ).catch((e) => log(`app ${app}: could not take it out of its router: ${(e as Error).message}`));
     for (const d of mine) {
       markStoppedOnPurpose(d.Id);
       appLog(app, `heroku[${d.Config.Labels[LABEL.dyno]}]`, "Idling");
@@ -294,7 +329,12 @@ function onEvent(e: DockerEvent): void {
 }
 
 const listContainers = async (labels: string[], status?: string[]) =>
-  (await docker.request<ListedContainer[]>("GET", `/containers/json?all=true&filters=${filter({ label: labels, ...(status ? { status } : {}) })}`)).body ?? [];
+  (
+    await docker.request<ListedContainer[]>(
+      "GET",
+      `/containers/json?all=true&filters=${filter({ label: labels, ...(status ? { status } : {}) })}`,
+    )
+  ).body ?? [];
 
 /**
  * What happened while the manager was not watching (its own restart, the engine's): stopped
@@ -305,7 +345,10 @@ async function catchUp(): Promise<void> {
   const dynos = await listContainers(["dynoform.role=dyno"]);
   const ids = new Set(dynos.map((d) => d.Id));
   for (const mark of stopMarks()) if (!ids.has(mark)) forgetStop(mark);
-  book = forgetGone(book, dynos.map((d) => crashKey(d.Labels[LABEL.app], d.Labels[LABEL.dyno])));
+  book = forgetGone(
+    book,
+    dynos.map((d) => crashKey(d.Labels[LABEL.app], d.Labels[LABEL.dyno])),
+  );
   saveCrashBook(book);
   const routers = await listContainers(["dynoform.role=router"], ["exited"]);
   await Promise.all([...dynos.filter((d) => d.State === "exited").map((d) => onDynoDie(d.Id)), ...routers.map((r) => onRouterDie(r.Id))]);
@@ -326,7 +369,9 @@ function onSigterm(): void {
 
 async function main(): Promise<void> {
   process.on("SIGTERM", onSigterm);
-  log(`dyno manager started (cool-off scale ${scale}${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`);
+  log(
+    `dyno manager started (cool-off scale ${scale}${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`,
+  );
   setInterval(() => {
     followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));

@@ -11,12 +11,20 @@ export class BootError extends Error {}
  * Waits until the dyno accepts TCP connections on its port, from this host to the dyno's address
  * on its network. Fails early when the container exits, with its last log lines either way.
  */
-export async function waitForPort(container: Docker.Container, network: string, port: number, dyno: string, timeoutSeconds = BOOT_TIMEOUT_SECONDS): Promise<void> {
+export async function waitForPort(
+  container: Docker.Container,
+  network: string,
+  port: number,
+  dyno: string,
+  timeoutSeconds = BOOT_TIMEOUT_SECONDS,
+): Promise<void> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (Date.now() < deadline) {
     const info = await container.inspect();
     if (!info.State.Running && !info.State.Restarting) {
-      throw new BootError(`dyno ${dyno} exited with status ${info.State.ExitCode} while booting (Heroku's H10: app crashed). Last log lines:\n${indent(await lastLogLines(container))}`);
+      throw new BootError(
+        `dyno ${dyno} exited with status ${info.State.ExitCode} while booting (Heroku's H10: app crashed). Last log lines:\n${indent(await lastLogLines(container))}`,
+      );
     }
     const ip = info.NetworkSettings.Networks[network]?.IPAddress;
     if (ip && (await canConnect(ip, port))) return;
@@ -34,7 +42,9 @@ export async function waitStillRunning(container: Docker.Container, dyno: string
   await new Promise((r) => setTimeout(r, settleMs));
   const info = await container.inspect();
   if (!info.State.Running || info.State.Restarting || info.RestartCount > 0) {
-    throw new BootError(`dyno ${dyno} exited right after it started (status ${info.State.ExitCode}). Last log lines:\n${indent(await lastLogLines(container))}`);
+    throw new BootError(
+      `dyno ${dyno} exited right after it started (status ${info.State.ExitCode}). Last log lines:\n${indent(await lastLogLines(container))}`,
+    );
   }
 }
 
@@ -54,5 +64,9 @@ function canConnect(host: string, port: number): Promise<boolean> {
 }
 
 function indent(text: string): string {
-  return text.trimEnd().split("\n").map((l) => `  | ${l}`).join("\n");
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((l) => `  | ${l}`)
+    .join("\n");
 }

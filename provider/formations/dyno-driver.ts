@@ -58,9 +58,12 @@ export async function observeDynos(app: string): Promise<Array<ObservedDyno & { 
  */
 export async function startDyno(spec: DynoSpec, name = containerName(spec.app, spec.processType, spec.index)): Promise<Docker.Container> {
   // A leftover with the same name (crashed update, manual `docker stop`) would block the create.
-  await docker().getContainer(name).remove({ force: true }).catch((e) => {
-    if (!isNotFound(e)) throw e;
-  });
+  await docker()
+    .getContainer(name)
+    .remove({ force: true })
+    .catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
   const env: Record<string, string> = { ...spec.env, ...spec.space?.env, DYNO: dynoName(spec.processType, spec.index) };
   if (spec.processType === "web") env.PORT = String(spec.webPort);
   const hardening = await dynoHardening(docker(), spec.image);
@@ -100,7 +103,10 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
       EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } },
     },
   });
-  if (spec.space) await docker().getNetwork(spec.space.network).connect({ Container: container.id, EndpointConfig: { Aliases: spec.space.aliases } });
+  if (spec.space)
+    await docker()
+      .getNetwork(spec.space.network)
+      .connect({ Container: container.id, EndpointConfig: { Aliases: spec.space.aliases } });
   await container.start();
   return container;
 }

@@ -123,20 +123,29 @@ export async function ensureDynoManager(): Promise<void> {
 export async function removeDynoManagerIfIdle(): Promise<void> {
   const dynos = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno" }) });
   if (dynos.length > 0) return;
-  await docker().getContainer(DYNO_MANAGER).remove({ force: true }).catch((e) => {
-    if (!isNotFound(e)) throw e;
-  });
-  await docker().getVolume(DYNO_MANAGER_VOLUME).remove().catch((e) => {
-    if (!isNotFound(e)) throw e;
-  });
+  await docker()
+    .getContainer(DYNO_MANAGER)
+    .remove({ force: true })
+    .catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+  await docker()
+    .getVolume(DYNO_MANAGER_VOLUME)
+    .remove()
+    .catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
 }
 
 /** Whether the dyno manager runs: without it crashed dynos stay down and Eco apps never sleep. */
 export async function dynoManagerRunning(dockerClient: Docker = docker()): Promise<boolean> {
-  const info = await dockerClient.getContainer(DYNO_MANAGER).inspect().catch((e) => {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  });
+  const info = await dockerClient
+    .getContainer(DYNO_MANAGER)
+    .inspect()
+    .catch((e) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
   return info?.State.Running === true;
 }
 
@@ -146,7 +155,9 @@ export async function dynoManagerRunning(dockerClient: Docker = docker()): Promi
  */
 export async function markStoppedByDynoform(ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  await execIn(docker().getContainer(DYNO_MANAGER), ["sh", "-c", 'mkdir -p "$0" && cd "$0" && touch "$@"', STOPS_DIR, ...ids]).catch(() => undefined);
+  await execIn(docker().getContainer(DYNO_MANAGER), ["sh", "-c", 'mkdir -p "$0" && cd "$0" && touch "$@"', STOPS_DIR, ...ids]).catch(
+    () => undefined,
+  );
 }
 
 /**
@@ -154,7 +165,11 @@ export async function markStoppedByDynoform(ids: string[]): Promise<void> {
  * lines (crashes, restarts, idling) and the last output of crashed dynos it replaced, oldest first.
  * For `dynoform logs`; `{ time, source, text }` as cli/logs.ts's LogLine.
  */
-export async function readDynoManagerLog(dockerClient: Docker, app: string, lines: number): Promise<Array<{ time: string; source: string; text: string }>> {
+export async function readDynoManagerLog(
+  dockerClient: Docker,
+  app: string,
+  lines: number,
+): Promise<Array<{ time: string; source: string; text: string }>> {
   const raw = (await dockerClient
     .getContainer(DYNO_MANAGER)
     .logs({ stdout: true, stderr: false, follow: false, tail: 20_000 })
@@ -179,7 +194,9 @@ export async function followDynoManagerLog(
 ): Promise<void> {
   const stream = (await dockerClient
     .getContainer(DYNO_MANAGER)
-    .logs({ stdout: true, stderr: false, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream & { destroy(): void };
+    .logs({ stdout: true, stderr: false, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream & {
+    destroy(): void;
+  };
   const stop = () => stream.destroy();
   if (signal?.aborted) stop();
   signal?.addEventListener("abort", stop, { once: true });

@@ -113,6 +113,9 @@ export function planPreboot(desired: DesiredFormation, observed: ObservedDyno[],
   return {
     starts: Array.from({ length: web.quantity }, (_, i) => ({ index: i + 1, size: web.size })),
     retire: sortHighFirst(oldWeb),
-    others: planFormation({ release: desired.release, processes: otherProcesses }, observed.filter((d) => d.processType !== "web")),
+    others: planFormation(
+      { release: desired.release, processes: otherProcesses },
+      observed.filter((d) => d.processType !== "web"),
+    ),
   };
 }

@@ -17,14 +17,25 @@ import { dynoDnsName, formationDnsName, spaceDnsEnv } from "../spaces/space-netw
 /** Problems with a formation's inputs, each naming the resource, the process type and the fix. */
 export function formationProblems(news: FormationInputs): string[] {
   // At preview a new space's outputs may be unknown (not an object): its rules are checked at up.
-  const space = typeof news.space === "object" && news.space && typeof news.space.name === "string" ? { name: news.space.name, shield: news.space.shield === true } : undefined;
-  const problems = validateFormation({ resource: news.resource, app: news.app, processes: news.processes, preboot: news.preboot === true, space }).map((v) => formatViolations([v]));
+  const space =
+    typeof news.space === "object" && news.space && typeof news.space.name === "string"
+      ? { name: news.space.name, shield: news.space.shield === true }
+      : undefined;
+  const problems = validateFormation({
+    resource: news.resource,
+    app: news.app,
+    processes: news.processes,
+    preboot: news.preboot === true,
+    space,
+  }).map((v) => formatViolations([v]));
   // At preview the app's outputs are unknown (a placeholder string, not an object): checked again at up.
   const commands = typeof news.processCommands === "object" && news.processCommands ? news.processCommands : {};
   if (Object.keys(commands).length > 0) {
     for (const type of Object.keys(news.processes)) {
       if (!(type in commands)) {
-        problems.push(`Formation "${news.resource}", process type "${type}": the app's Procfile has no such process type (it has ${Object.keys(commands).join(", ")}). Fix: add "${type}: <command>" to the Procfile, or remove it from the formation`);
+        problems.push(
+          `Formation "${news.resource}", process type "${type}": the app's Procfile has no such process type (it has ${Object.keys(commands).join(", ")}). Fix: add "${type}: <command>" to the Procfile, or remove it from the formation`,
+        );
       }
     }
   }
@@ -51,7 +62,12 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
     limits: catalog.docker,
     sleepAfterSeconds: catalog.features.sleeps ? f.ecoSleepAfterSeconds : undefined,
     space: f.space
-      ? { ...f.space, network: f.spaceNetwork, aliases: [dynoDnsName(f.app, processType, index), formationDnsName(f.app, processType)], env: spaceDnsEnv(f.app, processType, index) }
+      ? {
+          ...f.space,
+          network: f.spaceNetwork,
+          aliases: [dynoDnsName(f.app, processType, index), formationDnsName(f.app, processType)],
+          env: spaceDnsEnv(f.app, processType, index),
+        }
       : undefined,
   };
 }
@@ -81,11 +97,17 @@ async function waitBooted(f: FormationInputs, started: Started[]): Promise<void>
     }),
   );
   if (failures.length) {
-    throw new Error(`Formation "${f.resource}" (app "${f.app}", release ${f.release}): ${failures.length} dyno(s) failed to boot.\n${failures.join("\n\n")}`);
+    throw new Error(
+      `Formation "${f.resource}" (app "${f.app}", release ${f.release}): ${failures.length} dyno(s) failed to boot.\n${failures.join("\n\n")}`,
+    );
   }
 }
 
-async function startAll(f: FormationInputs, starts: Array<{ processType: string; index: number; size: string }>, nameSuffix = ""): Promise<Started[]> {
+async function startAll(
+  f: FormationInputs,
+  starts: Array<{ processType: string; index: number; size: string }>,
+  nameSuffix = "",
+): Promise<Started[]> {
   return Promise.all(
     starts.map(async (a) => ({
       name: dynoName(a.processType, a.index),
@@ -105,12 +127,18 @@ const routerOf = (f: FormationInputs) => ({ name: f.router, httpPort: f.routerHt
  * If a new dyno fails to boot, the new ones are removed and the old release keeps serving.
  */
 async function prebootWeb(f: FormationInputs, plan: PrebootPlan): Promise<void> {
-  const started = await startAll(f, plan.starts.map((s) => ({ processType: "web", ...s })), ".next");
+  const started = await startAll(
+    f,
+    plan.starts.map((s) => ({ processType: "web", ...s })),
+    ".next",
+  );
   try {
     await waitBooted(f, started);
   } catch (e) {
     await Promise.all(started.map((d) => stopDyno(d.container.id)));
-    throw new Error(`${(e as Error).message}\nPreboot: the new web dynos were removed; release ${plan.retire[0]?.release ?? "before"} keeps serving.`);
+    throw new Error(
+      `${(e as Error).message}\nPreboot: the new web dynos were removed; release ${plan.retire[0]?.release ?? "before"} keeps serving.`,
+    );
   }
   for (const old of plan.retire) await renameDyno(old.id, `${old.name ?? containerName(f.app, "web", old.index)}.prev`);
   for (const d of started) await renameDyno(d.container.id, containerName(f.app, "web", d.index));
@@ -147,7 +175,10 @@ async function converge(f: FormationInputs): Promise<string[]> {
     }
   }
   const now = await observeDynos(f.app);
-  return now.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
+  return now
+    .filter((d) => d.running)
+    .map((d) => dynoName(d.processType, d.index))
+    .sort();
 }
 
 export const provider: pulumi.dynamic.ResourceProvider<FormationInputs, FormationOutputs> = {
@@ -170,12 +201,29 @@ export const provider: pulumi.dynamic.ResourceProvider<FormationInputs, Formatio
 
   async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult> {
     const dynos = await converge(inputs);
-    return { id: inputs.app, outs: { ...inputs, dynos, dynoManager: "running", estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd, providerVersion: PROVIDER_VERSION } satisfies FormationOutputs };
+    return {
+      id: inputs.app,
+      outs: {
+        ...inputs,
+        dynos,
+        dynoManager: "running",
+        estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd,
+        providerVersion: PROVIDER_VERSION,
+      } satisfies FormationOutputs,
+    };
   },
 
   async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
     const dynos = await converge(news);
-    return { outs: { ...news, dynos, dynoManager: "running", estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd, providerVersion: PROVIDER_VERSION } satisfies FormationOutputs };
+    return {
+      outs: {
+        ...news,
+        dynos,
+        dynoManager: "running",
+        estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd,
+        providerVersion: PROVIDER_VERSION,
+      } satisfies FormationOutputs,
+    };
   },
 
   /**
@@ -191,7 +239,10 @@ export const provider: pulumi.dynamic.ResourceProvider<FormationInputs, Formatio
     const existing = observedQuantities(observed, props.release);
     const processes: FormationOutputs["processes"] = {};
     for (const [type, p] of Object.entries(props.processes)) processes[type] = { ...p, quantity: existing[type] ?? 0 };
-    const dynos = observed.filter((d) => d.running).map((d) => dynoName(d.processType, d.index)).sort();
+    const dynos = observed
+      .filter((d) => d.running)
+      .map((d) => dynoName(d.processType, d.index))
+      .sort();
     return { id, props: { ...props, processes, dynos, dynoManager } };
   },
 

@@ -20,7 +20,7 @@ import {
   type RouterTlsConfig,
   type TlsState,
 } from "../tls/router-tls";
-import type { Route, RouteServer } from "./route";
+import type { Route } from "./route";
 
 export type { Route, RouteServer } from "./route";
 
@@ -55,7 +55,6 @@ export const IDLE_TUNNEL_SECONDS = 55;
  */
 export const ROUTER_LOG_FORMAT =
   '%[var(txn.at)] method=%HM path="%HU" host=%[var(txn.host)] request_id=%[var(txn.rid)] fwd="%ci" dyno=%s connect=%Tc%[str(ms)] service=%Tr%[str(ms)] status=%[var(txn.status)] bytes=%B protocol=%[ssl_fc,iif(https,http)]';
-
 
 const errorFile = (code: keyof typeof ROUTER_ERRORS) => `${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS[code])}`;
 
@@ -178,7 +177,9 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
       );
     }
     for (const s of [...r.servers].sort((a, b) => a.dyno.localeCompare(b.dyno, "en", { numeric: true }))) {
-      lines.push(`  server ${s.dyno} ${s.address}:${r.webPort} check inter 1s fall 2 rise 1 resolvers docker init-addr ${s.ip ? `${s.ip},` : ""}none resolve-prefer ipv4`);
+      lines.push(
+        `  server ${s.dyno} ${s.address}:${r.webPort} check inter 1s fall 2 rise 1 resolvers docker init-addr ${s.ip ? `${s.ip},` : ""}none resolve-prefer ipv4`,
+      );
     }
     lines.push("");
   }

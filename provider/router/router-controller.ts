@@ -127,11 +127,17 @@ export function changeRouter<T>(settings: RouterSettings, change: (router: Docke
  */
 export function removeAppNetwork(settings: RouterSettings, network: string): Promise<void> {
   return serialized(settings.name, `the removal of ${network}`, async () => {
-    await docker().getNetwork(network).disconnect({ Container: settings.name, Force: true }).catch(() => undefined);
+    await docker()
+      .getNetwork(network)
+      .disconnect({ Container: settings.name, Force: true })
+      .catch(() => undefined);
     await unguardShieldNetwork(network);
-    await docker().getNetwork(network).remove().catch((e) => {
-      if (!isNotFound(e)) throw e;
-    });
+    await docker()
+      .getNetwork(network)
+      .remove()
+      .catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
     await syncLocked(settings);
   });
 }
@@ -174,14 +180,17 @@ async function joinNetworks<R extends Route & { network: string }>(router: Docke
   const reachable: R[] = [];
   for (const r of routes) {
     if (!joined.has(r.network)) {
-      const ok = await docker().getNetwork(r.network).connect({ Container: info.Id }).then(
-        () => true,
-        (e) => {
-          if (isNotFound(e)) return false; // removed meanwhile by another stack: no route
-          if (isConflictOrNoop(e) || /already exists/.test(String((e as Error).message))) return true;
-          throw e;
-        },
-      );
+      const ok = await docker()
+        .getNetwork(r.network)
+        .connect({ Container: info.Id })
+        .then(
+          () => true,
+          (e) => {
+            if (isNotFound(e)) return false; // removed meanwhile by another stack: no route
+            if (isConflictOrNoop(e) || /already exists/.test(String((e as Error).message))) return true;
+            throw e;
+          },
+        );
       if (!ok) continue;
     }
     reachable.push(r);
@@ -191,7 +200,10 @@ async function joinNetworks<R extends Route & { network: string }>(router: Docke
 
 /** HAProxy's alerts and warnings from `haproxy -c` (its version notices say nothing about the config). */
 export function haproxyCheckReason(output: string): string {
-  const lines = output.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = output
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const said = lines.filter((l) => !/^\[NOTICE\]/.test(l));
   return (said.length > 0 ? said : lines).join("\n");
 }
@@ -201,7 +213,9 @@ async function routerWorkers(router: Docker.Container): Promise<string[]> {
   const [info, top] = await Promise.all([router.inspect(), router.top()]);
   const pid = top.Titles.indexOf("PID");
   const cmd = top.Titles.indexOf("CMD");
-  return top.Processes.filter((p: string[]) => /haproxy/.test(p[cmd] ?? "") && Number(p[pid]) !== info.State.Pid).map((p: string[]) => p[pid]);
+  return top.Processes.filter((p: string[]) => /haproxy/.test(p[cmd] ?? "") && Number(p[pid]) !== info.State.Pid).map(
+    (p: string[]) => p[pid],
+  );
 }
 
 /**
@@ -224,7 +238,9 @@ export async function waitForRouterDrain(settings: RouterSettings, previousWorke
  * live one, so a write that fails halfway leaves the old config serving.
  */
 export async function applyConfig(router: Docker.Container, rendered: RenderedRouter): Promise<string[]> {
-  const pages = Object.fromEntries(Object.values(ROUTER_ERRORS).map((e) => [`${path.basename(ERRORS_DIR)}/${errorFileName(e)}`, renderErrorFile(e)]));
+  const pages = Object.fromEntries(
+    Object.values(ROUTER_ERRORS).map((e) => [`${path.basename(ERRORS_DIR)}/${errorFileName(e)}`, renderErrorFile(e)]),
+  );
   const wake = fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8");
   const next = `haproxy.cfg.${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
   await putFiles(router, CONFIG_DIR, { ...pages, [path.basename(WAKE_SCRIPT)]: wake, [next]: rendered.config });
@@ -319,12 +335,18 @@ async function upgradeRouter(info: Docker.ContainerInspectInfo, image: string): 
 }
 
 async function removeRouter(name: string): Promise<void> {
-  await docker().getContainer(name).remove({ force: true }).catch((e) => {
-    if (!isNotFound(e)) throw e;
-  });
-  await docker().getNetwork(name).remove().catch((e) => {
-    if (!isNotFound(e)) throw e;
-  });
+  await docker()
+    .getContainer(name)
+    .remove({ force: true })
+    .catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+  await docker()
+    .getNetwork(name)
+    .remove()
+    .catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
   await removeTlsVolume(name);
 }
 
@@ -357,7 +379,10 @@ export async function routerExists(router: string): Promise<boolean> {
 }
 
 async function isSpaceRouter(name: string): Promise<boolean> {
-  const info = await docker().getContainer(name).inspect().catch(() => undefined);
+  const info = await docker()
+    .getContainer(name)
+    .inspect()
+    .catch(() => undefined);
   return Boolean(info?.Config.Labels?.[LABEL.space]);
 }
 
@@ -367,7 +392,10 @@ async function isSpaceRouter(name: string): Promise<boolean> {
  */
 export function ensureSpaceRouter(settings: RouterSettings & { space: NonNullable<RouterSettings["space"]> }): Promise<void> {
   return serialized(settings.name, `space ${settings.space.name}'s router`, async () => {
-    const info = await docker().getContainer(settings.name).inspect().catch(() => undefined);
+    const info = await docker()
+      .getContainer(settings.name)
+      .inspect()
+      .catch(() => undefined);
     const want = spaceLabels(settings.space);
     if (info && Object.entries(want).some(([k, v]) => info.Config.Labels?.[k] !== v)) {
       await docker().getContainer(settings.name).remove({ force: true });
@@ -386,7 +414,8 @@ export async function ensureNetwork(name: string, labels: Record<string, string>
   const existing = await docker().listNetworks({ filters: { name: [name] } });
   if (existing.some((n) => n.Name === name)) return;
   // An internal network has no route out of the engine: how a Shield space keeps dynos offline.
-  await docker().createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true, Internal: opts.internal === true })
+  await docker()
+    .createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true, Internal: opts.internal === true })
     .then(() => (opts.internal ? guardShieldNetwork(name) : undefined))
     .catch((e: Error) => {
       if (!/address pool/.test(e.message)) throw e;

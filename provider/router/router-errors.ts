@@ -12,7 +12,12 @@ export interface RouterError {
 }
 
 export const ROUTER_ERRORS: Record<RouterError["code"], RouterError> = {
-  H10: { code: "H10", status: 503, desc: "App crashed", hint: "The app's web dynos are not running. Its owner can see why with `dynoform logs`." },
+  H10: {
+    code: "H10",
+    status: 503,
+    desc: "App crashed",
+    hint: "The app's web dynos are not running. Its owner can see why with `dynoform logs`.",
+  },
   H12: { code: "H12", status: 503, desc: "Request timeout", hint: "The app did not start its response within 30 seconds." },
   H14: { code: "H14", status: 503, desc: "No web dynos running", hint: "The app has no web dynos. Its owner can scale web above 0." },
   H20: { code: "H20", status: 503, desc: "App boot timeout", hint: "The app's web dyno did not wake up in time." },

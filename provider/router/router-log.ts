@@ -18,7 +18,10 @@ export function normalizeRingLine(line: string): string {
 /** Every request line the router holds now, oldest first. */
 export async function readRequestLog(router: Docker.Container): Promise<string[]> {
   const { output } = await execIn(router, showEvents());
-  return output.split("\n").filter((l) => /^\d{4}-/.test(l)).map(normalizeRingLine);
+  return output
+    .split("\n")
+    .filter((l) => /^\d{4}-/.test(l))
+    .map(normalizeRingLine);
 }
 
 /** What a worker writes into the ring when a reload stops it: its proxies stop listening. */
@@ -39,7 +42,12 @@ const STOPPING_WORKER_GRACE_MS = 2000;
  * side, which turned every follow into one more read of the whole ring.
  */
 export async function followRequestLog(router: Docker.Container, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
-  const exec = await router.exec({ Cmd: ["socat", "-t", "5", "stdio", `unix-connect:${ADMIN_SOCKET}`], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+  const exec = await router.exec({
+    Cmd: ["socat", "-t", "5", "stdio", `unix-connect:${ADMIN_SOCKET}`],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
   const stream = await exec.start({ hijack: true, stdin: true });
   // Closing the connection closes socat's stdin, and HAProxy then ends the command: nothing stays behind in the router.
   const stop = () => stream.destroy();

@@ -18,7 +18,10 @@ export function tlsVolumeName(router: string): string {
 
 /** Creates the router's TLS volume (labelled, so "nothing left behind" finds it) unless it exists. */
 export async function ensureTlsVolume(router: string): Promise<void> {
-  await docker().createVolume({ Name: tlsVolumeName(router), Labels: { [LABEL.managed]: "true", [LABEL.role]: "router-tls", [LABEL.router]: router } });
+  await docker().createVolume({
+    Name: tlsVolumeName(router),
+    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router-tls", [LABEL.router]: router },
+  });
 }
 
 export async function removeTlsVolume(router: string): Promise<void> {

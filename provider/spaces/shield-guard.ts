@@ -46,7 +46,10 @@ export async function guardShieldNetwork(network: string): Promise<void> {
 
 /** Removes the rule of a network about to be removed (nothing if it had none). */
 export async function unguardShieldNetwork(network: string): Promise<void> {
-  const info = await docker().getNetwork(network).inspect().catch(() => undefined);
+  const info = await docker()
+    .getNetwork(network)
+    .inspect()
+    .catch(() => undefined);
   if (!info?.Internal) return;
   await iptables(["-D", ...guardRule(bridgeOf(info.Id))]).catch(() => undefined);
 }

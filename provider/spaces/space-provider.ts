@@ -25,7 +25,9 @@ async function freePort(from: number, taken: Set<number>): Promise<number> {
   const routers = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "router" }) });
   for (const r of routers) for (const p of r.Ports ?? []) if (p.PublicPort) taken.add(p.PublicPort);
   for (let port = from; port < from + 500; port++) if (!taken.has(port) && (await portFree(port))) return port;
-  throw new Error(`no free port on 127.0.0.1 from ${from} to ${from + 499} for a space router. Fix: set httpPort and httpsPort on the Space`);
+  throw new Error(
+    `no free port on 127.0.0.1 from ${from} to ${from + 499} for a space router. Fix: set httpPort and httpsPort on the Space`,
+  );
 }
 
 const routerSettings = (s: SpaceOutputs) => ({
@@ -57,18 +59,35 @@ export const provider: pulumi.dynamic.ResourceProvider<SpaceInputs, SpaceOutputs
   async create(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateResult> {
     const httpPort = inputs.httpPort || (await freePort(8400, new Set()));
     const httpsPort = inputs.httpsPort || (await freePort(8450, new Set([httpPort])));
-    const outs: SpaceOutputs = { ...inputs, httpPort, httpsPort, network: spaceNetworkName(inputs.name), router: spaceRouterName(inputs.name), providerVersion: PROVIDER_VERSION };
+    const outs: SpaceOutputs = {
+      ...inputs,
+      httpPort,
+      httpsPort,
+      network: spaceNetworkName(inputs.name),
+      router: spaceRouterName(inputs.name),
+      providerVersion: PROVIDER_VERSION,
+    };
     try {
-      await ensureNetwork(outs.network, { [LABEL.managed]: "true", [LABEL.role]: "space-network", [LABEL.space]: inputs.name, [LABEL.shield]: String(inputs.shield) }, { internal: inputs.shield });
+      await ensureNetwork(
+        outs.network,
+        { [LABEL.managed]: "true", [LABEL.role]: "space-network", [LABEL.space]: inputs.name, [LABEL.shield]: String(inputs.shield) },
+        { internal: inputs.shield },
+      );
       await ensureSpaceRouter(routerSettings(outs));
     } catch (e) {
       // A failed create leaves nothing behind: the state will not know these objects.
       await removeSpaceRouter(outs.router).catch(() => undefined);
       await unguardShieldNetwork(outs.network).catch(() => undefined);
-      await docker().getNetwork(outs.network).remove().catch(() => undefined);
+      await docker()
+        .getNetwork(outs.network)
+        .remove()
+        .catch(() => undefined);
       const message = (e as Error).message;
       const port = /Bind for 127\.0\.0\.1:(\d+) failed: port is already allocated/.exec(message)?.[1];
-      if (port) throw new Error(`Space "${inputs.name}": port ${port} on 127.0.0.1 is already in use, so its router cannot start. Fix: set the Space's ${Number(port) === httpPort ? "httpPort" : "httpsPort"} to a free port, or leave it out to pick one`);
+      if (port)
+        throw new Error(
+          `Space "${inputs.name}": port ${port} on 127.0.0.1 is already in use, so its router cannot start. Fix: set the Space's ${Number(port) === httpPort ? "httpPort" : "httpsPort"} to a free port, or leave it out to pick one`,
+        );
       throw new Error(`Space "${inputs.name}": could not create it: ${message}`);
     }
     return { id: inputs.name, outs };
@@ -101,8 +120,14 @@ export const provider: pulumi.dynamic.ResourceProvider<SpaceInputs, SpaceOutputs
     }
     await removeSpaceRouter(props.router);
     await unguardShieldNetwork(props.network);
-    await docker().getNetwork(props.network).remove().catch((e) => {
-      if (!isNotFound(e)) throw new Error(`Space "${props.name}": could not remove network ${props.network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${props.network}) and destroy again`);
-    });
+    await docker()
+      .getNetwork(props.network)
+      .remove()
+      .catch((e) => {
+        if (!isNotFound(e))
+          throw new Error(
+            `Space "${props.name}": could not remove network ${props.network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${props.network}) and destroy again`,
+          );
+      });
   },
 };

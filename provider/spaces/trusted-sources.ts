@@ -30,7 +30,10 @@ export function defaultGateway(procNetRoute: string): string | undefined {
   for (const line of procNetRoute.split("\n").slice(1)) {
     const [, destination, gateway] = line.trim().split(/\s+/);
     if (destination === "00000000" && gateway && /^[0-9A-Fa-f]{8}$/.test(gateway)) {
-      return (gateway.match(/../g) ?? []).reverse().map((h) => parseInt(h, 16)).join(".");
+      return (gateway.match(/../g) ?? [])
+        .reverse()
+        .map((h) => parseInt(h, 16))
+        .join(".");
     }
   }
   return undefined;
@@ -54,9 +57,15 @@ export async function loopbackSource(router: Docker.Container): Promise<string |
  * on the host end of a veth pair this way).
  */
 export function publishAddresses(env: NodeJS.ProcessEnv = process.env): string[] {
-  const extra = (env.DYNOFORM_ROUTER_PUBLISH_ADDRESSES ?? "").split(",").map((a) => a.trim()).filter(Boolean);
+  const extra = (env.DYNOFORM_ROUTER_PUBLISH_ADDRESSES ?? "")
+    .split(",")
+    .map((a) => a.trim())
+    .filter(Boolean);
   for (const a of extra) {
-    if (!net.isIP(a)) throw new Error(`DYNOFORM_ROUTER_PUBLISH_ADDRESSES: ${JSON.stringify(a)} is not an IP address. Fix: list this machine's addresses, comma-separated, e.g. "203.0.113.5"`);
+    if (!net.isIP(a))
+      throw new Error(
+        `DYNOFORM_ROUTER_PUBLISH_ADDRESSES: ${JSON.stringify(a)} is not an IP address. Fix: list this machine's addresses, comma-separated, e.g. "203.0.113.5"`,
+      );
   }
   return [...new Set(["127.0.0.1", ...extra])];
 }

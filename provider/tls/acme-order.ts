@@ -49,7 +49,13 @@ function trust(caCertificates: string | undefined): void {
 
 export async function orderCertificate(req: AcmeOrderRequest): Promise<IssuedCertificate> {
   trust(req.caCertificates);
-  const client = new acme.Client({ directoryUrl: req.directoryUrl, accountKey: req.accountKey, backoffAttempts: 12, backoffMin: 1000, backoffMax: 10000 });
+  const client = new acme.Client({
+    directoryUrl: req.directoryUrl,
+    accountKey: req.accountKey,
+    backoffAttempts: 12,
+    backoffMin: 1000,
+    backoffMax: 10000,
+  });
   const { csr, privateKey } = req.request ?? (await newRequest(req.hostname));
   try {
     const chain = await client.auto({
@@ -77,12 +83,19 @@ export async function orderCertificate(req: AcmeOrderRequest): Promise<IssuedCer
 export function acmeFailure(e: Error & { code?: string }, req: Pick<AcmeOrderRequest, "what" | "hostname" | "directoryUrl">): Error {
   const reason = e.message || String(e);
   let fix: string;
-  if (e.code || /directory|ECONNREFUSED|ENOTFOUND|certificate|self.signed/i.test(reason) && !/urn:ietf:params:acme|challenge|authorization/i.test(reason)) {
+  if (
+    e.code ||
+    (/directory|ECONNREFUSED|ENOTFOUND|certificate|self.signed/i.test(reason) &&
+      !/urn:ietf:params:acme|challenge|authorization/i.test(reason))
+  ) {
     fix = `Dynoform could not talk to the ACME server (${e.code ?? "see above"}). Fix: check acme.directoryUrl, that this machine reaches it, and trust its CA (acme.caCertificates or NODE_EXTRA_CA_CERTS) if it is private`;
   } else if (/rate.?limit|too many/i.test(reason)) {
-    fix = "Fix: the CA limits how often it issues; wait for the time it names (use letsencrypt-staging while testing), then run `pulumi up` again";
+    fix =
+      "Fix: the CA limits how often it issues; wait for the time it names (use letsencrypt-staging while testing), then run `pulumi up` again";
   } else {
     fix = `Fix: make ${req.hostname} resolve (CNAME or A record, see the Domain's dnsTarget) to this machine, with port 80 reaching the router, and no CAA record forbidding the CA; then run \`pulumi up\` again`;
   }
-  return new Error(`${req.what}: the ACME server ${req.directoryUrl} did not issue a certificate for ${req.hostname}: ${reason}. The current certificate, if any, keeps serving. ${fix}`);
+  return new Error(
+    `${req.what}: the ACME server ${req.directoryUrl} did not issue a certificate for ${req.hostname}: ${reason}. The current certificate, if any, keeps serving. ${fix}`,
+  );
 }

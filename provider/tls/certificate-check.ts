@@ -36,7 +36,7 @@ export function dnsNamesOf(cert: X509Certificate): string[] {
     ?.split(/,\s*/)
     .filter((e) => e.startsWith("DNS:"))
     .map((e) => e.slice(4).toLowerCase());
-  if (san && san.length) return san;
+  if (san?.length) return san;
   const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
   return cn ? [cn.toLowerCase()] : [];
 }
@@ -70,7 +70,9 @@ export function checkUploadedCertificate(chainPem: string, keyPem: string, hostn
   const problems: string[] = [];
   const blocks = splitPemChain(chainPem);
   if (blocks.length === 0) {
-    return ["the certificate chain holds no PEM certificate (-----BEGIN CERTIFICATE-----). Fix: pass the PEM text of the server certificate, followed by its intermediates"];
+    return [
+      "the certificate chain holds no PEM certificate (-----BEGIN CERTIFICATE-----). Fix: pass the PEM text of the server certificate, followed by its intermediates",
+    ];
   }
   let certs: X509Certificate[];
   try {
@@ -83,22 +85,34 @@ export function checkUploadedCertificate(chainPem: string, keyPem: string, hostn
   try {
     key = createPrivateKey(String(keyPem ?? ""));
   } catch {
-    problems.push("the private key is not a readable PEM private key (it may be encrypted or not PEM). Fix: pass the unencrypted PEM key (-----BEGIN PRIVATE KEY-----, RSA or EC) that the certificate was requested with");
+    problems.push(
+      "the private key is not a readable PEM private key (it may be encrypted or not PEM). Fix: pass the unencrypted PEM key (-----BEGIN PRIVATE KEY-----, RSA or EC) that the certificate was requested with",
+    );
   }
   if (key && !leaf.checkPrivateKey(key)) {
-    problems.push("the private key does not belong to the certificate (their public keys differ). Fix: pass the key that the certificate signing request was made with");
+    problems.push(
+      "the private key does not belong to the certificate (their public keys differ). Fix: pass the key that the certificate signing request was made with",
+    );
   }
   const names = dnsNamesOf(leaf);
   if (!names.some((n) => hostnameCovers(n, hostname))) {
-    problems.push(`the certificate covers ${names.length ? names.map((n) => `"${n}"`).join(", ") : "no DNS name"}, not "${hostname}". Fix: upload a certificate whose subjectAltName includes ${hostname}`);
+    problems.push(
+      `the certificate covers ${names.length ? names.map((n) => `"${n}"`).join(", ") : "no DNS name"}, not "${hostname}". Fix: upload a certificate whose subjectAltName includes ${hostname}`,
+    );
   }
   const validTo = new Date(leaf.validTo);
   const validFrom = new Date(leaf.validFrom);
-  if (validTo <= now) problems.push(`the certificate expired on ${validTo.toISOString()}. Fix: renew it with its CA and upload the new one, or use ACME (acme: { email })`);
-  else if (validFrom > now) problems.push(`the certificate is not valid before ${validFrom.toISOString()}. Fix: wait until then, or check this machine's clock`);
+  if (validTo <= now)
+    problems.push(
+      `the certificate expired on ${validTo.toISOString()}. Fix: renew it with its CA and upload the new one, or use ACME (acme: { email })`,
+    );
+  else if (validFrom > now)
+    problems.push(`the certificate is not valid before ${validFrom.toISOString()}. Fix: wait until then, or check this machine's clock`);
   for (let i = 0; i + 1 < certs.length; i++) {
     if (!certs[i].checkIssued(certs[i + 1]) || !certs[i].verify(certs[i + 1].publicKey)) {
-      problems.push(`certificate ${i + 2} of the chain did not issue certificate ${i + 1}. Fix: put the server certificate first, then each intermediate in order, each issuing the one before it`);
+      problems.push(
+        `certificate ${i + 2} of the chain did not issue certificate ${i + 1}. Fix: put the server certificate first, then each intermediate in order, each issuing the one before it`,
+      );
       break;
     }
   }

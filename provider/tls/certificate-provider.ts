@@ -14,12 +14,13 @@ import { publishedHttpsPort, readTlsState, removeTlsFiles, writeTlsFiles } from 
 const routerOf = (c: CertificateInputs) => ({ name: c.router, httpPort: c.routerHttpPort, httpsPort: c.routerHttpsPort });
 const what = (c: CertificateInputs) => `Certificate "${c.resource}"`;
 
-
 /** The certificate must belong to a Domain on a router that serves HTTPS. */
 async function assertServable(c: CertificateInputs): Promise<void> {
   const state = (await routerExists(c.router)) ? await readTlsState(c.router) : undefined;
   if (!state?.domains.some((d) => d.hostname === c.hostname.toLowerCase())) {
-    throw new Error(`${what(c)}: no Domain "${c.hostname}" on router "${c.router}", so the certificate would serve nothing. Fix: declare a Domain for ${c.hostname} and pass it as \`domain\``);
+    throw new Error(
+      `${what(c)}: no Domain "${c.hostname}" on router "${c.router}", so the certificate would serve nothing. Fix: declare a Domain for ${c.hostname} and pass it as \`domain\``,
+    );
   }
   if (!(await publishedHttpsPort(c.router))) {
     throw new Error(
@@ -33,11 +34,20 @@ async function routerAnswers(c: CertificateInputs, ch: AcmeChallenge, timeoutMs 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const body = await new Promise<string>((resolve) => {
-      const req = http.get({ host: "127.0.0.1", port: c.routerHttpPort, path: `/.well-known/acme-challenge/${ch.token}`, headers: { Host: ch.hostname }, timeout: 2000 }, (res) => {
-        let b = "";
-        res.on("data", (d) => (b += d));
-        res.on("end", () => resolve(b));
-      });
+      const req = http.get(
+        {
+          host: "127.0.0.1",
+          port: c.routerHttpPort,
+          path: `/.well-known/acme-challenge/${ch.token}`,
+          headers: { Host: ch.hostname },
+          timeout: 2000,
+        },
+        (res) => {
+          let b = "";
+          res.on("data", (d) => (b += d));
+          res.on("end", () => resolve(b));
+        },
+      );
       req.on("timeout", () => req.destroy());
       req.on("error", () => resolve(""));
     });
@@ -128,7 +138,15 @@ async function apply(olds: CertificateOutputs | undefined, news: CertificateInpu
       await install(news, olds!.certificateChain, olds!.privateKey);
       return outputsOf(news, accountKey, olds!.certificateChain, olds!.privateKey);
     default:
-      return { ...olds!, ...news, accountKey, certificateChain: olds!.certificateChain, privateKey: olds!.privateKey, status: olds!.status, providerVersion: PROVIDER_VERSION };
+      return {
+        ...olds!,
+        ...news,
+        accountKey,
+        certificateChain: olds!.certificateChain,
+        privateKey: olds!.privateKey,
+        status: olds!.status,
+        providerVersion: PROVIDER_VERSION,
+      };
   }
 }
 

@@ -25,27 +25,39 @@ export function daysLeft(expiresAt: string, now: Date): number {
   return Math.floor((Date.parse(expiresAt) - now.getTime()) / DAY_MS);
 }
 
-const SETTINGS: Array<keyof CertificateInputs> = ["acmeEmail", "acmeCaCertificates", "renewBeforeDays", "routerHttpPort", "routerHttpsPort"];
+const SETTINGS: Array<keyof CertificateInputs> = [
+  "acmeEmail",
+  "acmeCaCertificates",
+  "renewBeforeDays",
+  "routerHttpPort",
+  "routerHttpsPort",
+];
 
 export function planCertificate(olds: CertificateOutputs | undefined, news: CertificateInputs, now: Date): CertificateAction {
   if (news.source === "uploaded") {
-    if (!olds || olds.source !== "uploaded") return { kind: "install-uploaded", reason: "new certificate" };
-    if (olds.uploadedChain !== news.uploadedChain || olds.uploadedKey !== news.uploadedKey) return { kind: "install-uploaded", reason: "the uploaded certificate changed" };
+    if (olds?.source !== "uploaded") return { kind: "install-uploaded", reason: "new certificate" };
+    if (olds.uploadedChain !== news.uploadedChain || olds.uploadedKey !== news.uploadedKey)
+      return { kind: "install-uploaded", reason: "the uploaded certificate changed" };
     if (olds.status !== "issued") return { kind: "install-uploaded", reason: `the router's copy is ${olds.status}` };
     if (SETTINGS.some((k) => olds[k] !== news[k])) return { kind: "record", reason: "settings changed" };
     return { kind: "none" };
   }
-  if (!olds || olds.source !== "acme" || !olds.certificateChain) return { kind: "order", reason: "new certificate" };
+  if (olds?.source !== "acme" || !olds.certificateChain) return { kind: "order", reason: "new certificate" };
   if (olds.hostname !== news.hostname) return { kind: "order", reason: "the domain changed" };
   if (olds.acmeDirectoryUrl !== news.acmeDirectoryUrl) return { kind: "order", reason: "the ACME directory changed" };
   if (news.accountKey && olds.accountKey !== news.accountKey) return { kind: "order", reason: "the ACME account key changed" };
-  if (olds.csrPrivateKey && news.csrPrivateKey !== olds.csrPrivateKey) return { kind: "order", reason: "the private key was replaced (key rotation)" };
+  if (olds.csrPrivateKey && news.csrPrivateKey !== olds.csrPrivateKey)
+    return { kind: "order", reason: "the private key was replaced (key rotation)" };
   if (renewalDue(olds.expiresAt, now, news.renewBeforeDays)) {
-    return { kind: "order", reason: `renewal: it expires ${olds.expiresAt} (${daysLeft(olds.expiresAt, now)} days left, renewed within ${news.renewBeforeDays})` };
+    return {
+      kind: "order",
+      reason: `renewal: it expires ${olds.expiresAt} (${daysLeft(olds.expiresAt, now)} days left, renewed within ${news.renewBeforeDays})`,
+    };
   }
   if (olds.status !== "issued") return { kind: "reinstall", reason: `the router's copy is ${olds.status}` };
   if (SETTINGS.some((k) => olds[k] !== news[k])) return { kind: "record", reason: "settings changed" };
   // A Certificate made by 0.1 has no CSR: it keeps serving, and its next order uses the new key.
-  if ((olds.csr ?? "") !== (news.csr ?? "")) return { kind: "record", reason: "the key and CSR are now tls.PrivateKey and tls.CertRequest resources" };
+  if ((olds.csr ?? "") !== (news.csr ?? ""))
+    return { kind: "record", reason: "the key and CSR are now tls.PrivateKey and tls.CertRequest resources" };
   return { kind: "none" };
 }

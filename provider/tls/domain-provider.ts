@@ -18,9 +18,15 @@ const ROUTER_ADDRESS = "127.0.0.1";
 function outputs(d: DomainInputs): DomainOutputs {
   const hostname = d.hostname.toLowerCase();
   const apex = hostname.replace(/^\*\./, "").split(".").length === 2;
-  return { ...d, hostname, dnsTarget: d.appHostname, dnsRecordType: apex ? "ALIAS" : "CNAME", dnsAddress: ROUTER_ADDRESS, providerVersion: PROVIDER_VERSION };
+  return {
+    ...d,
+    hostname,
+    dnsTarget: d.appHostname,
+    dnsRecordType: apex ? "ALIAS" : "CNAME",
+    dnsAddress: ROUTER_ADDRESS,
+    providerVersion: PROVIDER_VERSION,
+  };
 }
-
 
 /** The app that holds a hostname on a router, if any (a router that is not there holds none). */
 async function holderOf(router: string, hostname: string, state?: TlsState): Promise<string | undefined> {
@@ -63,14 +69,22 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
   },
 
   async diff(_id: string, olds: DomainOutputs, news: DomainInputs): Promise<pulumi.dynamic.DiffResult> {
-    const replaces = (["app", "hostname", "router"] as const).filter((k) => String(olds[k]).toLowerCase() !== String(news[k]).toLowerCase());
-    const changes = replaces.length > 0 || olds.routerHttpPort !== news.routerHttpPort || olds.routerHttpsPort !== news.routerHttpsPort || olds.appHostname !== news.appHostname;
+    const replaces = (["app", "hostname", "router"] as const).filter(
+      (k) => String(olds[k]).toLowerCase() !== String(news[k]).toLowerCase(),
+    );
+    const changes =
+      replaces.length > 0 ||
+      olds.routerHttpPort !== news.routerHttpPort ||
+      olds.routerHttpsPort !== news.routerHttpsPort ||
+      olds.appHostname !== news.appHostname;
     return { changes, replaces, deleteBeforeReplace: true };
   },
 
   async create(inputs: DomainInputs): Promise<pulumi.dynamic.CreateResult> {
     const d = outputs(inputs);
-    const nets = await docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.app]: d.app, [LABEL.router]: d.router }) });
+    const nets = await docker().listNetworks({
+      filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.app]: d.app, [LABEL.router]: d.router }),
+    });
     if (nets.length === 0) {
       throw new Error(
         `Domain "${d.resource}": app "${d.app}" is not served by router "${d.router}", so hostname "${d.hostname}" has nowhere to go. Fix: declare the App in this program and pass it as \`app\`, or deploy app "${d.app}" first (with the same DYNOFORM_ROUTER)`,

@@ -77,13 +77,15 @@ export function parseTlsFiles(files: Record<string, string>): TlsState {
     if (!file) continue;
     if (folder === "domains" && file.endsWith(".json")) {
       const claim = parseJson(content) as DomainClaim | undefined;
-      if (claim && typeof claim.hostname === "string" && typeof claim.app === "string") state.domains.push({ hostname: claim.hostname.toLowerCase(), app: claim.app });
+      if (claim && typeof claim.hostname === "string" && typeof claim.app === "string")
+        state.domains.push({ hostname: claim.hostname.toLowerCase(), app: claim.app });
     } else if (folder === "certs" && file.endsWith(".pem")) {
       const hostname = file.slice(0, -4).replace(/^_wildcard_\./, "*.");
       state.certificates.push({ hostname, file: name, pem: content });
     } else if (folder === "challenges" && file.endsWith(".json")) {
       const c = parseJson(content) as AcmeChallenge | undefined;
-      if (c && typeof c.hostname === "string" && TOKEN.test(c.token) && KEY_AUTHORIZATION.test(c.keyAuthorization)) state.challenges.push(c);
+      if (c && typeof c.hostname === "string" && TOKEN.test(c.token) && KEY_AUTHORIZATION.test(c.keyAuthorization))
+        state.challenges.push(c);
     } else if (folder === "redirects") {
       state.redirectApps.push(file);
     }
@@ -159,7 +161,10 @@ export function renderHttpsBind(tls: RouterTlsConfig | undefined, tlsMinVersion?
 /** Heroku's headers on the TLS side: `X-Forwarded-Proto: https` and the public HTTPS port. */
 export function renderForwardedTls(publicHttpsPort: number | undefined): string[] {
   if (!publicHttpsPort) return ["  http-request set-header X-Forwarded-Proto https if { ssl_fc }"];
-  return ["  http-request set-header X-Forwarded-Proto https if { ssl_fc }", `  http-request set-header X-Forwarded-Port ${publicHttpsPort} if { ssl_fc }`];
+  return [
+    "  http-request set-header X-Forwarded-Proto https if { ssl_fc }",
+    `  http-request set-header X-Forwarded-Port ${publicHttpsPort} if { ssl_fc }`,
+  ];
 }
 
 /**
@@ -177,7 +182,9 @@ export function renderTlsHttpRules(tls: RouterTlsConfig | undefined, publicHttps
   }
   const port = publicHttpsPort && publicHttpsPort !== 443 ? `:${publicHttpsPort}` : "";
   for (const h of tls.redirectHosts) {
-    lines.push(`  http-request redirect location https://%[var(txn.host)]${port}%[capture.req.uri] code 301 if !{ ssl_fc } ${hostCondition(h)}`);
+    lines.push(
+      `  http-request redirect location https://%[var(txn.host)]${port}%[capture.req.uri] code 301 if !{ ssl_fc } ${hostCondition(h)}`,
+    );
   }
   return lines;
 }

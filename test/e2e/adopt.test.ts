@@ -12,7 +12,8 @@ describe("adopting an app made by another stack", () => {
   const program = path.join(REPO, "examples/hello");
   const previous = new PulumiStack(program, `e2e-${appName}-old`);
   const next = new PulumiStack(program, `e2e-${appName}-new`);
-  const dynoIds = async () => (await docker.listContainers({ filters: { label: [`dynoform.app=${appName}`, "dynoform.role=dyno"] } })).map((c) => c.Id).sort();
+  const dynoIds = async () =>
+    (await docker.listContainers({ filters: { label: [`dynoform.app=${appName}`, "dynoform.role=dyno"] } })).map((c) => c.Id).sort();
 
   afterAll(async () => {
     await next.cleanup();

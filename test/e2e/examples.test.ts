@@ -38,13 +38,16 @@ describe("examples/private-space", () => {
     await stack.up();
     const out = await stack.outputs();
     const r = await getUntil(String(out.url), (x) => x.status === 200);
-    expect(r.body).toMatch(new RegExp(`^api web\\.1 got: internal web\\.[12] \\([12]\\.web\\.${prefix}-internal\\.app\\.localspace\\)\\n$`));
+    expect(r.body).toMatch(
+      new RegExp(`^api web\\.1 got: internal web\\.[12] \\([12]\\.web\\.${prefix}-internal\\.app\\.localspace\\)\\n$`),
+    );
     expect(out.estimatedMonthlyCost).toBe(250);
   });
 
   it("destroy leaves nothing", async () => {
     await stack.run(["destroy", "--yes", "--skip-preview"]);
     expect(await objectsLabelled({ "dynoform.space": `${prefix}-space` })).toEqual({ containers: [], networks: [], images: [] });
-    for (const app of [`${prefix}-api`, `${prefix}-internal`]) expect(await objectsLabelled({ "dynoform.app": app })).toEqual({ containers: [], networks: [], images: [] });
+    for (const app of [`${prefix}-api`, `${prefix}-internal`])
+      expect(await objectsLabelled({ "dynoform.app": app })).toEqual({ containers: [], networks: [], images: [] });
   });
 });

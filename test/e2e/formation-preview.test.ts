@@ -8,7 +8,9 @@ function section(output: string, header: RegExp): string {
   const lines = output.split("\n");
   const start = lines.findIndex((l) => header.test(l));
   if (start < 0) return "";
-  const end = lines.findIndex((l, i) => i > start && (/^\s*[~+\-]+\s+pulumi/.test(l) || /^\s*Resources:/.test(l) || /^\s*[~+\-]*\s*pulumi:pulumi:Stack/.test(l)));
+  const end = lines.findIndex(
+    (l, i) => i > start && (/^\s*[~+-]+\s+pulumi/.test(l) || /^\s*Resources:/.test(l) || /^\s*[~+-]*\s*pulumi:pulumi:Stack/.test(l)),
+  );
   return lines.slice(start, end < 0 ? undefined : end).join("\n");
 }
 
@@ -17,7 +19,7 @@ function section(output: string, header: RegExp): string {
 describe("a config or secret change previews the Formation as an update", () => {
   const appName = `cfgsec-${uniqueSuffix()}`;
   const stack = new PulumiStack(path.join(REPO, "test/e2e/fixtures/config-secrets"), `e2e-${appName}`);
-  const formationHeader = /[~+\-]+\s+pulumi-nodejs:dynamic\/dynoform:Formation: \((update|replace|create-replacement|delete-replaced)\)/;
+  const formationHeader = /[~+-]+\s+pulumi-nodejs:dynamic\/dynoform:Formation: \((update|replace|create-replacement|delete-replaced)\)/;
 
   beforeAll(async () => {
     await stack.init({ appName, greeting: "Hello" });
@@ -38,7 +40,7 @@ describe("a config or secret change previews the Formation as an update", () => 
     expect(r.output).not.toMatch(/delete original/);
     expect(formation).toMatch(/GREETING\s*: "Hello" => "Howdy"/);
     // Only the secrets field may be hidden.
-    for (const line of formation.split("\n").filter((l) => l.includes("[secret]"))) expect(line).toMatch(/^\s*[~+\-]?\s*secrets\s*:/);
+    for (const line of formation.split("\n").filter((l) => l.includes("[secret]"))) expect(line).toMatch(/^\s*[~+-]?\s*secrets\s*:/);
     expect(r.output).not.toContain("first-token-value");
   });
 
@@ -50,7 +52,7 @@ describe("a config or secret change previews the Formation as an update", () => 
     expect(formation).toMatch(/~ pulumi-nodejs:dynamic\/dynoform:Formation: \(update\)/);
     expect(r.output).not.toMatch(/dynoform:Formation: \((replace|create-replacement|delete-replaced)\)/);
     expect(formation).toMatch(/secrets\s*:\s*\[secret\]/);
-    for (const line of formation.split("\n").filter((l) => l.includes("[secret]"))) expect(line).toMatch(/^\s*[~+\-]?\s*secrets\s*:/);
+    for (const line of formation.split("\n").filter((l) => l.includes("[secret]"))) expect(line).toMatch(/^\s*[~+-]?\s*secrets\s*:/);
     expect(r.output).not.toContain("first-token-value");
     expect(r.output).not.toContain("second-token-value");
   });

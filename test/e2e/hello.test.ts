@@ -34,7 +34,12 @@ describe("examples/hello end to end", () => {
     const info = await docker.getContainer(`${appName}.web.1`).inspect();
     expect(info.HostConfig.Memory).toBe(512 * 1024 * 1024);
     expect(info.Config.Env).toEqual(expect.arrayContaining(["PORT=5000", "DYNO=web.1", "GREETING=Hello"]));
-    expect(info.Config.Labels).toMatchObject({ "dynoform.app": appName, "dynoform.process": "web", "dynoform.dyno": "web.1", "dynoform.release": "v1" });
+    expect(info.Config.Labels).toMatchObject({
+      "dynoform.app": appName,
+      "dynoform.process": "web",
+      "dynoform.dyno": "web.1",
+      "dynoform.release": "v1",
+    });
   });
 
   it("scaling web from 1 to 3 gives responses from 3 different dynos", async () => {

@@ -42,7 +42,9 @@ describe("invalid programs fail at preview", () => {
   it("a Private size outside a Space breaks the space-private-size rule", async () => {
     const { appName, preview, upAttempt } = await previewScenario("private-size-outside-space");
     expect(preview.code).not.toBe(0);
-    expect(preview.output).toMatch(/Formation "private", process type "web": size "private-s" runs only in a Private Space \(rule space-private-size\)\. Fix: /);
+    expect(preview.output).toMatch(
+      /Formation "private", process type "web": size "private-s" runs only in a Private Space \(rule space-private-size\)\. Fix: /,
+    );
     expect(upAttempt.code).not.toBe(0);
     expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
   });
@@ -50,7 +52,9 @@ describe("invalid programs fail at preview", () => {
   it("a Common Runtime size in a Shield Space breaks the space-common-size rule, and nothing is made", async () => {
     const { appName, preview, upAttempt } = await previewScenario("common-size-in-space");
     expect(preview.code).not.toBe(0);
-    expect(preview.output).toMatch(/Formation "in-space", process type "web": size "standard-1x" is a Common Runtime size and cannot run in the Space ".*" \(rule space-common-size\)\. Fix: use a shield-s\/m\/l size/);
+    expect(preview.output).toMatch(
+      /Formation "in-space", process type "web": size "standard-1x" is a Common Runtime size and cannot run in the Space ".*" \(rule space-common-size\)\. Fix: use a shield-s\/m\/l size/,
+    );
     expect(upAttempt.code).not.toBe(0);
     expect(await objectsLabelled({ "dynoform.space": appName })).toEqual({ containers: [], networks: [], images: [] });
     expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
@@ -67,7 +71,11 @@ describe("invalid programs fail at preview", () => {
   it("two Domains of one program claim the same hostname", async () => {
     const { appName, preview, upAttempt } = await previewScenario("duplicate-domain");
     expect(preview.code).not.toBe(0);
-    expect(preview.output).toMatch(new RegExp(`Domain "(first|second)": hostname "www\\.${appName}\\.example\\.com" is also declared by Domain "(first|second)" in this program`));
+    expect(preview.output).toMatch(
+      new RegExp(
+        `Domain "(first|second)": hostname "www\\.${appName}\\.example\\.com" is also declared by Domain "(first|second)" in this program`,
+      ),
+    );
     expect(preview.output).toContain("(rule domain-unique). Fix:");
     expect(upAttempt.code).not.toBe(0);
     expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });

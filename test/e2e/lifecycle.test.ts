@@ -23,7 +23,9 @@ describe("app and formation lifecycle end to end", () => {
   const stack = new PulumiStack(path.join(REPO, "test/e2e/fixtures/lifecycle"), `e2e-${appName}`);
   let url = "";
   const dynoNames = async () =>
-    (await docker.listContainers({ all: true, filters: { label: [`dynoform.app=${appName}`, "dynoform.role=dyno"] } })).map((c) => c.Names[0].slice(1)).sort();
+    (await docker.listContainers({ all: true, filters: { label: [`dynoform.app=${appName}`, "dynoform.role=dyno"] } }))
+      .map((c) => c.Names[0].slice(1))
+      .sort();
 
   beforeAll(async () => {
     await stack.init({ appName, webQuantity: "1" });
@@ -99,7 +101,9 @@ describe("app and formation lifecycle end to end", () => {
       return info.Id !== id && info.State.Running ? info : undefined;
     });
     expect(after.Config.Labels["dynoform.release"]).toBe("v2");
-    expect((await execIn(docker.getContainer(name), ["sh", "-c", "cat /app/scratch.txt 2>/dev/null || echo gone"])).output).toContain("gone");
+    expect((await execIn(docker.getContainer(name), ["sh", "-c", "cat /app/scratch.txt 2>/dev/null || echo gone"])).output).toContain(
+      "gone",
+    );
     await getUntil(url, (r) => r.status === 200);
   });
 
@@ -107,7 +111,9 @@ describe("app and formation lifecycle end to end", () => {
     await docker.getContainer(`${appName}.web.2`).remove({ force: true });
     await stack.run(["refresh", "--yes", "--skip-preview"]);
     // Stack outputs come from the last `up`; the refreshed truth is in the Formation's state.
-    const formation = JSON.parse((await stack.run(["stack", "export"])).stdout).deployment.resources.find((r: { type: string }) => r.type.endsWith(":Formation"));
+    const formation = JSON.parse((await stack.run(["stack", "export"])).stdout).deployment.resources.find((r: { type: string }) =>
+      r.type.endsWith(":Formation"),
+    );
     expect(formation.outputs.dynos).toEqual(["web.1"]);
     expect(formation.outputs.processes.web.quantity).toBe(1);
     const preview = await stack.preview(["--expect-no-changes"], { allowFailure: true });

@@ -21,7 +21,9 @@ describe("pulumi runs the program and the dynamic providers on Node 22+", () => 
     await stack.up();
     const out = await stack.outputs();
     expect(major(out.programNode), `program ran on ${out.programNode}`).toBeGreaterThanOrEqual(minMajor);
-    expect(major(out.providerNode), `dynamic provider ran on ${out.providerNode} (${out.providerNodePath})`).toBeGreaterThanOrEqual(minMajor);
+    expect(major(out.providerNode), `dynamic provider ran on ${out.providerNode} (${out.providerNodePath})`).toBeGreaterThanOrEqual(
+      minMajor,
+    );
     expect(out.providerNode).toBe(process.version);
   });
 });

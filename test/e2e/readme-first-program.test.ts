@@ -17,7 +17,11 @@ describe("README: Your first program, followed literally", () => {
   const appName = `shop-${uniqueSuffix()}`;
   const base = 8360 + 2 * Math.floor(Math.random() * 9);
   const router = { name: `r-readme-${uniqueSuffix()}`, httpPort: base, httpsPort: base + 1 };
-  const routerEnv = { DYNOFORM_ROUTER: router.name, DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort), DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort) };
+  const routerEnv = {
+    DYNOFORM_ROUTER: router.name,
+    DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort),
+    DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort),
+  };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-readme-"));
   const pause = "@@README-PAUSE@@";
   let steps: ReadmeStep[] = [];
@@ -39,9 +43,12 @@ describe("README: Your first program, followed literally", () => {
 
   function waitFor(marker: string, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`README steps did not reach "${marker}" in ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`README steps did not reach "${marker}" in ${timeoutMs / 1000} s:\n${output}`)),
+        timeoutMs,
+      );
       const check = () => {
-        if (output.includes(marker)) (clearTimeout(timer), resolve());
+        if (output.includes(marker)) clearTimeout(timer), resolve();
       };
       shell!.stdout.on("data", check);
       exited.then((code) => (clearTimeout(timer), reject(new Error(`README steps stopped (exit ${code}) before "${marker}":\n${output}`))));
@@ -52,7 +59,8 @@ describe("README: Your first program, followed literally", () => {
   beforeAll(() => {
     steps = readmeSteps(path.join(REPO, "README.md"), "Your first program");
     const text = steps.map((s) => s.text).join("\n");
-    for (const needed of ["~/dynoform", 'name: "shop"', "--app shop", "pulumi destroy"]) expect(text, `README's first program no longer contains ${needed}`).toContain(needed);
+    for (const needed of ["~/dynoform", 'name: "shop"', "--app shop", "pulumi destroy"])
+      expect(text, `README's first program no longer contains ${needed}`).toContain(needed);
     const destroyStep = steps.findIndex((s) => s.kind === "shell" && s.text.includes("pulumi destroy"));
     const script = stepsScript(steps.map(personalize), { pauseBefore: destroyStep, marker: pause });
     shell = spawn("bash", ["-c", script], {
@@ -75,12 +83,19 @@ describe("README: Your first program, followed literally", () => {
     // Whatever the steps got to: destroy the stack as the README's last step would.
     const dir = path.join(work, "shop");
     if (fs.existsSync(path.join(dir, ".pulumi-state"))) {
-      spawnSync("bash", ["-c", `source ~/.cache/dynoform/env.sh && pulumi destroy --yes --skip-preview --non-interactive --stack dev; pulumi stack rm --yes --force --non-interactive dev`], {
-        cwd: dir,
-        env: { ...process.env, ...routerEnv, PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state` },
-        stdio: "ignore",
-        timeout: 240_000,
-      });
+      spawnSync(
+        "bash",
+        [
+          "-c",
+          `source ~/.cache/dynoform/env.sh && pulumi destroy --yes --skip-preview --non-interactive --stack dev; pulumi stack rm --yes --force --non-interactive dev`,
+        ],
+        {
+          cwd: dir,
+          env: { ...process.env, ...routerEnv, PULUMI_BACKEND_URL: `file://${dir}/.pulumi-state` },
+          stdio: "ignore",
+          timeout: 240_000,
+        },
+      );
     }
     fs.rmSync(work, { recursive: true, force: true });
   }, 300_000);

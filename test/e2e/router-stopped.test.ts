@@ -22,9 +22,18 @@ describe("a router stopped by hand", () => {
   });
   afterAll(async () => {
     await stack.cleanup();
-    await docker.getContainer(router).remove({ force: true }).catch(() => undefined);
-    await docker.getNetwork(router).remove().catch(() => undefined);
-    await docker.getVolume(`${router}-tls`).remove().catch(() => undefined);
+    await docker
+      .getContainer(router)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await docker
+      .getNetwork(router)
+      .remove()
+      .catch(() => undefined);
+    await docker
+      .getVolume(`${router}-tls`)
+      .remove()
+      .catch(() => undefined);
   });
 
   it("shows in preview and refresh, and the next up brings it back", async () => {

@@ -19,7 +19,10 @@ describe("app sources end to end", () => {
   }, 300_000);
   afterAll(async () => {
     await stack.cleanup();
-    await docker.getImage(prebuilt).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(prebuilt)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it("builds and serves Node.js, Python, static and prebuilt-image apps", async () => {
@@ -30,7 +33,12 @@ describe("app sources end to end", () => {
     expect((await getUntil(urls.static, (r) => r.status === 200)).body).toContain("static says hi");
     expect((await getUntil(urls.image, (r) => r.status === 200)).body).toBe("Hello from web.1\n");
     // Buildpack images run as their `dyno` user (uid 10000), the prebuilt one (no USER) as 10000:10000.
-    for (const [kind, user] of [["node", "dyno"], ["python", "dyno"], ["static", "dyno"], ["image", "10000:10000"]]) {
+    for (const [kind, user] of [
+      ["node", "dyno"],
+      ["python", "dyno"],
+      ["static", "dyno"],
+      ["image", "10000:10000"],
+    ]) {
       const dyno = docker.getContainer(`${kind}-${suffix}.web.1`);
       const ids = (await execIn(dyno, ["sh", "-c", "echo $(id -u):$(id -g)"])).output.trim();
       expect(`${(await dyno.inspect()).Config.User} ${ids}`, kind).toBe(`${user} 10000:10000`);

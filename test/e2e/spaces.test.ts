@@ -22,13 +22,16 @@ async function probe(fromApp: string, host: string, port = 5000): Promise<string
 
 async function ipsOf(container: string): Promise<string[]> {
   const info = await docker.getContainer(container).inspect();
-  return Object.values(info.NetworkSettings.Networks).map((n) => n.IPAddress).filter(Boolean);
+  return Object.values(info.NetworkSettings.Networks)
+    .map((n) => n.IPAddress)
+    .filter(Boolean);
 }
 
 /** This machine's own address on its main interface: "outside", like the internet. */
 function hostAddress(): string {
   for (const addrs of Object.values(os.networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal && !/^(10\.2\d\d|172\.(1[7-9]|2\d|3[01]))\./.test(a.address)) return a.address;
+    for (const a of addrs ?? [])
+      if (a.family === "IPv4" && !a.internal && !/^(10\.2\d\d|172\.(1[7-9]|2\d|3[01]))\./.test(a.address)) return a.address;
   }
   throw new Error("no non-Docker IPv4 address on this machine");
 }
@@ -67,7 +70,13 @@ describe("spaces isolate their apps", () => {
   it("lets dynos of one space reach each other by Heroku's DNS names", async () => {
     expect(await probe(a, `1.web.${b}.app.localspace`)).toBe("ok 200");
     expect(await probe(b, `web.${a}.app.localspace`)).toBe("ok 200");
-    const env = (await execIn(docker.getContainer(`${a}.web.1`), ["sh", "-c", "echo $HEROKU_DNS_DYNO_NAME $HEROKU_DNS_FORMATION_NAME $HEROKU_DNS_APP_NAME"])).output.trim();
+    const env = (
+      await execIn(docker.getContainer(`${a}.web.1`), [
+        "sh",
+        "-c",
+        "echo $HEROKU_DNS_DYNO_NAME $HEROKU_DNS_FORMATION_NAME $HEROKU_DNS_APP_NAME",
+      ])
+    ).output.trim();
     expect(env).toBe(`1.web.${a}.app.localspace web.${a}.app.localspace ${a}.app.localspace`);
   });
 
@@ -115,7 +124,10 @@ describe("spaces isolate their apps", () => {
   it("refuses requests from outside the trusted ranges, and admits this machine when 127.0.0.1/32 is trusted", async () => {
     await stack.setConfig("trustedIpRanges", "203.0.113.0/24");
     await stack.up();
-    const refused = await get(urls.a, { timeoutMs: 5000 }).then((r) => `status ${r.status}`, (e: Error) => e.message);
+    const refused = await get(urls.a, { timeoutMs: 5000 }).then(
+      (r) => `status ${r.status}`,
+      (e: Error) => e.message,
+    );
     expect(refused).not.toMatch(/^status 200/);
     await stack.setConfig("trustedIpRanges", "127.0.0.1/32");
     await stack.up();
@@ -123,15 +135,23 @@ describe("spaces isolate their apps", () => {
   });
 
   it("refuses to destroy a space that still has apps, removing nothing", async () => {
-    const state = JSON.parse((await stack.run(["stack", "export"])).stdout).deployment.resources.find((r: { type: string; outputs: { name: string } }) => r.type.endsWith(":Space") && r.outputs.name === `p-${id}`);
-    await expect(spaceProvider.delete(state.id, state.outputs)).rejects.toThrow(new RegExp(`Space "p-${id}" still has apps running in it: ${a}, ${b}\\. Nothing was removed\\. Fix: `));
+    const state = JSON.parse((await stack.run(["stack", "export"])).stdout).deployment.resources.find(
+      (r: { type: string; outputs: { name: string } }) => r.type.endsWith(":Space") && r.outputs.name === `p-${id}`,
+    );
+    await expect(spaceProvider.delete(state.id, state.outputs)).rejects.toThrow(
+      new RegExp(`Space "p-${id}" still has apps running in it: ${a}, ${b}\\. Nothing was removed\\. Fix: `),
+    );
     expect((await docker.getNetwork(`dynoform-space-p-${id}`).inspect()).Name).toBe(`dynoform-space-p-${id}`);
     expect((await getUntil(urls.a, (r) => r.status === 200)).status).toBe(200);
   });
 
   it("destroy leaves nothing behind", async () => {
     await stack.run(["destroy", "--yes", "--skip-preview"]);
-    for (const label of [{ "dynoform.space": `p-${id}` }, { "dynoform.space": `s-${id}` }, ...[a, b, s, c].map((x) => ({ "dynoform.app": x }))]) {
+    for (const label of [
+      { "dynoform.space": `p-${id}` },
+      { "dynoform.space": `s-${id}` },
+      ...[a, b, s, c].map((x) => ({ "dynoform.app": x })),
+    ]) {
       expect(await objectsLabelled(label)).toEqual({ containers: [], networks: [], images: [] });
     }
   });

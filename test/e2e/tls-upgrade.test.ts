@@ -45,7 +45,11 @@ describe(`examples/tls: a stack made by ${FROM} upgraded`, () => {
     release = checkoutRelease(FROM);
     before = new PulumiStack(path.join(release, "examples/tls"), `e2e-${appName}`);
     after = new PulumiStack(path.join(REPO, "examples/tls"), `e2e-${appName}`);
-    const routerEnv = { DYNOFORM_ROUTER: router.name, DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort), DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort) };
+    const routerEnv = {
+      DYNOFORM_ROUTER: router.name,
+      DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort),
+      DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort),
+    };
     Object.assign(before.env, routerEnv);
     Object.assign(after.env, routerEnv, { PULUMI_BACKEND_URL: before.env.PULUMI_BACKEND_URL });
     await pebble.start();
@@ -82,7 +86,9 @@ describe(`examples/tls: a stack made by ${FROM} upgraded`, () => {
     const out = await after.outputs();
     expect(out.certificateFingerprint).toBe(fingerprint);
     expect(await handshake(router.httpsPort, hostname, root)).toMatchObject({ authorized: true, fingerprint });
-    const cert = JSON.parse((await after.run(["stack", "export"])).stdout).deployment.resources.find((x: { urn: string }) => x.urn.endsWith("dynoform:Certificate::www"));
+    const cert = JSON.parse((await after.run(["stack", "export"])).stdout).deployment.resources.find((x: { urn: string }) =>
+      x.urn.endsWith("dynoform:Certificate::www"),
+    );
     expect(cert.outputs.csr).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
     expect(cert.outputs.csrPrivateKey).toHaveProperty("ciphertext");
     expect((await after.preview(["--expect-no-changes"], { allowFailure: true })).code).toBe(0);

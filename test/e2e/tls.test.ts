@@ -21,11 +21,16 @@ describe("examples/tls end to end", () => {
   let root = "";
   let fingerprint = "";
   type StateResource = { type: string; urn: string; outputs: Record<string, unknown> };
-  const state = async (): Promise<StateResource[]> => JSON.parse((await stack.run(["stack", "export", "--show-secrets"])).stdout).deployment.resources;
+  const state = async (): Promise<StateResource[]> =>
+    JSON.parse((await stack.run(["stack", "export", "--show-secrets"])).stdout).deployment.resources;
   const leafKey = (chain: string) => new X509Certificate(chain).publicKey.export({ format: "pem", type: "spki" }).toString();
 
   beforeAll(async () => {
-    Object.assign(stack.env, { DYNOFORM_ROUTER: router.name, DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort), DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort) });
+    Object.assign(stack.env, {
+      DYNOFORM_ROUTER: router.name,
+      DYNOFORM_ROUTER_HTTP_PORT: String(router.httpPort),
+      DYNOFORM_ROUTER_HTTPS_PORT: String(router.httpsPort),
+    });
     await pebble.start();
     root = await pebble.root();
     await pebble.addA(hostname);
@@ -40,7 +45,12 @@ describe("examples/tls end to end", () => {
     const r = await stack.up();
     expect(r.output).not.toContain("PRIVATE KEY");
     const out = await stack.outputs();
-    expect(out).toMatchObject({ url: `https://${hostname}:${router.httpsPort}/`, dnsTarget: `${appName}.dynoform.localhost`, dnsRecordType: "CNAME", certificateStatus: "issued" });
+    expect(out).toMatchObject({
+      url: `https://${hostname}:${router.httpsPort}/`,
+      dnsTarget: `${appName}.dynoform.localhost`,
+      dnsRecordType: "CNAME",
+      certificateStatus: "issued",
+    });
     expect(String(out.certificateIssuer)).toMatch(/Pebble/);
     fingerprint = String(out.certificateFingerprint);
     expect(await handshake(router.httpsPort, hostname, root)).toMatchObject({ authorized: true, fingerprint });
@@ -50,9 +60,15 @@ describe("examples/tls end to end", () => {
 
   it("serves the internal hostname with the certificate issued by the private CA made with @pulumi/tls", async () => {
     const out = await stack.outputs();
-    expect(out).toMatchObject({ internalUrl: `https://${internalHostname}:${router.httpsPort}/`, internalCertificateIssuer: "CN=Dynoform example private CA" });
+    expect(out).toMatchObject({
+      internalUrl: `https://${internalHostname}:${router.httpsPort}/`,
+      internalCertificateIssuer: "CN=Dynoform example private CA",
+    });
     const ca = String(out.privateCaCertificate);
-    expect(await handshake(router.httpsPort, internalHostname, ca)).toMatchObject({ authorized: true, fingerprint: out.internalCertificateFingerprint });
+    expect(await handshake(router.httpsPort, internalHostname, ca)).toMatchObject({
+      authorized: true,
+      fingerprint: out.internalCertificateFingerprint,
+    });
     expect(await httpsGet(router.httpsPort, internalHostname, "/", ca)).toMatchObject({ status: 200, body: "Hello from web.1\n" });
   });
 
@@ -133,7 +149,12 @@ describe("examples/tls end to end", () => {
     await stack.run(["destroy", "--yes", "--skip-preview"]);
     expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
     expect(await docker.listVolumes({ filters: { label: [`dynoform.router=${router.name}`] } }).then((v) => v.Volumes ?? [])).toEqual([]);
-    expect(await docker.getContainer(router.name).inspect().catch(() => "gone")).toBe("gone");
+    expect(
+      await docker
+        .getContainer(router.name)
+        .inspect()
+        .catch(() => "gone"),
+    ).toBe("gone");
     expect(await get(`http://${hostname}:${router.httpPort}/`).catch(() => "refused")).toBe("refused");
   });
 });

@@ -35,13 +35,18 @@ describe(`upgrade from ${PREVIOUS_RELEASE}`, () => {
     const old = path.join(tmp, "old");
     fs.mkdirSync(old);
     execFileSync("bash", ["-c", `git -C "${REPO}" archive ${PREVIOUS_RELEASE} | tar -x -C "${old}"`]);
-    expect(fs.readFileSync(path.join(old, "package-lock.json"), "utf8")).toBe(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8"));
+    expect(fs.readFileSync(path.join(old, "package-lock.json"), "utf8")).toBe(
+      fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8"),
+    );
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(old, "node_modules"));
-    execFileSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", path.join(old, "tsconfig.json")], { stdio: "pipe" });
+    execFileSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", path.join(old, "tsconfig.json")], {
+      stdio: "pipe",
+    });
     install(old);
     // The README's example as a user's program, with dynoform installed in its node_modules.
     fs.mkdirSync(path.join(program, "node_modules", "@pulumi"), { recursive: true });
-    for (const f of ["index.ts", "Pulumi.yaml", "tsconfig.json", "package.json", "app"]) fs.cpSync(path.join(REPO, "examples/hello", f), path.join(program, f), { recursive: true });
+    for (const f of ["index.ts", "Pulumi.yaml", "tsconfig.json", "package.json", "app"])
+      fs.cpSync(path.join(REPO, "examples/hello", f), path.join(program, f), { recursive: true });
     fs.symlinkSync(path.join(REPO, "node_modules/@pulumi/pulumi"), path.join(program, "node_modules/@pulumi/pulumi"));
     fs.symlinkSync(pkg, path.join(program, "node_modules", "dynoform"));
   }, 180_000);

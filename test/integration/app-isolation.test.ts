@@ -16,15 +16,35 @@ describe("app isolation", () => {
   const apps = [`iso-a-${suffix}`, `iso-b-${suffix}`];
   let image = "";
   const spec = (app: string, index: number): DynoSpec => ({
-    app, processType: "web", index, release: "v1", size: "standard-1x", image, env: {}, network: `dynoform-app-${app}`,
-    aliases: [`web.${app}.dyno`], webPort: 5000, limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+    app,
+    processType: "web",
+    index,
+    release: "v1",
+    size: "standard-1x",
+    image,
+    env: {},
+    network: `dynoform-app-${app}`,
+    aliases: [`web.${app}.dyno`],
+    webPort: 5000,
+    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
   });
   const connect = (from: string, ip: string) =>
-    execIn(docker.getContainer(from), ["perl", "-MIO::Socket::INET", "-e", `print IO::Socket::INET->new(PeerAddr => "${ip}:5000", Timeout => 3) ? "connected" : "refused: $!"`]);
-  const ipOf = async (name: string, app: string) => (await docker.getContainer(name).inspect()).NetworkSettings.Networks[`dynoform-app-${app}`].IPAddress;
+    execIn(docker.getContainer(from), [
+      "perl",
+      "-MIO::Socket::INET",
+      "-e",
+      `print IO::Socket::INET->new(PeerAddr => "${ip}:5000", Timeout => 3) ? "connected" : "refused: $!"`,
+    ]);
+  const ipOf = async (name: string, app: string) =>
+    (await docker.getContainer(name).inspect()).NetworkSettings.Networks[`dynoform-app-${app}`].IPAddress;
 
   beforeAll(async () => {
-    image = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-iso-${suffix}:test`, { [LABEL.managed]: "true", [LABEL.app]: apps[0] })).tag;
+    image = (
+      await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-iso-${suffix}:test`, {
+        [LABEL.managed]: "true",
+        [LABEL.app]: apps[0],
+      })
+    ).tag;
     for (const app of apps) {
       await ensureNetwork(`dynoform-app-${app}`, { [LABEL.managed]: "true", [LABEL.app]: app });
       await startDyno(spec(app, 1));
@@ -37,9 +57,15 @@ describe("app isolation", () => {
     for (const app of apps) {
       const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
       await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-      await docker.getNetwork(`dynoform-app-${app}`).remove().catch(() => undefined);
+      await docker
+        .getNetwork(`dynoform-app-${app}`)
+        .remove()
+        .catch(() => undefined);
     }
-    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it("a dyno reaches another dyno of its own app", async () => {
@@ -59,6 +85,9 @@ describe("generation check", () => {
     const inputs = { name: "fir-app", sourceError: "", config: {}, secrets: {}, generation: "fir" } as never;
     const { failures } = await appProvider.check(inputs, inputs);
     if (canRunArm) expect(failures).toEqual([]);
-    else expect(failures.map((f) => f.reason).join("\n")).toMatch(/generation "fir" builds linux\/arm64 images, but the Docker Engine is x86_64 .*Fix: use generation "cedar"/);
+    else
+      expect(failures.map((f) => f.reason).join("\n")).toMatch(
+        /generation "fir" builds linux\/arm64 images, but the Docker Engine is x86_64 .*Fix: use generation "cedar"/,
+      );
   });
 });

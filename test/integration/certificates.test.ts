@@ -73,7 +73,10 @@ describe("custom domains and ACME certificates on the router", () => {
   afterAll(async () => {
     await a.cleanup();
     await b.cleanup();
-    await docker.getVolume(tlsVolumeName(router.name)).remove().catch(() => undefined);
+    await docker
+      .getVolume(tlsVolumeName(router.name))
+      .remove()
+      .catch(() => undefined);
     await pebble.stop();
   });
 
@@ -83,7 +86,9 @@ describe("custom domains and ACME certificates on the router", () => {
     await domains.create(domainInputs("b", b.app, hostB));
     expect((await getUntil(`http://${hostA}:${router.httpPort}/`, (r) => r.status === 200)).body).toBe("Hello from web.1\n");
     const claim = domains.create(domainInputs("b-steals-a", b.app, hostA));
-    await expect(claim).rejects.toThrow(`Domain "b-steals-a": hostname "${hostA}" already belongs to app "${a.app}" on router "${router.name}"`);
+    await expect(claim).rejects.toThrow(
+      `Domain "b-steals-a": hostname "${hostA}" already belongs to app "${a.app}" on router "${router.name}"`,
+    );
     const check = await domains.check(undefined as never, domainInputs("b-steals-a", b.app, hostA));
     expect(check.failures[0].reason).toContain("(rule domain-unique)");
   });
@@ -96,7 +101,10 @@ describe("custom domains and ACME certificates on the router", () => {
     expect(Date.parse(certs.a.expiresAt)).toBeGreaterThan(Date.now() + 30 * 86400_000);
     expect(certs.a.privateKey).toMatch(/^-----BEGIN (EC )?PRIVATE KEY-----/);
     expect(certs.a.accountKey).toMatch(/^-----BEGIN (EC )?PRIVATE KEY-----/);
-    for (const [host, c] of [[hostA, certs.a], [hostB, certs.b]] as const) {
+    for (const [host, c] of [
+      [hostA, certs.a],
+      [hostB, certs.b],
+    ] as const) {
       const served = await handshake(router.httpsPort, host, root);
       expect(served).toMatchObject({ authorized: true, fingerprint: c.fingerprint });
     }
@@ -163,7 +171,8 @@ describe("custom domains and ACME certificates on the router", () => {
     };
     const first = await request();
     const { csr: _csr, csrPrivateKey: _key, ...made01 } = certs.a; // the outputs 0.1 wrote: no CSR
-    const recorded = (await certificates.update("", made01 as CertificateOutputs, certInputs("a", hostA, first))).outs as CertificateOutputs;
+    const recorded = (await certificates.update("", made01 as CertificateOutputs, certInputs("a", hostA, first)))
+      .outs as CertificateOutputs;
     expect(recorded.fingerprint).toBe(certs.a.fingerprint);
     expect((await certificates.diff("", recorded, certInputs("a", hostA, first))).changes).toBe(false);
     const rotated = await request();
@@ -173,7 +182,9 @@ describe("custom domains and ACME certificates on the router", () => {
     expect(issued.fingerprint).not.toBe(certs.a.fingerprint);
     expect(issued.privateKey).toBe(rotated.csrPrivateKey);
     const leaf = new X509Certificate(issued.certificateChain);
-    expect(leaf.publicKey.export({ format: "pem", type: "spki" })).toBe(createPublicKey(rotated.csrPrivateKey).export({ format: "pem", type: "spki" }));
+    expect(leaf.publicKey.export({ format: "pem", type: "spki" })).toBe(
+      createPublicKey(rotated.csrPrivateKey).export({ format: "pem", type: "spki" }),
+    );
     expect(await handshake(router.httpsPort, hostA, root)).toMatchObject({ authorized: true, fingerprint: issued.fingerprint });
     certs.a = issued;
   });
@@ -197,9 +208,16 @@ describe("custom domains and ACME certificates on the router", () => {
     const ca = await makeCa("Uploaded Test CA");
     const good = await makeCert(ca, [hostC]);
     const other = await makeCert(ca, [hostC]);
-    const wrongKey = certInputs("c", hostC, { source: "uploaded", acmeDirectoryUrl: "", uploadedChain: good.certPem + ca.certPem, uploadedKey: other.keyPem });
+    const wrongKey = certInputs("c", hostC, {
+      source: "uploaded",
+      acmeDirectoryUrl: "",
+      uploadedChain: good.certPem + ca.certPem,
+      uploadedKey: other.keyPem,
+    });
     const check = await certificates.check(undefined as never, wrongKey);
-    expect(check.failures.map((f) => f.reason)).toEqual([expect.stringMatching(/^Certificate "c": the private key does not belong to the certificate .* Fix: /)]);
+    expect(check.failures.map((f) => f.reason)).toEqual([
+      expect.stringMatching(/^Certificate "c": the private key does not belong to the certificate .* Fix: /),
+    ]);
     const c = (await certificates.create({ ...wrongKey, uploadedKey: good.keyPem })).outs as CertificateOutputs;
     expect(c).toMatchObject({ status: "issued", issuer: "CN=Uploaded Test CA", accountKey: "" });
     expect(await handshake(router.httpsPort, hostC, ca.certPem)).toMatchObject({ authorized: true, fingerprint: c.fingerprint });
@@ -211,17 +229,29 @@ describe("custom domains and ACME certificates on the router", () => {
     await changeRouter(router, (r) => removeTlsFiles(r, [tlsFile.certificate(hostA)]));
     const read = (await certificates.read("", certs.a)).props as CertificateOutputs;
     expect(read.status).toBe("missing");
-    expect((await certificates.diff("", read, certInputs("a", hostA, { csr: certs.a.csr, csrPrivateKey: certs.a.csrPrivateKey }))).changes).toBe(true);
-    const back = (await certificates.update("", read, certInputs("a", hostA, { csr: certs.a.csr, csrPrivateKey: certs.a.csrPrivateKey }))).outs as CertificateOutputs;
+    expect(
+      (await certificates.diff("", read, certInputs("a", hostA, { csr: certs.a.csr, csrPrivateKey: certs.a.csrPrivateKey }))).changes,
+    ).toBe(true);
+    const back = (await certificates.update("", read, certInputs("a", hostA, { csr: certs.a.csr, csrPrivateKey: certs.a.csrPrivateKey })))
+      .outs as CertificateOutputs;
     expect(back.fingerprint).toBe(certs.a.fingerprint);
     expect((await handshake(router.httpsPort, hostA, root)).fingerprint).toBe(certs.a.fingerprint);
     expect(((await certificates.read("", back)).props as CertificateOutputs).status).toBe("issued");
   });
 
   it("delete takes certificates and domains off the router", async () => {
-    for (const [name, host] of [["a", hostA], ["b", hostB], ["c", hostC]] as const) {
+    for (const [name, host] of [
+      ["a", hostA],
+      ["b", hostB],
+      ["c", hostC],
+    ] as const) {
       await certificates.delete("", certs[name]);
-      await domains.delete("", { ...domainInputs(name, name === "a" ? a.app : b.app, host), dnsTarget: "", dnsRecordType: "", dnsAddress: "" });
+      await domains.delete("", {
+        ...domainInputs(name, name === "a" ? a.app : b.app, host),
+        dnsTarget: "",
+        dnsRecordType: "",
+        dnsAddress: "",
+      });
     }
     const gone = await domains.read(hostA, { ...domainInputs("a", a.app, hostA), dnsTarget: "", dnsRecordType: "", dnsAddress: "" });
     expect(gone.id).toBe(""); // refresh: a claim that is gone is a Domain that is gone

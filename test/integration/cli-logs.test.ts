@@ -80,7 +80,9 @@ describe("dynoform logs: router lines, --tail, the release phase", () => {
       out = io.out;
       if (!out.includes(id)) await sleep(200);
     }
-    expect(out).toMatch(new RegExp(`\\+00:00 heroku\\[router\\]: at=info method=GET path="/custom" host=${custom.replace(/\./g, "\\.")} request_id=${id} `));
+    expect(out).toMatch(
+      new RegExp(`\\+00:00 heroku\\[router\\]: at=info method=GET path="/custom" host=${custom.replace(/\./g, "\\.")} request_id=${id} `),
+    );
   });
 
   it("--tail prints each router line once, across a router reload, and stops when asked", async () => {
@@ -117,7 +119,12 @@ describe("dynoform logs: router lines, --tail, the release phase", () => {
     await release(5, 'echo "$STEP on $DYNO"; echo "done" >&2');
     let io = capture();
     expect(await runLogs(["--app", t.app, "--dyno", "release.5"], io)).toBe(0);
-    expect(io.out.split("\n").map((l) => l.replace(/^\S+\+00:00 /, "")).sort()).toEqual(["", "app[release.5]: done", "app[release.5]: migrate 5 on release.5"]);
+    expect(
+      io.out
+        .split("\n")
+        .map((l) => l.replace(/^\S+\+00:00 /, ""))
+        .sort(),
+    ).toEqual(["", "app[release.5]: done", "app[release.5]: migrate 5 on release.5"]);
 
     await expect(release(6, 'echo "table users is locked"; exit 3')).rejects.toThrow(/release phase of v6 .* exited with status 3/s);
     io = capture();

@@ -23,12 +23,23 @@ describe("dynoform ps, logs and run", () => {
   const network = `dynoform-app-${app}`;
   let image = "";
   const spec = (index: number): DynoSpec => ({
-    app, processType: "web", index, release: "v7", size: "standard-1x", image, env: { GREETING: "Hi", SECRET_TOKEN: "xyz" }, network,
-    aliases: [`web.${app}.dyno`], webPort: 5000, limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+    app,
+    processType: "web",
+    index,
+    release: "v7",
+    size: "standard-1x",
+    image,
+    env: { GREETING: "Hi", SECRET_TOKEN: "xyz" },
+    network,
+    aliases: [`web.${app}.dyno`],
+    webPort: 5000,
+    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
   });
 
   beforeAll(async () => {
-    image = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-${app}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })).tag;
+    image = (
+      await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-${app}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })
+    ).tag;
     await ensureNetwork(network, { [LABEL.managed]: "true", [LABEL.app]: app });
     await startDyno(spec(1));
     await startDyno(spec(2));
@@ -38,8 +49,14 @@ describe("dynoform ps, logs and run", () => {
   afterAll(async () => {
     const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
     await Promise.all(all.map((d) => stopDyno(d.Id)));
-    await docker.getNetwork(network).remove().catch(() => undefined);
-    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getNetwork(network)
+      .remove()
+      .catch(() => undefined);
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it("ps lists the app's dynos with state, release and size", async () => {
@@ -47,7 +64,10 @@ describe("dynoform ps, logs and run", () => {
     expect(await runPs(["--app", app], io)).toBe(0);
     const lines = io.out.trim().split("\n");
     expect(lines[0]).toMatch(/^APP\s+DYNO\s+STATE\s+RELEASE\s+SIZE\s+UPTIME\s+COMMAND$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 5).join(" "))).toEqual([`${app} web.1 up v7 standard-1x`, `${app} web.2 up v7 standard-1x`]);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 5).join(" "))).toEqual([
+      `${app} web.1 up v7 standard-1x`,
+      `${app} web.2 up v7 standard-1x`,
+    ]);
   });
 
   it("logs interleaves every dyno's lines with Heroku's prefixes", async () => {
@@ -77,7 +97,16 @@ describe("dynoform ps, logs and run", () => {
     const web1 = docker.getContainer(`${app}.web.1`);
     const ip = (await web1.inspect()).NetworkSettings.Networks[network].IPAddress;
     // web.1 was just started again by the test before: wait for it to answer.
-    for (let i = 0; i < 50 && !(await fetch(`http://${ip}:5000/once-probe`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 200));
+    for (
+      let i = 0;
+      i < 50 &&
+      !(await fetch(`http://${ip}:5000/once-probe`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 200));
     await new Promise((r) => setTimeout(r, 300));
     const io = capture();
     const stop = new AbortController();
@@ -90,7 +119,11 @@ describe("dynoform ps, logs and run", () => {
 
   it("run starts a one-off dyno with the release's config and secrets, returns its status, and leaves nothing", async () => {
     const io = capture();
-    const code = await runRun(["--app", app, 'echo "$DYNO $GREETING $SECRET_TOKEN ${PORT:-noport}"; exit 7'], io, undefined, { interactive: false, stdin: null });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, run by the dyno's sh
+    const code = await runRun(["--app", app, 'echo "$DYNO $GREETING $SECRET_TOKEN ${PORT:-noport}"; exit 7'], io, undefined, {
+      interactive: false,
+      stdin: null,
+    });
     expect(code).toBe(7);
     expect(io.out).toBe("run.1 Hi xyz noport\n");
     const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`, "dynoform.role=one-off"] } });
@@ -100,7 +133,12 @@ describe("dynoform ps, logs and run", () => {
   it("run passes several words as the argv, unchanged: spaces, quotes, parentheses", async () => {
     const io = capture();
     const args = ["a b", `it's "quoted"`, "(x) $HOME; `true`", ""];
-    const code = await runRun(["--app", app, "--", "perl", "-e", 'print(join("|", $ENV{DYNO}, map { "[$_]" } @ARGV), "\n"); exit(3)', ...args], io, undefined, { interactive: false, stdin: null });
+    const code = await runRun(
+      ["--app", app, "--", "perl", "-e", 'print(join("|", $ENV{DYNO}, map { "[$_]" } @ARGV), "\n"); exit(3)', ...args],
+      io,
+      undefined,
+      { interactive: false, stdin: null },
+    );
     expect(io.err).toBe("");
     expect(io.out).toBe(`run.1|[a b]|[it's "quoted"]|[(x) $HOME; \`true\`]|[]\n`);
     expect(code).toBe(3);
@@ -108,13 +146,20 @@ describe("dynoform ps, logs and run", () => {
 
   it("run feeds piped stdin to the command (echo hi | dynoform run -- cat)", async () => {
     const io = capture();
-    const code = await runRun(["--app", app, "--", "cat"], io, undefined, { interactive: false, stdin: Readable.from(["hi\n", "there\n"]) });
+    const code = await runRun(["--app", app, "--", "cat"], io, undefined, {
+      interactive: false,
+      stdin: Readable.from(["hi\n", "there\n"]),
+    });
     expect(io.out).toBe("hi\nthere\n");
     expect(code).toBe(0);
   });
 
   it("the dynoform command feeds its piped stdin and exits with the command's status", () => {
-    const r = spawnSync(process.execPath, [path.join(REPO, "dist/cli/dynoform.js"), "run", "--app", app, "--", "sh", "-c", "cat; exit 4"], { input: "hi\n", encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(process.execPath, [path.join(REPO, "dist/cli/dynoform.js"), "run", "--app", app, "--", "sh", "-c", "cat; exit 4"], {
+      input: "hi\n",
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("hi\n");
     expect(r.status).toBe(4);

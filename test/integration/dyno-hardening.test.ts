@@ -21,8 +21,18 @@ describe("dyno hardening", () => {
   const images: string[] = [];
   const dirs: string[] = [];
   const spec = (app: string, image: string, extra: Partial<DynoSpec> = {}): DynoSpec => ({
-    app, processType: "web", index: 1, release: "v1", size: "standard-1x", image, env: {}, network: `dynoform-app-${app}`,
-    aliases: [`web.${app}.dyno`], webPort: 5000, limits: { memoryBytes: 256 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 }, ...extra,
+    app,
+    processType: "web",
+    index: 1,
+    release: "v1",
+    size: "standard-1x",
+    image,
+    env: {},
+    network: `dynoform-app-${app}`,
+    aliases: [`web.${app}.dyno`],
+    webPort: 5000,
+    limits: { memoryBytes: 256 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+    ...extra,
   });
   /** Runs `sh -c script` in app a's dyno, as the dyno runs (docker exec takes the container's user, capabilities and profiles). */
   const inDyno = async (script: string, app = a) => (await execIn(docker.getContainer(`${app}.web.1`), ["sh", "-c", script])).output.trim();
@@ -30,13 +40,19 @@ describe("dyno hardening", () => {
   let otherPid = 0;
 
   beforeAll(async () => {
-    const hello = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/hard-${suffix}:test`, { [LABEL.managed]: "true", [LABEL.app]: a })).tag;
+    const hello = (
+      await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/hard-${suffix}:test`, { [LABEL.managed]: "true", [LABEL.app]: a })
+    ).tag;
     const ownUser = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-hard-"));
     dirs.push(ownUser);
     fs.writeFileSync(path.join(ownUser, "Dockerfile"), `FROM ${hello}\nUSER nobody\n`);
     const nobody = (await buildImage(ownUser, `dynoform/hard-u-${suffix}:test`, { [LABEL.managed]: "true", [LABEL.app]: u })).tag;
     images.push(nobody, hello);
-    for (const [app, image] of [[a, hello], [b, hello], [u, nobody]]) {
+    for (const [app, image] of [
+      [a, hello],
+      [b, hello],
+      [u, nobody],
+    ]) {
       await ensureNetwork(`dynoform-app-${app}`, { [LABEL.managed]: "true", [LABEL.app]: app });
       await startDyno(spec(app, image));
     }
@@ -47,24 +63,39 @@ describe("dyno hardening", () => {
     for (const app of [a, b, u]) {
       const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
       await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-      await docker.getNetwork(`dynoform-app-${app}`).remove().catch(() => undefined);
+      await docker
+        .getNetwork(`dynoform-app-${app}`)
+        .remove()
+        .catch(() => undefined);
     }
-    for (const image of images) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    for (const image of images)
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 
   it("runs an image without USER as 10000:10000, with no capabilities, no-new-privileges, seccomp and the size's pids limit", async () => {
     // PID 1 is docker-init; the web process is its child: check both, and an exec'd shell.
-    const status = await inDyno("for p in 1 $(cat /proc/1/task/1/children) self; do grep -E '^(Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/$p/status | tr -s '\\t ' ' ' | sort | tr '\\n' ';'; echo; done");
+    const status = await inDyno(
+      "for p in 1 $(cat /proc/1/task/1/children) self; do grep -E '^(Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/$p/status | tr -s '\\t ' ' ' | sort | tr '\\n' ';'; echo; done",
+    );
     const lines = status.split("\n");
     expect(lines).toHaveLength(3);
     for (const line of lines) {
-      expect(line).toBe("CapAmb: 0000000000000000;CapBnd: 0000000000000000;CapEff: 0000000000000000;CapInh: 0000000000000000;CapPrm: 0000000000000000;Gid: 10000 10000 10000 10000;NoNewPrivs: 1;Seccomp: 2;Uid: 10000 10000 10000 10000;");
+      expect(line).toBe(
+        "CapAmb: 0000000000000000;CapBnd: 0000000000000000;CapEff: 0000000000000000;CapInh: 0000000000000000;CapPrm: 0000000000000000;Gid: 10000 10000 10000 10000;NoNewPrivs: 1;Seccomp: 2;Uid: 10000 10000 10000 10000;",
+      );
     }
     expect(await inDyno("cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max")).toBe("256");
     // Files the app needs (copied in as root) stay readable, and it still serves.
     expect(await inDyno("head -1 /app/server.pl")).toBe("#!/usr/bin/perl");
-    expect(await perl('use IO::Socket::INET; my $s = IO::Socket::INET->new("127.0.0.1:5000") or die $!; print $s "GET / HTTP/1.0\\r\\n\\r\\n"; print scalar <$s>')).toMatch(/^HTTP\/1\.1 200/);
+    expect(
+      await perl(
+        'use IO::Socket::INET; my $s = IO::Socket::INET->new("127.0.0.1:5000") or die $!; print $s "GET / HTTP/1.0\\r\\n\\r\\n"; print scalar <$s>',
+      ),
+    ).toMatch(/^HTTP\/1\.1 200/);
   });
 
   it("keeps a Dockerfile's own USER", async () => {
@@ -74,18 +105,32 @@ describe("dyno hardening", () => {
   it("cannot mount", async () => {
     expect(await inDyno("mount -t tmpfs none /mnt 2>&1; echo exit=$?")).toMatch(/must be superuser to use mount[\s\S]*exit=32$/);
     // The syscall itself (mount(2) is 165 on x86-64): EPERM, not just the mount binary's own check.
-    expect(await perl('my ($src, $dir, $fs) = ("none", "/tmp", "tmpfs"); syscall(165, $src, $dir, $fs, 0, 0) == -1 ? print "mount(2): $!" : print "mounted"')).toBe("mount(2): Operation not permitted");
+    expect(
+      await perl(
+        'my ($src, $dir, $fs) = ("none", "/tmp", "tmpfs"); syscall(165, $src, $dir, $fs, 0, 0) == -1 ? print "mount(2): $!" : print "mounted"',
+      ),
+    ).toBe("mount(2): Operation not permitted");
   });
 
   it("cannot load kernel modules", async () => {
     // init_module(2) is 175 and finit_module(2) 313 on x86-64; an empty image is enough to be refused for lack of CAP_SYS_MODULE.
-    expect(await perl('my ($image, $args) = ("\\0" x 64, ""); syscall(175, $image, 64, $args) == -1 ? print "init_module: $!" : print "loaded"')).toBe("init_module: Operation not permitted");
-    expect(await perl('open(my $f, "<", "/app/server.pl"); my $args = ""; syscall(313, fileno($f), $args, 0) == -1 ? print "finit_module: $!" : print "loaded"')).toBe("finit_module: Operation not permitted");
+    expect(
+      await perl('my ($image, $args) = ("\\0" x 64, ""); syscall(175, $image, 64, $args) == -1 ? print "init_module: $!" : print "loaded"'),
+    ).toBe("init_module: Operation not permitted");
+    expect(
+      await perl(
+        'open(my $f, "<", "/app/server.pl"); my $args = ""; syscall(313, fileno($f), $args, 0) == -1 ? print "finit_module: $!" : print "loaded"',
+      ),
+    ).toBe("finit_module: Operation not permitted");
   });
 
   it("cannot open raw sockets", async () => {
-    expect(await perl('use Socket; socket(my $s, PF_INET, SOCK_RAW, 1) ? print "raw socket" : print "SOCK_RAW: $!"')).toBe("SOCK_RAW: Operation not permitted");
-    expect(await perl('use Socket; socket(my $s, 17, SOCK_RAW, 0) ? print "packet socket" : print "AF_PACKET: $!"')).toBe("AF_PACKET: Operation not permitted");
+    expect(await perl('use Socket; socket(my $s, PF_INET, SOCK_RAW, 1) ? print "raw socket" : print "SOCK_RAW: $!"')).toBe(
+      "SOCK_RAW: Operation not permitted",
+    );
+    expect(await perl('use Socket; socket(my $s, 17, SOCK_RAW, 0) ? print "packet socket" : print "AF_PACKET: $!"')).toBe(
+      "AF_PACKET: Operation not permitted",
+    );
   });
 
   it("cannot see or signal another dyno's processes", async () => {
@@ -104,11 +149,17 @@ describe("dyno hardening", () => {
 
   it("cannot reach the Docker socket or the router's admin socket", async () => {
     for (const socket of ["/var/run/docker.sock", "/run/docker.sock", ADMIN_SOCKET]) {
-      expect(await perl(`use IO::Socket::UNIX; IO::Socket::UNIX->new(Peer => "${socket}") ? print "connected" : print "$!"`), socket).toBe("No such file or directory");
+      expect(await perl(`use IO::Socket::UNIX; IO::Socket::UNIX->new(Peer => "${socket}") ? print "connected" : print "$!"`), socket).toBe(
+        "No such file or directory",
+      );
     }
     // Nor the engine's TCP API on the network's gateway (this host).
     const gateway = (await docker.getNetwork(`dynoform-app-${a}`).inspect()).IPAM.Config[0].Gateway;
-    expect(await perl(`use IO::Socket::INET; IO::Socket::INET->new(PeerAddr => "${gateway}:2375", Timeout => 3) ? print "connected" : print "refused"`)).toBe("refused");
+    expect(
+      await perl(
+        `use IO::Socket::INET; IO::Socket::INET->new(PeerAddr => "${gateway}:2375", Timeout => 3) ? print "connected" : print "refused"`,
+      ),
+    ).toBe("refused");
   });
 
   it("cannot become root", async () => {
@@ -120,11 +171,19 @@ describe("dyno hardening", () => {
   });
 
   it("gives the release phase and one-off dynos the same", async () => {
-    const check = 'test "$(id -u):$(id -g)" = 10000:10000 && grep -q "^CapEff:.0000000000000000$" /proc/self/status && grep -q "^NoNewPrivs:.1$" /proc/self/status';
+    const check =
+      'test "$(id -u):$(id -g)" = 10000:10000 && grep -q "^CapEff:.0000000000000000$" /proc/self/status && grep -q "^NoNewPrivs:.1$" /proc/self/status';
     const image = images[1];
-    await expect(runReleasePhase({ app: a, release: "v1", image, command: check, env: {}, network: `dynoform-app-${a}` })).resolves.toBeUndefined();
+    await expect(
+      runReleasePhase({ app: a, release: "v1", image, command: check, env: {}, network: `dynoform-app-${a}` }),
+    ).resolves.toBeUndefined();
     let out = "";
-    const code = await runRun(["--app", a, "sh", "-c", `'${check} && echo hardened'`], { stdout: (t) => (out += t), stderr: (t) => (out += t) }, docker, { interactive: false });
+    const code = await runRun(
+      ["--app", a, "sh", "-c", `'${check} && echo hardened'`],
+      { stdout: (t) => (out += t), stderr: (t) => (out += t) },
+      docker,
+      { interactive: false },
+    );
     expect(out.trim()).toBe("hardened");
     expect(code).toBe(0);
   });

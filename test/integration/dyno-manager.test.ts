@@ -32,7 +32,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 
 /** The manager's own output since `since` (seconds), for what it decided. */
 async function managerOutput(since: number): Promise<string> {
-  return demuxToText((await docker.getContainer(DYNO_MANAGER).logs({ stdout: true, stderr: true, follow: false, since })) as unknown as Buffer);
+  return demuxToText(
+    (await docker.getContainer(DYNO_MANAGER).logs({ stdout: true, stderr: true, follow: false, since })) as unknown as Buffer,
+  );
 }
 
 // Cool-offs shrunk: 20 min → 3 s, 40 min → 6 s. The manager is replaced when its scale differs.
@@ -47,21 +49,37 @@ describe("dyno manager", () => {
   let image = "";
   let scaleBefore: string | undefined;
   const spec = (index: number, over: Partial<DynoSpec> = {}): DynoSpec => ({
-    app, processType: "web", index, release: "v1", size: "standard-1x", image, env: {}, network,
-    aliases: [`web.${app}.dyno`], webPort: 5000, limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 }, ...over,
+    app,
+    processType: "web",
+    index,
+    release: "v1",
+    size: "standard-1x",
+    image,
+    env: {},
+    network,
+    aliases: [`web.${app}.dyno`],
+    webPort: 5000,
+    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+    ...over,
   });
   const inspect = (index: number) => docker.getContainer(`${app}.web.${index}`).inspect();
   /** The dyno's next container (another id), once it runs. */
   const replaced = (index: number, id: string, timeoutMs = 30_000) =>
-    waitFor(`a new container for ${app}.web.${index}`, async () => {
-      const info = await inspect(index);
-      return info.Id !== id && info.State.Running ? info : undefined;
-    }, timeoutMs);
+    waitFor(
+      `a new container for ${app}.web.${index}`,
+      async () => {
+        const info = await inspect(index);
+        return info.Id !== id && info.State.Running ? info : undefined;
+      },
+      timeoutMs,
+    );
 
   beforeAll(async () => {
     scaleBefore = process.env.DYNOFORM_CRASH_BACKOFF_SCALE;
     process.env.DYNOFORM_CRASH_BACKOFF_SCALE = SCALE;
-    image = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-${app}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })).tag;
+    image = (
+      await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-${app}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })
+    ).tag;
     await ensureNetwork(network, { [LABEL.managed]: "true", [LABEL.app]: app });
     await ensureDynoManager();
   }, 300_000);
@@ -69,8 +87,14 @@ describe("dyno manager", () => {
   afterAll(async () => {
     const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
     await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-    await docker.getNetwork(network).remove().catch(() => undefined);
-    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getNetwork(network)
+      .remove()
+      .catch(() => undefined);
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
     if (scaleBefore === undefined) delete process.env.DYNOFORM_CRASH_BACKOFF_SCALE;
     else process.env.DYNOFORM_CRASH_BACKOFF_SCALE = scaleBefore;
     // Removes the manager and its volume when no other test's dynos are left on the engine.
@@ -79,7 +103,10 @@ describe("dyno manager", () => {
 
   it("restarts a crashed dyno as a fresh container, without the files it wrote, and logs it as Heroku does", async () => {
     const first = await startDyno(spec(1));
-    expect((await execIn(first, ["sh", "-c", "echo written-before-crash > /app/marker && echo last-words-before-crash && cat /app/marker"])).output).toContain("written-before-crash");
+    expect(
+      (await execIn(first, ["sh", "-c", "echo written-before-crash > /app/marker && echo last-words-before-crash && cat /app/marker"]))
+        .output,
+    ).toContain("written-before-crash");
     await execIn(first, ["sh", "-c", "echo last-words-before-crash > /proc/1/fd/1; kill -9 $(pgrep -f server.pl || pidof perl)"]);
     const fresh = await replaced(1, first.id);
     expect(fresh.Config.Labels[LABEL.dyno]).toBe("web.1");
@@ -92,7 +119,13 @@ describe("dyno manager", () => {
       const l = (await readDynoManagerLog(docker, app, 1000)).map((x) => `${x.source}: ${x.text}`);
       return l.some((x) => x.includes("State changed from crashed to starting")) ? l : undefined;
     });
-    expect(lines).toEqual(expect.arrayContaining(["heroku[web.1]: Process exited with status 137", "heroku[web.1]: State changed from up to crashed", "app[web.1]: last-words-before-crash"]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "heroku[web.1]: Process exited with status 137",
+        "heroku[web.1]: State changed from up to crashed",
+        "app[web.1]: last-words-before-crash",
+      ]),
+    );
   });
 
   it("restarts a dyno stopped by `docker kill` or `docker stop`: nobody asked Dynoform", async () => {
@@ -117,14 +150,25 @@ describe("dyno manager", () => {
 
   it("says R15 when the kernel kills a dyno for its memory", async () => {
     const since = Math.floor(Date.now() / 1000);
-    const hog = await startDyno(spec(5, { processType: "worker", limits: { memoryBytes: 64 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 }, command: "sleep 1; perl -e '$x = q(a) x (200*1024*1024); sleep 60'" }));
+    const hog = await startDyno(
+      spec(5, {
+        processType: "worker",
+        limits: { memoryBytes: 64 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+        command: "sleep 1; perl -e '$x = q(a) x (200*1024*1024); sleep 60'",
+      }),
+    );
     const lines = await waitFor("the out-of-memory crash in the manager's log", async () => {
-      const l = (await readDynoManagerLog(docker, app, 1000)).filter((x) => x.source === "heroku[worker.5]" && x.time >= new Date(since * 1000).toISOString()).map((x) => x.text);
+      const l = (await readDynoManagerLog(docker, app, 1000))
+        .filter((x) => x.source === "heroku[worker.5]" && x.time >= new Date(since * 1000).toISOString())
+        .map((x) => x.text);
       return l.includes("State changed from up to crashed") ? l : undefined;
     });
     expect(lines).toEqual(expect.arrayContaining(["Error R15 (Memory quota vastly exceeded)", "Process exited with status 137"]));
     await stopDyno(hog.id);
-    await docker.getContainer(`${app}.worker.5`).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(`${app}.worker.5`)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it("counts crashes per release across its own restart, and misses no crash of a dyno replaced during a cool-off", async () => {
@@ -133,18 +177,24 @@ describe("dyno manager", () => {
     await a.kill();
     const b = await replaced(6, a.id); // crash 1: at once
     await docker.getContainer(b.Id).kill(); // crash 2: 20 min, scaled
-    await waitFor("crash 2 noted", async () => ((await managerOutput(since)).includes(`${app}.web.6 crashed (exit 137); restarting in 3 s (crash 2 of release v1`) ? true : undefined));
+    await waitFor("crash 2 noted", async () =>
+      (await managerOutput(since)).includes(`${app}.web.6 crashed (exit 137); restarting in 3 s (crash 2 of release v1`) ? true : undefined,
+    );
     // The manager is killed (Docker will not restart it) and brought back, as the next `up` does.
     await docker.getContainer(DYNO_MANAGER).kill();
     await ensureDynoManager();
     const c = await replaced(6, b.Id);
     await docker.getContainer(c.Id).kill();
-    await waitFor("crash 3 counted from the history on the volume", async () => ((await managerOutput(since)).includes(`${app}.web.6 crashed (exit 137); restarting in 6 s (crash 3 of release v1`) ? true : undefined));
+    await waitFor("crash 3 counted from the history on the volume", async () =>
+      (await managerOutput(since)).includes(`${app}.web.6 crashed (exit 137); restarting in 6 s (crash 3 of release v1`) ? true : undefined,
+    );
     // Meanwhile `up` deploys release v2 in its place: its first crash restarts at once.
     await stopDyno(c.Id);
     const v2 = await startDyno(spec(6, { release: "v2" }));
     await v2.kill();
-    await waitFor("the new release's crash", async () => ((await managerOutput(since)).includes(`${app}.web.6 crashed (exit 137); restarting in 0 s (crash 1 of release v2`) ? true : undefined));
+    await waitFor("the new release's crash", async () =>
+      (await managerOutput(since)).includes(`${app}.web.6 crashed (exit 137); restarting in 0 s (crash 1 of release v2`) ? true : undefined,
+    );
     const d = await replaced(6, v2.id, 5_000);
     expect(d.Config.Labels[LABEL.release]).toBe("v2");
   }, 90_000);

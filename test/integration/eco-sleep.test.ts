@@ -7,7 +7,14 @@ import { uniqueSuffix } from "../support/pulumi";
 import { RouterTestApp } from "../support/router-app";
 
 async function running(name: string): Promise<boolean> {
-  return (await docker.getContainer(name).inspect().catch(() => undefined))?.State.Running ?? false;
+  return (
+    (
+      await docker
+        .getContainer(name)
+        .inspect()
+        .catch(() => undefined)
+    )?.State.Running ?? false
+  );
 }
 
 // Eco sleeping with the real router, dyno manager and Docker Engine, with an idle time of seconds.

@@ -47,15 +47,26 @@ describe("router shared by stacks that deploy and destroy in parallel", () => {
       await Promise.all(dynos.map((d) => stopDyno(d.Id)));
       await removeAppNetwork(router, `dynoform-app-${s}`).catch(() => undefined);
     }
-    await docker.getContainer(router.name).remove({ force: true }).catch(() => undefined);
-    await docker.getNetwork(router.name).remove().catch(() => undefined);
+    await docker
+      .getContainer(router.name)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await docker
+      .getNetwork(router.name)
+      .remove()
+      .catch(() => undefined);
     await removeTlsVolume(router.name).catch(() => undefined);
-    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it("4 stacks, 4 rounds of up and destroy each: no step fails, every route is there at the end, nothing is left claimed", async () => {
     const started = Date.now();
-    const results = await Promise.all(stacks.map((s) => runWorker({ ...s, router: router.name, httpPort: router.httpPort, image, rounds: 4 })));
+    const results = await Promise.all(
+      stacks.map((s) => runWorker({ ...s, router: router.name, httpPort: router.httpPort, image, rounds: 4 })),
+    );
     const failures = results.flatMap((r) => r.failures);
     expect(failures).toEqual([]);
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
@@ -72,7 +83,12 @@ describe("router shared by stacks that deploy and destroy in parallel", () => {
       expect(r.status).toBe(404);
     }
     const claims = (await readTlsState(router.name)).domains.map((d) => `${d.hostname}=${d.app}`).sort();
-    expect(claims).toEqual(stacks.filter((x) => x.endDeployed).map((x) => `${x.domain}=${x.app}`).sort());
+    expect(claims).toEqual(
+      stacks
+        .filter((x) => x.endDeployed)
+        .map((x) => `${x.domain}=${x.app}`)
+        .sort(),
+    );
   }, 240_000);
 
   it("takes over a hostname claimed by an app that no longer exists, and refuses one whose app exists", async () => {
@@ -81,7 +97,16 @@ describe("router shared by stacks that deploy and destroy in parallel", () => {
     const hostname = `left-behind-${suffix}.test`;
     // What a destroy that failed halfway leaves: a claim, and no app network or dynos.
     await writeTlsFiles(docker.getContainer(router.name), { [tlsFile.domain(hostname)]: JSON.stringify({ hostname, app: ghost }) });
-    const inputs = { resource: "taken-over", app: live.app, hostname, router: router.name, routerHttpPort: router.httpPort, routerHttpsPort: 0, appHostname: `${live.app}.test.localhost`, claimError: "" };
+    const inputs = {
+      resource: "taken-over",
+      app: live.app,
+      hostname,
+      router: router.name,
+      routerHttpPort: router.httpPort,
+      routerHttpsPort: 0,
+      appHostname: `${live.app}.test.localhost`,
+      claimError: "",
+    };
     expect((await domainProvider.check(inputs, inputs)).failures).toEqual([]);
     await domainProvider.create(inputs);
     expect((await readTlsState(router.name)).domains).toContainEqual({ hostname, app: live.app });
@@ -97,7 +122,14 @@ describe("router shared by stacks that deploy and destroy in parallel", () => {
     const [live] = stacks;
     await docker.getContainer(router.name).kill();
     expect(await routerStatus(router.name)).toBe("stopped");
-    const app = { name: live.app, router: router.name, routerHttpPort: router.httpPort, hostnames: [`${live.app}.test.localhost`], config: {}, secrets: {} } as never;
+    const app = {
+      name: live.app,
+      router: router.name,
+      routerHttpPort: router.httpPort,
+      hostnames: [`${live.app}.test.localhost`],
+      config: {},
+      secrets: {},
+    } as never;
     const diff = await appProvider.diff(live.app, app, app);
     expect(diff.changes).toBe(true);
     await syncRouter(router);
@@ -110,7 +142,9 @@ describe("router shared by stacks that deploy and destroy in parallel", () => {
   it("says HAProxy's reason when the router rejects a config, and keeps the old one serving", async () => {
     const [live] = stacks;
     const bad = { config: "global\n  bogus-keyword 1\n", tlsFiles: {} };
-    await expect(applyConfig(docker.getContainer(router.name), bad)).rejects.toThrow(/rejected its new configuration[\s\S]*unknown keyword 'bogus-keyword'/);
+    await expect(applyConfig(docker.getContainer(router.name), bad)).rejects.toThrow(
+      /rejected its new configuration[\s\S]*unknown keyword 'bogus-keyword'/,
+    );
     const r = await getUntil(`http://${live.app}.test.localhost:${router.httpPort}/`, (x) => x.status === 200, 5_000);
     expect(r.body.trim()).toBe("Hello from web.1");
   });

@@ -33,7 +33,9 @@ describe("router discovers dynos through Docker's DNS", () => {
   });
 
   beforeAll(async () => {
-    image = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-${app}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })).tag;
+    image = (
+      await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/app-${app}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })
+    ).tag;
     await ensureNetwork(network, {
       [LABEL.managed]: "true",
       [LABEL.role]: "app-network",
@@ -48,9 +50,18 @@ describe("router discovers dynos through Docker's DNS", () => {
     const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
     await Promise.all(dynos.map((d) => stopDyno(d.Id)));
     await removeAppNetwork(router, network).catch(() => undefined);
-    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
-    await docker.getContainer(router.name).remove({ force: true }).catch(() => undefined);
-    await docker.getNetwork(router.name).remove().catch(() => undefined);
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await docker
+      .getContainer(router.name)
+      .remove({ force: true })
+      .catch(() => undefined);
+    await docker
+      .getNetwork(router.name)
+      .remove()
+      .catch(() => undefined);
   });
 
   it("answers 503 H14 with no web dynos, then serves the first dyno", async () => {

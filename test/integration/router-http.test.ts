@@ -62,10 +62,13 @@ describe("the router speaks Heroku's HTTP", () => {
     const start = Date.now();
     const arrivals: number[] = [];
     await new Promise<void>((resolve, reject) => {
-      const req = require("node:http").request({ host: "127.0.0.1", port: router.httpPort, path: "/stream", headers: { Host: t.hostname } }, (res: import("node:http").IncomingMessage) => {
-        res.on("data", () => arrivals.push(Date.now() - start));
-        res.on("end", resolve);
-      });
+      const req = require("node:http").request(
+        { host: "127.0.0.1", port: router.httpPort, path: "/stream", headers: { Host: t.hostname } },
+        (res: import("node:http").IncomingMessage) => {
+          res.on("data", () => arrivals.push(Date.now() - start));
+          res.on("end", resolve);
+        },
+      );
       req.on("error", reject);
       req.end();
     });
@@ -78,7 +81,9 @@ describe("the router speaks Heroku's HTTP", () => {
     await get(`${t.url}headers?x=1`, { headers: { "X-Request-Id": id } });
     const line = await logLine(router.name, id);
     expect(line).toMatch(
-      new RegExp(`^at=info method=GET path="/headers\\?x=1" host=${t.hostname} request_id=${id} fwd="[\\d.]+" dyno=web\\.[12] connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http$`),
+      new RegExp(
+        `^at=info method=GET path="/headers\\?x=1" host=${t.hostname} request_id=${id} fwd="[\\d.]+" dyno=web\\.[12] connect=\\d+ms service=\\d+ms status=200 bytes=\\d+ protocol=http$`,
+      ),
     );
   });
 
@@ -117,7 +122,9 @@ describe("the router speaks Heroku's HTTP", () => {
     expect(r.body).toContain("H12");
     expect(r.headers["x-dynoform-log"]).toBeUndefined();
     expect(Date.now() - started).toBeGreaterThanOrEqual(29_000);
-    expect(await logLine(router.name, id)).toMatch(/^at=error code=H12 desc="Request timeout" method=GET path="\/sleep\/40" .* dyno=web\.[12] .* status=503 /);
+    expect(await logLine(router.name, id)).toMatch(
+      /^at=error code=H12 desc="Request timeout" method=GET path="\/sleep\/40" .* dyno=web\.[12] .* status=503 /,
+    );
   }, 60_000);
 
   it("answers 503 H10 when the app's web dynos have crashed, and logs it", async () => {

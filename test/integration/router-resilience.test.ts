@@ -65,7 +65,11 @@ describe("the router survives restarts and dying dynos", () => {
       Image: older,
       Labels: info.Config.Labels,
       ExposedPorts: info.Config.ExposedPorts,
-      HostConfig: { PortBindings: info.HostConfig.PortBindings, RestartPolicy: { Name: "always" }, NetworkMode: info.HostConfig.NetworkMode },
+      HostConfig: {
+        PortBindings: info.HostConfig.PortBindings,
+        RestartPolicy: { Name: "always" },
+        NetworkMode: info.HostConfig.NetworkMode,
+      },
     });
     await made.start();
     try {
@@ -73,7 +77,10 @@ describe("the router survives restarts and dying dynos", () => {
       expect((await docker.getContainer(router.name).inspect()).Config.Image).toBe(current);
       expect((await getUntil(t.url, (r) => r.status === 200)).status).toBe(200);
     } finally {
-      await docker.getImage(older).remove().catch(() => undefined);
+      await docker
+        .getImage(older)
+        .remove()
+        .catch(() => undefined);
     }
   });
 

@@ -25,7 +25,7 @@ describe("a space's trusted ranges see real client addresses", () => {
   const space = `tr-${suffix}`;
   const app = `tr-app-${suffix}`;
   const ns = `dynoform-tr-${suffix}`.slice(0, 30);
-  const [hostIf, nsIf] = [`dftr${suffix}`.slice(0, 12) + "h", `dftr${suffix}`.slice(0, 12) + "n"];
+  const [hostIf, nsIf] = [`${`dftr${suffix}`.slice(0, 12)}h`, `${`dftr${suffix}`.slice(0, 12)}n`];
   const octet = 1 + (parseInt(suffix.replace(/\D/g, "").slice(-3) || "1", 10) % 250);
   const [hostAddr, clientAddr] = [`198.18.${octet}.1`, `198.18.${octet}.2`];
   const appNetwork = `dynoform-app-${app}`;
@@ -35,11 +35,26 @@ describe("a space's trusted ranges see real client addresses", () => {
 
   /** GET /headers on the router as `Host: <app>.test`, from the namespace; the response body, or curl's failure. */
   const fromClient = async () =>
-    run("ip", ["netns", "exec", ns, "curl", "-sS", "-m", "5", "-H", `Host: ${app}.test`, `http://${hostAddr}:${outs.httpPort}/headers`]).then(
+    run("ip", [
+      "netns",
+      "exec",
+      ns,
+      "curl",
+      "-sS",
+      "-m",
+      "5",
+      "-H",
+      `Host: ${app}.test`,
+      `http://${hostAddr}:${outs.httpPort}/headers`,
+    ]).then(
       (r) => r.stdout,
       (e: { stderr: string }) => `refused: ${e.stderr.trim()}`,
     );
-  const fromLoopback = () => get(`http://${app}.test:${outs.httpPort}/headers`, { timeoutMs: 5000 }).then((r) => `${r.status} ${r.body}`, (e: Error) => `refused: ${e.message}`);
+  const fromLoopback = () =>
+    get(`http://${app}.test:${outs.httpPort}/headers`, { timeoutMs: 5000 }).then(
+      (r) => `${r.status} ${r.body}`,
+      (e: Error) => `refused: ${e.message}`,
+    );
   const setRanges = async (trustedIpRanges: string[]) => {
     outs = (await spaceProvider.update(space, outs, { ...outs, trustedIpRanges })).outs as SpaceOutputs;
   };
@@ -54,7 +69,8 @@ describe("a space's trusted ranges see real client addresses", () => {
     return answer;
   };
   const forwardedFor = (body: string) => /^x-forwarded-for: (\S+)$/im.exec(body)?.[1];
-  const admitted = async () => (await execIn(docker.getContainer(outs.router), ["grep", "tcp-request connection reject", "/etc/haproxy/haproxy.cfg"])).output.trim();
+  const admitted = async () =>
+    (await execIn(docker.getContainer(outs.router), ["grep", "tcp-request connection reject", "/etc/haproxy/haproxy.cfg"])).output.trim();
 
   beforeAll(async () => {
     await sh(["ip", "netns", "add", ns]);
@@ -62,17 +78,41 @@ describe("a space's trusted ranges see real client addresses", () => {
     await sh(["ip", "link", "set", nsIf, "netns", ns]);
     await sh(["ip", "addr", "add", `${hostAddr}/30`, "dev", hostIf]);
     await sh(["ip", "link", "set", hostIf, "up"]);
-    for (const c of [["ip", "addr", "add", `${clientAddr}/30`, "dev", nsIf], ["ip", "link", "set", nsIf, "up"], ["ip", "link", "set", "lo", "up"], ["ip", "route", "add", "default", "via", hostAddr]]) {
+    for (const c of [
+      ["ip", "addr", "add", `${clientAddr}/30`, "dev", nsIf],
+      ["ip", "link", "set", nsIf, "up"],
+      ["ip", "link", "set", "lo", "up"],
+      ["ip", "route", "add", "default", "via", hostAddr],
+    ]) {
       await sh(["ip", "netns", "exec", ns, ...c]);
     }
     process.env.DYNOFORM_ROUTER_PUBLISH_ADDRESSES = hostAddr;
-    image = (await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/tr-${suffix}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })).tag;
-    outs = (await spaceProvider.create({ name: space, shield: false, trustedIpRanges: [`${clientAddr}/32`], httpPort: 0, httpsPort: 0 })).outs as SpaceOutputs;
+    image = (
+      await buildImage(path.join(REPO, "examples/hello/app"), `dynoform/tr-${suffix}:test`, { [LABEL.managed]: "true", [LABEL.app]: app })
+    ).tag;
+    outs = (await spaceProvider.create({ name: space, shield: false, trustedIpRanges: [`${clientAddr}/32`], httpPort: 0, httpsPort: 0 }))
+      .outs as SpaceOutputs;
     await ensureNetwork(appNetwork, {
-      [LABEL.managed]: "true", [LABEL.role]: "app-network", [LABEL.app]: app, [LABEL.hostname]: `${app}.test`, [LABEL.webPort]: "5000", [LABEL.router]: outs.router, [LABEL.space]: space, [LABEL.shield]: "false",
+      [LABEL.managed]: "true",
+      [LABEL.role]: "app-network",
+      [LABEL.app]: app,
+      [LABEL.hostname]: `${app}.test`,
+      [LABEL.webPort]: "5000",
+      [LABEL.router]: outs.router,
+      [LABEL.space]: space,
+      [LABEL.shield]: "false",
     });
     await startDyno({
-      app, processType: "web", index: 1, release: "v1", size: "private-s", image, env: {}, network: appNetwork, aliases: [`web.1.v1.${app}.dyno`], webPort: 5000,
+      app,
+      processType: "web",
+      index: 1,
+      release: "v1",
+      size: "private-s",
+      image,
+      env: {},
+      network: appNetwork,
+      aliases: [`web.1.v1.${app}.dyno`],
+      webPort: 5000,
       limits: { memoryBytes: 256 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
     });
     await setRanges([`${clientAddr}/32`]); // renders the route to the new dyno
@@ -84,11 +124,21 @@ describe("a space's trusted ranges see real client addresses", () => {
     const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
     await Promise.all(dynos.map((d) => stopDyno(d.Id)));
     if (outs) {
-      await removeAppNetwork({ name: outs.router, httpPort: outs.httpPort, space: { name: space, shield: false, trustedIpRanges: outs.trustedIpRanges } }, appNetwork).catch(() => undefined);
+      await removeAppNetwork(
+        { name: outs.router, httpPort: outs.httpPort, space: { name: space, shield: false, trustedIpRanges: outs.trustedIpRanges } },
+        appNetwork,
+      ).catch(() => undefined);
       await spaceProvider.delete(space, outs).catch(() => undefined);
     }
-    await docker.getNetwork(appNetwork).remove().catch(() => undefined);
-    if (image) await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getNetwork(appNetwork)
+      .remove()
+      .catch(() => undefined);
+    if (image)
+      await docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
     // Deleting the namespace deletes the veth pair with it; Docker removes its DNAT rules with the router.
     await sh(["ip", "netns", "del", ns]).catch(() => undefined);
     await sh(["ip", "link", "del", hostIf]).catch(() => undefined);
@@ -111,7 +161,9 @@ describe("a space's trusted ranges see real client addresses", () => {
     // Docker masquerades a loopback client to the gateway of the router network it publishes on.
     const seenAs = forwardedFor(loopback);
     const info = await docker.getContainer(outs.router).inspect();
-    const gateways = Object.values(info.NetworkSettings.Networks).map((n) => n.Gateway).filter(Boolean);
+    const gateways = Object.values(info.NetworkSettings.Networks)
+      .map((n) => n.Gateway)
+      .filter(Boolean);
     expect(gateways.length).toBeGreaterThan(1); // its own network and the app's
     expect(gateways).toContain(seenAs);
     // The range as given, and that one gateway: not the app network's.

@@ -19,7 +19,10 @@ export interface TestCert {
 
 async function keyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END PRIVATE KEY-----\n`;
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString("base64")
+    .match(/.{1,64}/g)!
+    .join("\n")}\n-----END PRIVATE KEY-----\n`;
 }
 
 /** A CA made in the test (in-process, no openssl), to sign server certificates. */
@@ -31,9 +34,12 @@ export async function makeCa(name = "Dynoform Test CA"): Promise<TestCa> {
     notAfter: new Date(Date.now() + 365 * DAY),
     signingAlgorithm: EC,
     keys,
-    extensions: [new x509.BasicConstraintsExtension(true, 1, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 1, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
   });
-  return { certPem: cert.toString("pem") + "\n", keys, name };
+  return { certPem: `${cert.toString("pem")}\n`, keys, name };
 }
 
 /** A server certificate for `names` (DNS names, or IP addresses), signed by `ca`. */
@@ -48,10 +54,12 @@ export async function makeCert(ca: TestCa, names: string[], opts: { notBefore?: 
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,
     extensions: [
-      new x509.SubjectAlternativeNameExtension(names.map((n) => (/^[\d.]+$/.test(n) ? { type: "ip" as const, value: n } : { type: "dns" as const, value: n }))),
+      new x509.SubjectAlternativeNameExtension(
+        names.map((n) => (/^[\d.]+$/.test(n) ? { type: "ip" as const, value: n } : { type: "dns" as const, value: n })),
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.BasicConstraintsExtension(false),
     ],
   });
-  return { certPem: cert.toString("pem") + "\n", keyPem: await keyPem(keys.privateKey) };
+  return { certPem: `${cert.toString("pem")}\n`, keyPem: await keyPem(keys.privateKey) };
 }

@@ -14,7 +14,14 @@ export function get(url: string, opts: { headers?: Record<string, string>; timeo
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port: Number(u.port || 80), path: u.pathname + u.search, method: "GET", headers: { Host: u.host, ...opts.headers }, timeout: opts.timeoutMs ?? 40_000 },
+      {
+        host: "127.0.0.1",
+        port: Number(u.port || 80),
+        path: u.pathname + u.search,
+        method: "GET",
+        headers: { Host: u.host, ...opts.headers },
+        timeout: opts.timeoutMs ?? 40_000,
+      },
       (res) => {
         let body = "";
         res.on("data", (d) => (body += d));
@@ -45,7 +52,10 @@ export async function getUntil(url: string, accept: (r: HttpResponse) => boolean
 }
 
 /** A steady request loop: `concurrency` clients, each sending its next request when the last ends. */
-export function steadyLoad(url: string, concurrency = 4): { stop: () => Promise<{ ok: number; failed: number; bodies: Map<string, number>; failures: string[] }> } {
+export function steadyLoad(
+  url: string,
+  concurrency = 4,
+): { stop: () => Promise<{ ok: number; failed: number; bodies: Map<string, number>; failures: string[] }> } {
   let running = true;
   const result = { ok: 0, failed: 0, bodies: new Map<string, number>(), failures: [] as string[] };
   const client = async () => {

@@ -35,7 +35,10 @@ export class Pebble {
   private output = "";
 
   /** `httpPort`: where Pebble fetches challenges (the router's published HTTP port). */
-  constructor(readonly httpPort: number, readonly opts: { validitySeconds?: number } = {}) {}
+  constructor(
+    readonly httpPort: number,
+    readonly opts: { validitySeconds?: number } = {},
+  ) {}
 
   async start(): Promise<void> {
     const [listen, mgmt, dns, dnsMgmt, tlsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
@@ -61,10 +64,33 @@ export class Pebble {
       },
     };
     fs.writeFileSync(path.join(this.dir, "pebble.json"), JSON.stringify(config));
-    this.spawn("pebble-challtestsrv", ["-defaultIPv4", "", "-defaultIPv6", "", "-dns01", `127.0.0.1:${dns}`, "-http01", "", "-https01", "", "-tlsalpn01", "", "-management", `127.0.0.1:${dnsMgmt}`], {});
+    this.spawn(
+      "pebble-challtestsrv",
+      [
+        "-defaultIPv4",
+        "",
+        "-defaultIPv6",
+        "",
+        "-dns01",
+        `127.0.0.1:${dns}`,
+        "-http01",
+        "",
+        "-https01",
+        "",
+        "-tlsalpn01",
+        "",
+        "-management",
+        `127.0.0.1:${dnsMgmt}`,
+      ],
+      {},
+    );
     // No random nonce rejections or validation sleeps, and no reused authorizations: every order
     // really fetches its challenge through the router.
-    this.spawn("pebble", ["-config", path.join(this.dir, "pebble.json"), "-dnsserver", `127.0.0.1:${dns}`], { PEBBLE_VA_NOSLEEP: "1", PEBBLE_WFE_NONCEREJECT: "0", PEBBLE_AUTHZREUSE: "0" });
+    this.spawn("pebble", ["-config", path.join(this.dir, "pebble.json"), "-dnsserver", `127.0.0.1:${dns}`], {
+      PEBBLE_VA_NOSLEEP: "1",
+      PEBBLE_WFE_NONCEREJECT: "0",
+      PEBBLE_AUTHZREUSE: "0",
+    });
     this.directoryUrl = `https://127.0.0.1:${listen}/dir`;
     await this.waitFor(() => this.httpsGet(this.directoryUrl), "Pebble's directory");
     await this.waitFor(() => this.dnsCall("/clear-a", { host: "ready.invalid" }), "challtestsrv's management API");

@@ -24,7 +24,10 @@ export class PulumiStack {
   readonly backendDir = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-state-"));
   readonly env: NodeJS.ProcessEnv;
 
-  constructor(readonly programDir: string, readonly stack: string) {
+  constructor(
+    readonly programDir: string,
+    readonly stack: string,
+  ) {
     this.env = {
       ...process.env,
       // The language host and the dynamic providers start `node` from PATH: the one running these
@@ -41,7 +44,10 @@ export class PulumiStack {
 
   run(args: string[], opts: { allowFailure?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn("pulumi", [...args, "--stack", this.stack, "--non-interactive", "--color", "never"], { cwd: this.programDir, env: this.env });
+      const child = spawn("pulumi", [...args, "--stack", this.stack, "--non-interactive", "--color", "never"], {
+        cwd: this.programDir,
+        env: this.env,
+      });
       let stdout = "";
       let stderr = "";
       let output = "";
@@ -82,7 +88,9 @@ export class PulumiStack {
 
   async resourceCount(): Promise<number> {
     const r = await this.run(["stack", "export"]);
-    return (JSON.parse(r.stdout).deployment?.resources ?? []).filter((x: { type: string }) => x.type !== "pulumi:pulumi:Stack" && !x.type.startsWith("pulumi:providers:")).length;
+    return (JSON.parse(r.stdout).deployment?.resources ?? []).filter(
+      (x: { type: string }) => x.type !== "pulumi:pulumi:Stack" && !x.type.startsWith("pulumi:providers:"),
+    ).length;
   }
 
   /** Destroys what the stack holds and removes the stack, its config file and its backend. */

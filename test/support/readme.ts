@@ -34,8 +34,8 @@ export function stepsScript(steps: ReadmeStep[], opts: { pauseBefore?: number; m
     else {
       const dir = path.dirname(step.path);
       if (dir !== ".") lines.push(`mkdir -p '${dir}'`);
-      lines.push(`cat > '${step.path}' <<'README_FILE_END'`, step.text + "README_FILE_END");
+      lines.push(`cat > '${step.path}' <<'README_FILE_END'`, `${step.text}README_FILE_END`);
     }
   });
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

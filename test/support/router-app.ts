@@ -20,7 +20,10 @@ export class RouterTestApp {
   image = "";
   private ownsImage = true;
 
-  constructor(prefix: string, readonly router: RouterSettings) {
+  constructor(
+    prefix: string,
+    readonly router: RouterSettings,
+  ) {
     this.app = `${prefix}-${uniqueSuffix()}`;
     this.network = `dynoform-app-${this.app}`;
     this.hostname = `${this.app}.test.localhost`;
@@ -73,11 +76,21 @@ export class RouterTestApp {
     const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${this.app}`] } });
     await Promise.all(all.map((d) => stopDyno(d.Id)));
     await removeAppNetwork(this.router, this.network).catch(() => undefined);
-    if (this.ownsImage) await docker.getImage(this.image).remove({ force: true }).catch(() => undefined);
+    if (this.ownsImage)
+      await docker
+        .getImage(this.image)
+        .remove({ force: true })
+        .catch(() => undefined);
     // The router goes with its last app (removeAppNetwork); these catch a test that failed midway.
     if ((await docker.listNetworks({ filters: { label: [`${LABEL.router}=${this.router.name}`] } })).length === 0) {
-      await docker.getContainer(this.router.name).remove({ force: true }).catch(() => undefined);
-      await docker.getNetwork(this.router.name).remove().catch(() => undefined);
+      await docker
+        .getContainer(this.router.name)
+        .remove({ force: true })
+        .catch(() => undefined);
+      await docker
+        .getNetwork(this.router.name)
+        .remove()
+        .catch(() => undefined);
     }
   }
 }
@@ -90,7 +103,9 @@ export function websocketEcho(port: number, host: string, message: string): Prom
     let buf = Buffer.alloc(0);
     let upgraded = false;
     socket.on("connect", () => {
-      socket.write(`GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
     });
     socket.on("data", (d) => {
       buf = Buffer.concat([buf, d]);

@@ -15,14 +15,32 @@ describe("App check when the Docker Engine does not answer", () => {
   it("reports the source problem and the engine, naming the fix", async () => {
     const { provider } = await import("../../provider/apps/app-provider");
     const news = {
-      name: "api", sourceDir: "", sourceHash: "", build: "image" as const, imageRef: "", sourceError: 'source folder "./x" does not exist. Fix: point `source` at a folder', processCommands: {},
-      releaseCommand: "", config: {}, secrets: {}, generation: "cedar" as const, hostnames: ["api.x"], webPort: 5000, router: "r", routerHttpPort: 1, routerHttpsPort: 2,
-      httpsRedirect: false, spaceName: "", spaceShield: false,
+      name: "api",
+      sourceDir: "",
+      sourceHash: "",
+      build: "image" as const,
+      imageRef: "",
+      sourceError: 'source folder "./x" does not exist. Fix: point `source` at a folder',
+      processCommands: {},
+      releaseCommand: "",
+      config: {},
+      secrets: {},
+      generation: "cedar" as const,
+      hostnames: ["api.x"],
+      webPort: 5000,
+      router: "r",
+      routerHttpPort: 1,
+      routerHttpsPort: 2,
+      httpsRedirect: false,
+      spaceName: "",
+      spaceShield: false,
     };
     const r = await provider.check!(news, news);
     expect(r.failures!.map((f) => f.reason)).toEqual([
       'App "api": source folder "./x" does not exist. Fix: point `source` at a folder',
-      expect.stringMatching(/^App "api": could not ask the Docker Engine which architectures it runs \(.*\)\. Fix: start the Docker Engine/),
+      expect.stringMatching(
+        /^App "api": could not ask the Docker Engine which architectures it runs \(.*\)\. Fix: start the Docker Engine/,
+      ),
     ]);
   });
 });

@@ -12,7 +12,9 @@ describe("buildpacks", () => {
     for (const [f, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), c);
     return dir;
   };
-  afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   it("detects Node.js before Python before a static site", () => {
     expect(detectLanguage(tmp({ "package.json": "{}", "requirements.txt": "", "index.html": "" }))).toBe("node");
@@ -30,7 +32,9 @@ describe("buildpacks", () => {
     expect(withDeps).toContain("nodejs npm");
     expect(withDeps).toContain("RUN npm install --omit=dev");
     expect(dockerfileFor("python", tmp({ "requirements.txt": "# none\n" }))).not.toContain("pip3 install");
-    expect(dockerfileFor("python", tmp({ "requirements.txt": "flask==3.0\n" }))).toContain("pip3 install --no-cache-dir --break-system-packages -r requirements.txt");
+    expect(dockerfileFor("python", tmp({ "requirements.txt": "flask==3.0\n" }))).toContain(
+      "pip3 install --no-cache-dir --break-system-packages -r requirements.txt",
+    );
     expect(dockerfileFor("static", tmp({ "index.html": "" }))).toContain('busybox httpd -f -v -p \\"$PORT\\" -h /app');
   });
 });
@@ -41,7 +45,9 @@ describe("buildpack images run unprivileged", () => {
     try {
       fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ dependencies: { express: "^4" } }));
       const lines = dockerfileFor("node", dir).trimEnd().split("\n");
-      expect(lines[2]).toBe("RUN groupadd --gid 10000 dyno && useradd --uid 10000 --gid 10000 --home-dir /app --no-create-home --shell /bin/sh dyno && install -d -o dyno -g dyno /app");
+      expect(lines[2]).toBe(
+        "RUN groupadd --gid 10000 dyno && useradd --uid 10000 --gid 10000 --home-dir /app --no-create-home --shell /bin/sh dyno && install -d -o dyno -g dyno /app",
+      );
       expect(lines).toContain("COPY --chown=dyno:dyno . /app");
       // Dependencies install as root (read-only to the app); the app itself runs as dyno.
       expect(lines.slice(-3)).toEqual(["ENV HOME=/app", "USER dyno", 'CMD ["node", "."]']);

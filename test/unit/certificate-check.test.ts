@@ -34,15 +34,24 @@ describe("uploaded certificate checks", () => {
     const c = await makeCert(ca, ["*.example.com"]);
     expect(checkUploadedCertificate(c.certPem, c.keyPem, "a.example.com")).toEqual([]);
     expect(checkUploadedCertificate(c.certPem, c.keyPem, "*.example.com")).toEqual([]);
-    expect(checkUploadedCertificate(c.certPem, c.keyPem, "a.b.example.com")).toEqual([expect.stringContaining('covers "*.example.com", not "a.b.example.com"')]);
+    expect(checkUploadedCertificate(c.certPem, c.keyPem, "a.b.example.com")).toEqual([
+      expect.stringContaining('covers "*.example.com", not "a.b.example.com"'),
+    ]);
     expect(coversHostname({ dnsNames: ["api.example.com"] }, "*.example.com")).toBe(false);
   });
 
   it("refuses an expired certificate and a chain out of order", async () => {
-    const old = await makeCert(ca, ["api.example.com"], { notBefore: new Date(Date.now() - 100 * DAY), notAfter: new Date(Date.now() - DAY) });
-    expect(checkUploadedCertificate(old.certPem, old.keyPem, "api.example.com")).toEqual([expect.stringMatching(/^the certificate expired on \d{4}-.*Fix: /)]);
+    const old = await makeCert(ca, ["api.example.com"], {
+      notBefore: new Date(Date.now() - 100 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    expect(checkUploadedCertificate(old.certPem, old.keyPem, "api.example.com")).toEqual([
+      expect.stringMatching(/^the certificate expired on \d{4}-.*Fix: /),
+    ]);
     const c = await makeCert(ca, ["api.example.com"]);
-    expect(checkUploadedCertificate(c.certPem + other.certPem, c.keyPem, "api.example.com")).toEqual([expect.stringContaining("certificate 2 of the chain did not issue certificate 1")]);
+    expect(checkUploadedCertificate(c.certPem + other.certPem, c.keyPem, "api.example.com")).toEqual([
+      expect.stringContaining("certificate 2 of the chain did not issue certificate 1"),
+    ]);
   });
 
   it("says what is wrong with text that is not PEM", () => {

@@ -66,7 +66,10 @@ describe("planCertificate", () => {
   });
 
   it("orders for a replaced key (key rotation), with the new CSR", () => {
-    expect(planCertificate(olds, { ...news, csr: "CSR2", csrPrivateKey: "CSRKEY2" }, now)).toEqual({ kind: "order", reason: "the private key was replaced (key rotation)" });
+    expect(planCertificate(olds, { ...news, csr: "CSR2", csrPrivateKey: "CSRKEY2" }, now)).toEqual({
+      kind: "order",
+      reason: "the private key was replaced (key rotation)",
+    });
   });
 
   it("updates a Certificate made by 0.1 (no CSR, its own key) without ordering: it records the new key and CSR", () => {
@@ -77,7 +80,9 @@ describe("planCertificate", () => {
     expect(planCertificate(recorded, news, now)).toEqual({ kind: "none" });
     expect(planCertificate({ ...recorded, expiresAt: inDays(5) }, news, now).kind).toBe("order");
     const uploaded01 = { ...made01, source: "uploaded" as const, uploadedChain: "C1", uploadedKey: "K1" };
-    expect(planCertificate(uploaded01, { ...news, source: "uploaded", csr: "", csrPrivateKey: "", uploadedChain: "C1", uploadedKey: "K1" }, now)).toEqual({ kind: "none" });
+    expect(
+      planCertificate(uploaded01, { ...news, source: "uploaded", csr: "", csrPrivateKey: "", uploadedChain: "C1", uploadedKey: "K1" }, now),
+    ).toEqual({ kind: "none" });
   });
 
   it("reinstalls a still-valid certificate that refresh found missing or replaced on the router", () => {

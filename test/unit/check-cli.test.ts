@@ -19,12 +19,18 @@ async function check(name: string, content: string) {
 
 describe("dynoform check", () => {
   it("accepts a valid YAML formation and prints the cost", async () => {
-    const r = await check("ok.yaml", "app: api\nprocesses:\n  web: { quantity: 2, size: standard-2x }\n  worker: { quantity: 1, size: performance-m }\npreboot: true\n");
+    const r = await check(
+      "ok.yaml",
+      "app: api\nprocesses:\n  web: { quantity: 2, size: standard-2x }\n  worker: { quantity: 1, size: performance-m }\npreboot: true\n",
+    );
     expect(r).toEqual({ code: 0, out: "ok: app api: web=2:standard-2x worker=1:performance-m; estimated $350/month\n", err: "" });
   });
 
   it("rejects a JSON formation that mixes Eco and Standard, with the rule's message", async () => {
-    const r = await check("mixed.json", JSON.stringify({ app: "api", processes: { web: { quantity: 1, size: "eco" }, worker: { quantity: 1, size: "standard-1x" } } }));
+    const r = await check(
+      "mixed.json",
+      JSON.stringify({ app: "api", processes: { web: { quantity: 1, size: "eco" }, worker: { quantity: 1, size: "standard-1x" } } }),
+    );
     expect(r.code).toBe(1);
     expect(r.err).toContain('Formation "api", process type "web": size "eco" cannot be combined with "standard-1x"');
     expect(r.err).toContain("rule tier-mixing");

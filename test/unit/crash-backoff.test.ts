@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { forgetGone, GOOD_START_MS, nextRestart, recordCrash, stoppedWithEngine, type CrashBook, type DynoCrash } from "../../provider/dyno-manager/crash-backoff";
+import {
+  forgetGone,
+  GOOD_START_MS,
+  nextRestart,
+  recordCrash,
+  stoppedWithEngine,
+  type CrashBook,
+  type DynoCrash,
+} from "../../provider/dyno-manager/crash-backoff";
 
 describe("nextRestart", () => {
   it("restarts the first crash at once, then cools off 20, 40, 60, 180, 320, 320 minutes", () => {
@@ -27,7 +35,15 @@ describe("nextRestart", () => {
 });
 
 describe("recordCrash: the history the dyno manager keeps on its volume", () => {
-  const crash = (over: Partial<DynoCrash> = {}): DynoCrash => ({ app: "api", dyno: "web.1", release: "v1", ranForMs: 5_000, container: "c1", atMs: 1_000_000, ...over });
+  const crash = (over: Partial<DynoCrash> = {}): DynoCrash => ({
+    app: "api",
+    dyno: "web.1",
+    release: "v1",
+    ranForMs: 5_000,
+    container: "c1",
+    atMs: 1_000_000,
+    ...over,
+  });
 
   it("counts crashes per app and dyno, each crash of a new container once", () => {
     let book: CrashBook = {};

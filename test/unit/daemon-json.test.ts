@@ -23,18 +23,30 @@ describe("scripts/daemon-json.js", () => {
     return { status: r.status, out: r.stdout.trim(), err: r.stderr.trim() };
   };
   const read = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
-  afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   it("writes a new daemon.json with the address pools and the userland proxy off", () => {
     const f = file();
     expect(run(f)).toEqual({ status: 0, out: "created", err: "" });
-    expect(read(f)).toEqual({ "default-address-pools": [{ base: "10.200.0.0/13", size: 24 }, { base: "172.17.0.0/16", size: 24 }], "userland-proxy": false });
+    expect(read(f)).toEqual({
+      "default-address-pools": [
+        { base: "10.200.0.0/13", size: 24 },
+        { base: "172.17.0.0/16", size: 24 },
+      ],
+      "userland-proxy": false,
+    });
   });
 
   it("merges userland-proxy: false into an existing one, keeping its other keys, once", () => {
     const f = file('{ "log-driver": "journald", "default-address-pools": [{ "base": "192.168.0.0/16", "size": 24 }] }');
     expect(run(f).out).toBe("merged");
-    expect(read(f)).toEqual({ "log-driver": "journald", "default-address-pools": [{ base: "192.168.0.0/16", size: 24 }], "userland-proxy": false });
+    expect(read(f)).toEqual({
+      "log-driver": "journald",
+      "default-address-pools": [{ base: "192.168.0.0/16", size: 24 }],
+      "userland-proxy": false,
+    });
     const before = fs.readFileSync(f, "utf8");
     expect(run(f).out).toBe("kept");
     expect(fs.readFileSync(f, "utf8")).toBe(before);

@@ -4,16 +4,46 @@ import { DYNO_SIZE_NAMES, DYNO_SIZES, getDynoSize } from "../../sdk/dyno-sizes";
 describe("dyno size catalog", () => {
   it("has every size Heroku sells, once", () => {
     expect([...DYNO_SIZE_NAMES].sort()).toEqual(
-      ["eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l", "performance-l-ram", "performance-xl", "performance-2xl", "private-s", "private-m", "private-l", "shield-s", "shield-m", "shield-l"].sort(),
+      [
+        "eco",
+        "basic",
+        "standard-1x",
+        "standard-2x",
+        "performance-m",
+        "performance-l",
+        "performance-l-ram",
+        "performance-xl",
+        "performance-2xl",
+        "private-s",
+        "private-m",
+        "private-l",
+        "shield-s",
+        "shield-m",
+        "shield-l",
+      ].sort(),
     );
   });
 
   it("matches Heroku's documented memory and tiers", () => {
     const mem = Object.fromEntries(DYNO_SIZES.map((s) => [s.name, s.memoryMb]));
-    expect(mem).toMatchObject({ eco: 512, basic: 512, "standard-1x": 512, "standard-2x": 1024, "performance-m": 2560, "performance-l": 14336, "performance-2xl": 129024, "private-s": 1024 });
+    expect(mem).toMatchObject({
+      eco: 512,
+      basic: 512,
+      "standard-1x": 512,
+      "standard-2x": 1024,
+      "performance-m": 2560,
+      "performance-l": 14336,
+      "performance-2xl": 129024,
+      "private-s": 1024,
+    });
     expect(getDynoSize("eco")!.features).toMatchObject({ sleeps: true, horizontalScaling: false, metricsRetention: "none" });
     expect(getDynoSize("basic")!.features).toMatchObject({ sleeps: false, metricsRetention: "24h", preboot: false });
-    expect(getDynoSize("standard-1x")!.features).toMatchObject({ preboot: true, horizontalScaling: true, autoscaling: false, thresholdAlerting: true });
+    expect(getDynoSize("standard-1x")!.features).toMatchObject({
+      preboot: true,
+      horizontalScaling: true,
+      autoscaling: false,
+      thresholdAlerting: true,
+    });
     expect(getDynoSize("performance-m")!.features).toMatchObject({ preboot: true, autoscaling: true, dedicatedCompute: true });
     expect(getDynoSize("private-s")!.runtime).toBe("private");
     expect(getDynoSize("shield-l")!.runtime).toBe("shield");

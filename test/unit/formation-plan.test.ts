@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { observedQuantities, planFormation, planPreboot, type FormationAction, type ObservedDyno } from "../../provider/formations/formation-plan";
+import {
+  observedQuantities,
+  planFormation,
+  planPreboot,
+  type FormationAction,
+  type ObservedDyno,
+} from "../../provider/formations/formation-plan";
 
 const dyno = (processType: string, index: number, over: Partial<ObservedDyno> = {}): ObservedDyno => ({
   id: `${processType}.${index}`,
@@ -11,7 +17,9 @@ const dyno = (processType: string, index: number, over: Partial<ObservedDyno> = 
   ...over,
 });
 const summary = (actions: FormationAction[]) =>
-  actions.map((a) => (a.kind === "stop" ? `stop ${a.dyno.processType}.${a.dyno.index} (${a.reason})` : `start ${a.processType}.${a.index} ${a.size}`));
+  actions.map((a) =>
+    a.kind === "stop" ? `stop ${a.dyno.processType}.${a.dyno.index} (${a.reason})` : `start ${a.processType}.${a.index} ${a.size}`,
+  );
 
 describe("planFormation", () => {
   it("starts web.1..N from nothing", () => {
@@ -23,7 +31,9 @@ describe("planFormation", () => {
   });
 
   it("does nothing when every dyno matches", () => {
-    expect(planFormation({ release: "v1", processes: { web: { quantity: 2, size: "standard-1x" } } }, [dyno("web", 1), dyno("web", 2)])).toEqual([]);
+    expect(
+      planFormation({ release: "v1", processes: { web: { quantity: 2, size: "standard-1x" } } }, [dyno("web", 1), dyno("web", 2)]),
+    ).toEqual([]);
   });
 
   it("scales up by adding the next numbers", () => {
@@ -43,12 +53,22 @@ describe("planFormation", () => {
   });
 
   it("keeps a process type at quantity 0 with no dynos", () => {
-    expect(summary(planFormation({ release: "v1", processes: { web: { quantity: 0, size: "standard-1x" } } }, [dyno("web", 1)]))).toEqual(["stop web.1 (scale-down)"]);
+    expect(summary(planFormation({ release: "v1", processes: { web: { quantity: 0, size: "standard-1x" } } }, [dyno("web", 1)]))).toEqual([
+      "stop web.1 (scale-down)",
+    ]);
   });
 
   it("replaces dynos of an old release, stopping every old one before any new one starts", () => {
-    const actions = planFormation({ release: "v2", processes: { web: { quantity: 2, size: "standard-1x" } } }, [dyno("web", 1), dyno("web", 2)]);
-    expect(summary(actions)).toEqual(["stop web.2 (outdated)", "stop web.1 (outdated)", "start web.1 standard-1x", "start web.2 standard-1x"]);
+    const actions = planFormation({ release: "v2", processes: { web: { quantity: 2, size: "standard-1x" } } }, [
+      dyno("web", 1),
+      dyno("web", 2),
+    ]);
+    expect(summary(actions)).toEqual([
+      "stop web.2 (outdated)",
+      "stop web.1 (outdated)",
+      "start web.1 standard-1x",
+      "start web.2 standard-1x",
+    ]);
   });
 
   it("replaces only the process type whose size changed", () => {
@@ -60,35 +80,63 @@ describe("planFormation", () => {
   });
 
   it("restarts a dyno that is not running (stopped by hand) and fills a removed one", () => {
-    const actions = planFormation({ release: "v1", processes: { web: { quantity: 3, size: "standard-1x" } } }, [dyno("web", 1, { running: false }), dyno("web", 3)]);
+    const actions = planFormation({ release: "v1", processes: { web: { quantity: 3, size: "standard-1x" } } }, [
+      dyno("web", 1, { running: false }),
+      dyno("web", 3),
+    ]);
     expect(summary(actions)).toEqual(["stop web.1 (not-running)", "start web.1 standard-1x", "start web.2 standard-1x"]);
   });
 
   it("stops every dyno of a process type that left the formation", () => {
-    const actions = planFormation({ release: "v1", processes: { web: { quantity: 1, size: "standard-1x" } } }, [dyno("web", 1), dyno("worker", 1), dyno("worker", 2)]);
+    const actions = planFormation({ release: "v1", processes: { web: { quantity: 1, size: "standard-1x" } } }, [
+      dyno("web", 1),
+      dyno("worker", 1),
+      dyno("worker", 2),
+    ]);
     expect(summary(actions)).toEqual(["stop worker.2 (removed-type)", "stop worker.1 (removed-type)"]);
   });
 });
 
 describe("observedQuantities", () => {
   it("counts the dynos of the current release per type, crashed and asleep ones included", () => {
-    const q = observedQuantities([dyno("web", 1), dyno("web", 2, { running: false }), dyno("web", 3, { release: "v0" }), dyno("worker", 1)], "v1");
+    const q = observedQuantities(
+      [dyno("web", 1), dyno("web", 2, { running: false }), dyno("web", 3, { release: "v0" }), dyno("worker", 1)],
+      "v1",
+    );
     expect(q).toEqual({ web: 2, worker: 1 });
   });
 });
 
 describe("planPreboot", () => {
-  const webDyno = (processType: string, index: number, release: string, size = "standard-1x"): ObservedDyno => ({ id: `${processType}${index}${release}`, processType, index, release, size, running: true });
+  const webDyno = (processType: string, index: number, release: string, size = "standard-1x"): ObservedDyno => ({
+    id: `${processType}${index}${release}`,
+    processType,
+    index,
+    release,
+    size,
+    running: true,
+  });
 
   it("starts every new web dyno beside the old ones and retires the old ones, highest first", () => {
-    const plan = planPreboot({ release: "v3", processes: { web: { quantity: 2, size: "standard-1x" } } }, [webDyno("web", 1, "v2"), webDyno("web", 2, "v2"), webDyno("web", 3, "v2")], true)!;
-    expect(plan.starts).toEqual([{ index: 1, size: "standard-1x" }, { index: 2, size: "standard-1x" }]);
+    const plan = planPreboot(
+      { release: "v3", processes: { web: { quantity: 2, size: "standard-1x" } } },
+      [webDyno("web", 1, "v2"), webDyno("web", 2, "v2"), webDyno("web", 3, "v2")],
+      true,
+    )!;
+    expect(plan.starts).toEqual([
+      { index: 1, size: "standard-1x" },
+      { index: 2, size: "standard-1x" },
+    ]);
     expect(plan.retire.map((d) => d.index)).toEqual([3, 2, 1]);
     expect(plan.others).toEqual([]);
   });
 
   it("restarts other process types as without preboot", () => {
-    const plan = planPreboot({ release: "v3", processes: { web: { quantity: 1, size: "standard-1x" }, worker: { quantity: 1, size: "standard-1x" } } }, [webDyno("web", 1, "v2"), webDyno("worker", 1, "v2")], true)!;
+    const plan = planPreboot(
+      { release: "v3", processes: { web: { quantity: 1, size: "standard-1x" }, worker: { quantity: 1, size: "standard-1x" } } },
+      [webDyno("web", 1, "v2"), webDyno("worker", 1, "v2")],
+      true,
+    )!;
     expect(plan.others.map((a) => a.kind)).toEqual(["stop", "start"]);
   });
 
@@ -100,6 +148,8 @@ describe("planPreboot", () => {
   });
 
   it("is used for a size change", () => {
-    expect(planPreboot({ release: "v3", processes: { web: { quantity: 1, size: "standard-2x" } } }, [webDyno("web", 1, "v3")], true)).toBeDefined();
+    expect(
+      planPreboot({ release: "v3", processes: { web: { quantity: 1, size: "standard-2x" } } }, [webDyno("web", 1, "v3")], true),
+    ).toBeDefined();
   });
 });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { appsToSleep, wakeRequest, type IdleDyno } from "../../provider/dyno-manager/idle-controller";
 
-const dyno = (over: Partial<IdleDyno>): IdleDyno => ({ app: "api", processType: "web", running: true, startedAtMs: 0, sleepAfterSeconds: 1800, ...over });
+const dyno = (over: Partial<IdleDyno>): IdleDyno => ({
+  app: "api",
+  processType: "web",
+  running: true,
+  startedAtMs: 0,
+  sleepAfterSeconds: 1800,
+  ...over,
+});
 const MIN = 60_000;
 
 describe("appsToSleep", () => {

@@ -8,21 +8,57 @@ import { provider as domains } from "../../provider/tls/domain-provider";
 import { diffFormation, provider as formations } from "../../provider/formations/formation-provider";
 
 const app = {
-  name: "api", sourceDir: "/src", sourceHash: "abc", build: "dockerfile", imageRef: "", sourceError: "", processCommands: { web: "serve" }, releaseCommand: "",
-  config: { NODE_ENV: "production" }, secrets: { TOKEN: "s3cret-value" }, generation: "cedar", hostnames: ["api.dynoform.localhost"], webPort: 5000,
-  router: "dynoform-router", routerHttpPort: 8080, routerHttpsPort: 8443, httpsRedirect: false, spaceName: "", spaceShield: false,
+  name: "api",
+  sourceDir: "/src",
+  sourceHash: "abc",
+  build: "dockerfile",
+  imageRef: "",
+  sourceError: "",
+  processCommands: { web: "serve" },
+  releaseCommand: "",
+  config: { NODE_ENV: "production" },
+  secrets: { TOKEN: "s3cret-value" },
+  generation: "cedar",
+  hostnames: ["api.dynoform.localhost"],
+  webPort: 5000,
+  router: "dynoform-router",
+  routerHttpPort: 8080,
+  routerHttpsPort: 8443,
+  httpsRedirect: false,
+  spaceName: "",
+  spaceShield: false,
 };
 
 const formation: FormationOutputs = {
-  resource: "api", app: "api", release: "v1", image: "sha256:1", config: { A: "1" }, secrets: { S: "x" }, processCommands: { web: "serve" }, network: "n", webPort: 5000,
-  router: "dynoform-router", routerHttpPort: 8080, routerHttpsPort: 8443, spaceNetwork: "", processes: { web: { quantity: 1, size: "standard-1x" } },
-  preboot: false, bootTimeoutSeconds: 60, ecoSleepAfterSeconds: 1800, dynos: ["web.1"], estimatedMonthlyCost: 25,
+  resource: "api",
+  app: "api",
+  release: "v1",
+  image: "sha256:1",
+  config: { A: "1" },
+  secrets: { S: "x" },
+  processCommands: { web: "serve" },
+  network: "n",
+  webPort: 5000,
+  router: "dynoform-router",
+  routerHttpPort: 8080,
+  routerHttpsPort: 8443,
+  spaceNetwork: "",
+  processes: { web: { quantity: 1, size: "standard-1x" } },
+  preboot: false,
+  bootTimeoutSeconds: 60,
+  ecoSleepAfterSeconds: 1800,
+  dynos: ["web.1"],
+  estimatedMonthlyCost: 25,
 };
 
 describe("one zod schema per resource's inputs", () => {
   it("accepts what the SDK makes, and names resource, rule and fix for what it refuses", () => {
     expect(checkInputs(AppInputsSchema, app, 'App "api"')).toEqual([]);
-    const failures = checkInputs(AppInputsSchema, { ...app, name: "Bad_App", config: { PORT: "1", "1X": "2" }, generation: "x86" }, 'App "Bad_App"');
+    const failures = checkInputs(
+      AppInputsSchema,
+      { ...app, name: "Bad_App", config: { PORT: "1", "1X": "2" }, generation: "x86" },
+      'App "Bad_App"',
+    );
     expect(failures.map((f) => f.reason)).toEqual([
       expect.stringMatching(/^App "Bad_App": "Bad_App" is not a valid app name \(rule app-name\)\. Fix: /),
       expect.stringMatching(/^App "Bad_App": config var PORT is set by Dynoform .*\(rule config-var-reserved\)\. Fix: /),
@@ -40,23 +76,58 @@ describe("one zod schema per resource's inputs", () => {
   it("leaves fields unknown at preview for `up`", () => {
     expect(checkInputs(AppInputsSchema, { ...app, name: UNKNOWN, routerHttpPort: UNKNOWN }, 'App "?"')).toEqual([]);
     // A new Space's outputs inside the App's placement, and a config value from another resource.
-    const space = { name: "pay", shield: false, network: UNKNOWN, router: UNKNOWN, httpPort: UNKNOWN, httpsPort: UNKNOWN, trustedIpRanges: [] };
+    const space = {
+      name: "pay",
+      shield: false,
+      network: UNKNOWN,
+      router: UNKNOWN,
+      httpPort: UNKNOWN,
+      httpsPort: UNKNOWN,
+      trustedIpRanges: [],
+    };
     expect(checkInputs(AppInputsSchema, { ...app, space, config: { URL: UNKNOWN } }, 'App "api"')).toEqual([]);
     expect(checkInputs(AppInputsSchema, { ...app, space, config: { "BAD-KEY": UNKNOWN } }, 'App "api"')).toHaveLength(1);
   });
 
   it("carries program-time problems through as they are", () => {
-    const f = checkInputs(AppInputsSchema, { ...app, sourceError: 'source folder "./x" does not exist. Fix: point it at a folder' }, 'App "api"');
+    const f = checkInputs(
+      AppInputsSchema,
+      { ...app, sourceError: 'source folder "./x" does not exist. Fix: point it at a folder' },
+      'App "api"',
+    );
     expect(f.map((x) => x.reason)).toEqual(['App "api": source folder "./x" does not exist. Fix: point it at a folder']);
   });
 
   it("Domain and Certificate checks keep their messages", async () => {
-    const domain = { resource: "www", app: "api", hostname: "not a host", router: "r", routerHttpPort: 1, routerHttpsPort: 2, appHostname: "api.x", claimError: "" };
+    const domain = {
+      resource: "www",
+      app: "api",
+      hostname: "not a host",
+      router: "r",
+      routerHttpPort: 1,
+      routerHttpsPort: 2,
+      appHostname: "api.x",
+      claimError: "",
+    };
     const d = await domains.check!(domain, domain);
-    expect(d.failures!.map((f) => f.reason)).toEqual([expect.stringMatching(/^Domain "www": "not a host" is not a valid hostname \(rule hostname\)\. Fix: /)]);
+    expect(d.failures!.map((f) => f.reason)).toEqual([
+      expect.stringMatching(/^Domain "www": "not a host" is not a valid hostname \(rule hostname\)\. Fix: /),
+    ]);
     const cert = {
-      resource: "www", hostname: "*.example.com", router: "r", routerHttpPort: 1, routerHttpsPort: 2, source: "acme" as const, acmeEmail: "nope", acmeDirectoryUrl: "ftp:x",
-      acmeCaCertificates: "", renewBeforeDays: 0, accountKey: "", uploadedChain: "", uploadedKey: "", argsError: "",
+      resource: "www",
+      hostname: "*.example.com",
+      router: "r",
+      routerHttpPort: 1,
+      routerHttpsPort: 2,
+      source: "acme" as const,
+      acmeEmail: "nope",
+      acmeDirectoryUrl: "ftp:x",
+      acmeCaCertificates: "",
+      renewBeforeDays: 0,
+      accountKey: "",
+      uploadedChain: "",
+      uploadedKey: "",
+      argsError: "",
     };
     const c = await certificates.check!(cert, cert);
     expect(c.failures!.map((f) => f.reason)).toEqual([
@@ -68,7 +139,11 @@ describe("one zod schema per resource's inputs", () => {
   });
 
   it("Formation: the tier rules speak for processes, with their ids", async () => {
-    const r = await formations.check!(formation, { ...formation, processes: { web: { quantity: -1, size: "standard-1x" } }, bootTimeoutSeconds: 0 });
+    const r = await formations.check!(formation, {
+      ...formation,
+      processes: { web: { quantity: -1, size: "standard-1x" } },
+      bootTimeoutSeconds: 0,
+    });
     expect(r.failures!.map((f) => f.reason)).toEqual([
       expect.stringMatching(/^Formation "api", process type "web": quantity -1 .*\(rule quantity-invalid\)\. Fix: /),
       expect.stringMatching(/^Formation "api": bootTimeoutSeconds must be above 0\. Fix: /),
@@ -92,8 +167,21 @@ describe("Formation diff", () => {
 
 describe("providerVersion", () => {
   it("is recorded in outputs", async () => {
-    const domain = { resource: "www", app: "api", hostname: "www.example.com", router: "r", routerHttpPort: 1, routerHttpsPort: 2, appHostname: "api.x", claimError: "" };
-    const r = await domains.update!("www.example.com", { ...domain, dnsTarget: "api.x", dnsRecordType: "CNAME", dnsAddress: "127.0.0.1" }, domain);
+    const domain = {
+      resource: "www",
+      app: "api",
+      hostname: "www.example.com",
+      router: "r",
+      routerHttpPort: 1,
+      routerHttpsPort: 2,
+      appHostname: "api.x",
+      claimError: "",
+    };
+    const r = await domains.update!(
+      "www.example.com",
+      { ...domain, dnsTarget: "api.x", dnsRecordType: "CNAME", dnsAddress: "127.0.0.1" },
+      domain,
+    );
     expect(r.outs).toMatchObject({ providerVersion: PROVIDER_VERSION });
     expect(PROVIDER_VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });

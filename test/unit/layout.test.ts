@@ -24,7 +24,7 @@ function sources(): string[] {
 function importsOf(file: string): string[] {
   const code = fs.readFileSync(path.join(ROOT, file), "utf8");
   const specs = [...code.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
-  return specs.map((s) => path.normalize(path.join(path.dirname(file), s)) + ".ts").filter((f) => fs.existsSync(path.join(ROOT, f)));
+  return specs.map((s) => `${path.normalize(path.join(path.dirname(file), s))}.ts`).filter((f) => fs.existsSync(path.join(ROOT, f)));
 }
 
 const graph = new Map(sources().map((f) => [f, importsOf(f)]));
@@ -48,7 +48,9 @@ describe("the layout", () => {
   });
 
   it("keeps the SDK free of provider and CLI code", () => {
-    const wrong = [...graph].filter(([f]) => f.startsWith("sdk/")).flatMap(([f, is]) => is.filter((i) => !i.startsWith("sdk/")).map((i) => `${f} imports ${i}`));
+    const wrong = [...graph]
+      .filter(([f]) => f.startsWith("sdk/"))
+      .flatMap(([f, is]) => is.filter((i) => !i.startsWith("sdk/")).map((i) => `${f} imports ${i}`));
     expect(wrong).toEqual([]);
   });
 
@@ -60,7 +62,9 @@ describe("the layout", () => {
   });
 
   it("lets no provider module import the CLI", () => {
-    const wrong = [...graph].filter(([f]) => f.startsWith("provider/")).flatMap(([f, is]) => is.filter((i) => i.startsWith("cli/")).map((i) => `${f} imports ${i}`));
+    const wrong = [...graph]
+      .filter(([f]) => f.startsWith("provider/"))
+      .flatMap(([f, is]) => is.filter((i) => i.startsWith("cli/")).map((i) => `${f} imports ${i}`));
     expect(wrong).toEqual([]);
   });
 });

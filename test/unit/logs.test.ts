@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { formatLogLine, lastLines, matchesFilter, parseLogsArgs, mergeLogLines, parseTimestamped, routerLinesFor, SeenLines, servesHost, type LogLine } from "../../cli/logs";
+import {
+  formatLogLine,
+  lastLines,
+  matchesFilter,
+  parseLogsArgs,
+  mergeLogLines,
+  parseTimestamped,
+  routerLinesFor,
+  SeenLines,
+  servesHost,
+  type LogLine,
+} from "../../cli/logs";
 
 describe("dynoform logs", () => {
   it("parses Docker's timestamped lines", () => {
@@ -28,7 +39,9 @@ describe("dynoform logs", () => {
   });
 
   it("prints Heroku's format", () => {
-    expect(formatLogLine({ time: "2026-01-01T12:00:00.123456789Z", source: "app[web.1]", text: "hi" })).toBe("2026-01-01T12:00:00.123456+00:00 app[web.1]: hi");
+    expect(formatLogLine({ time: "2026-01-01T12:00:00.123456789Z", source: "app[web.1]", text: "hi" })).toBe(
+      "2026-01-01T12:00:00.123456+00:00 app[web.1]: hi",
+    );
   });
 });
 
@@ -44,7 +57,9 @@ describe("router lines in dynoform logs", () => {
     );
     const kept = routerLinesFor(lines, ["API.dynoform.localhost"]);
     expect(kept.map((l) => l.source)).toEqual(["heroku[router]"]);
-    expect(formatLogLine(kept[0])).toMatch(/^2026-01-01T12:00:00\.100000\+00:00 heroku\[router\]: at=info method=GET path="\/" host=api\.dynoform\.localhost /);
+    expect(formatLogLine(kept[0])).toMatch(
+      /^2026-01-01T12:00:00\.100000\+00:00 heroku\[router\]: at=info method=GET path="\/" host=api\.dynoform\.localhost /,
+    );
   });
 });
 
@@ -68,10 +83,15 @@ describe("custom domains in dynoform logs", () => {
 
   it("keeps the router's lines for the app's custom domains", () => {
     const lines = parseTimestamped(
-      ["www.shop.example", "admin.shop.example", "eu.shop.example"].map((h, i) => `2026-01-01T12:00:0${i}Z at=info method=GET path="/" host=${h} status=200`).join("\n"),
+      ["www.shop.example", "admin.shop.example", "eu.shop.example"]
+        .map((h, i) => `2026-01-01T12:00:0${i}Z at=info method=GET path="/" host=${h} status=200`)
+        .join("\n"),
       "router",
     );
-    expect(routerLinesFor(lines, (h) => servesHost(routes, "shop", h)).map((l) => /host=(\S+)/.exec(l.text)?.[1])).toEqual(["www.shop.example", "eu.shop.example"]);
+    expect(routerLinesFor(lines, (h) => servesHost(routes, "shop", h)).map((l) => /host=(\S+)/.exec(l.text)?.[1])).toEqual([
+      "www.shop.example",
+      "eu.shop.example",
+    ]);
   });
 });
 
@@ -117,8 +137,18 @@ describe("Heroku's log filters", () => {
 
 describe("dynoform logs flags", () => {
   it("reads Heroku's long and short forms", () => {
-    expect(parseLogsArgs(["--app", "shop", "-n", "5", "--tail", "--dyno", "web.2", "--source", "app", "--type", "web"])).toEqual({ app: "shop", lines: 5, tail: true, filter: { dyno: "web.2", source: "app", type: "web" } });
-    expect(parseLogsArgs(["-a", "shop", "-t", "-d", "router", "-s", "heroku"])).toEqual({ app: "shop", lines: 100, tail: true, filter: { dyno: "router", source: "heroku", type: undefined } });
+    expect(parseLogsArgs(["--app", "shop", "-n", "5", "--tail", "--dyno", "web.2", "--source", "app", "--type", "web"])).toEqual({
+      app: "shop",
+      lines: 5,
+      tail: true,
+      filter: { dyno: "web.2", source: "app", type: "web" },
+    });
+    expect(parseLogsArgs(["-a", "shop", "-t", "-d", "router", "-s", "heroku"])).toEqual({
+      app: "shop",
+      lines: 100,
+      tail: true,
+      filter: { dyno: "router", source: "heroku", type: undefined },
+    });
   });
 
   it("says what is wrong with a flag", () => {

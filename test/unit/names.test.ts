@@ -7,7 +7,11 @@ describe("name rules", () => {
     [SPACE_NAME, ["payments", "eu-1"], ["a--b", "-x", "Pay", "x"]],
     [PROCESS_TYPE_NAME, ["web", "worker", "release_queue", "a-b", "p1"], ["Web", "bad name", "", "-x", "a".repeat(64)]],
     [CONFIG_VAR_NAME, ["DATABASE_URL", "_x", "node_env"], ["1X", "A-B", "PORT", "DYNO", ""]],
-    [HOSTNAME, ["api.example.com", "*.example.com", "a.b.c.example.co"], ["localhost", "*.*.example.com", "-a.example.com", "a..b", "exa mple.com", `${"a".repeat(64)}.com`]],
+    [
+      HOSTNAME,
+      ["api.example.com", "*.example.com", "a.b.c.example.co"],
+      ["localhost", "*.*.example.com", "-a.example.com", "a..b", "exa mple.com", `${"a".repeat(64)}.com`],
+    ],
   ])("%#: accepts the good and explains the bad", (rule, good, bad) => {
     for (const g of good) expect(rule.check(g)).toBeUndefined();
     for (const b of bad) expect(rule.check(b)).toMatch(/rule [a-z-]+\)?.*Fix:/);

@@ -15,17 +15,26 @@ describe("the Node.js everything runs on", () => {
   });
 
   it("runs these tests on a Node.js that package.json's engines allows", () => {
-    expect(major(process.version), `tests run on ${process.execPath} ${process.version}; run them with npm test`).toBeGreaterThanOrEqual(minMajor);
+    expect(major(process.version), `tests run on ${process.execPath} ${process.version}; run them with npm test`).toBeGreaterThanOrEqual(
+      minMajor,
+    );
   });
 
   it("scripts/node.sh runs a command on Node 22+ even when an old system Node comes first on PATH", () => {
     // /usr/bin first: where Debian's (here older) nodejs lives.
     const env = { ...process.env, PATH: `/usr/bin:/bin:${process.env.PATH}` };
-    const out = execFileSync("bash", [path.join(REPO, "scripts/node.sh"), "node", "-p", "process.version + ' ' + process.execPath"], { env, encoding: "utf8" });
+    const out = execFileSync("bash", [path.join(REPO, "scripts/node.sh"), "node", "-p", "process.version + ' ' + process.execPath"], {
+      env,
+      encoding: "utf8",
+    });
     const [version, execPath] = out.trim().split(" ");
     expect(major(version)).toBeGreaterThanOrEqual(minMajor);
     // npm's scripts start `node` from PATH too (npm's own shebang is `env node`).
-    const npmNode = execFileSync("bash", [path.join(REPO, "scripts/node.sh"), "npm", "exec", "--call", "node -p process.version"], { env, encoding: "utf8", cwd: REPO });
+    const npmNode = execFileSync("bash", [path.join(REPO, "scripts/node.sh"), "npm", "exec", "--call", "node -p process.version"], {
+      env,
+      encoding: "utf8",
+      cwd: REPO,
+    });
     expect(npmNode.trim()).toBe(version);
     expect(execPath).toBeTruthy();
   });

@@ -19,7 +19,11 @@ describe("dynoform ps formatting", () => {
   it("says when the dyno manager or a router is down, and what to do", () => {
     expect(serviceWarnings({ dynoManager: "running", routers: [{ name: "r", running: true }], hasDynos: true })).toEqual([]);
     expect(serviceWarnings({ dynoManager: "absent", routers: [], hasDynos: false })).toEqual([]);
-    const [manager, router] = serviceWarnings({ dynoManager: "stopped", routers: [{ name: "dynoform-router", running: false }], hasDynos: true });
+    const [manager, router] = serviceWarnings({
+      dynoManager: "stopped",
+      routers: [{ name: "dynoform-router", running: false }],
+      hasDynos: true,
+    });
     expect(manager).toMatch(/dyno manager .* not running: crashed dynos are not restarted.*pulumi up.*docker start dynoform-dyno-manager/);
     expect(router).toMatch(/router dynoform-router is not running: its apps get no requests.*docker start dynoform-router/);
   });
@@ -33,7 +37,15 @@ describe("dynoform ps formatting", () => {
 
   it("sorts by app, process type and number, and aligns columns", () => {
     const now = new Date("2026-01-01T12:00:00Z");
-    const row = (dyno: string, state = "up") => ({ app: "api", dyno, state, release: "v3", size: "standard-1x", startedAt: new Date("2026-01-01T11:58:00Z"), command: "perl web.pl" });
+    const row = (dyno: string, state = "up") => ({
+      app: "api",
+      dyno,
+      state,
+      release: "v3",
+      size: "standard-1x",
+      startedAt: new Date("2026-01-01T11:58:00Z"),
+      command: "perl web.pl",
+    });
     expect(formatPs([row("web.10"), row("worker.1", "crashed"), row("web.2")], now)).toBe(
       [
         "APP  DYNO      STATE    RELEASE  SIZE         UPTIME  COMMAND",

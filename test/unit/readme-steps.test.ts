@@ -11,8 +11,19 @@ describe("readmeSteps and stepsScript (how the README's first program is followe
   const steps = readmeSteps(path.join(REPO, "README.md"), "Your first program");
 
   it("finds the files a person writes and the commands they type, in order", () => {
-    expect(steps.filter((s) => s.kind === "file").map((s) => (s.kind === "file" ? s.path : ""))).toEqual(["Pulumi.yaml", "package.json", "tsconfig.json", "app/Dockerfile", "app/Procfile", "app/web.pl", "index.ts"]);
-    const shell = steps.filter((s) => s.kind === "shell").map((s) => s.text).join("\n");
+    expect(steps.filter((s) => s.kind === "file").map((s) => (s.kind === "file" ? s.path : ""))).toEqual([
+      "Pulumi.yaml",
+      "package.json",
+      "tsconfig.json",
+      "app/Dockerfile",
+      "app/Procfile",
+      "app/web.pl",
+      "index.ts",
+    ]);
+    const shell = steps
+      .filter((s) => s.kind === "shell")
+      .map((s) => s.text)
+      .join("\n");
     expect(shell.indexOf("npm install")).toBeLessThan(shell.indexOf("pulumi up"));
     expect(shell.indexOf("pulumi up")).toBeLessThan(shell.indexOf("pulumi destroy"));
   });

@@ -44,7 +44,9 @@ describe("renderRouterConfig", () => {
 
   it("answers H14 for an app without web dynos, H10 when its dynos are down, H12 on timeout", () => {
     const cfg = renderRouterConfig(routes, opts);
-    expect(cfg).toMatch(/backend app_idle\n {2}balance roundrobin\n {2}http-request return status 503 errorfile \/etc\/haproxy\/errors\/h14\.http/);
+    expect(cfg).toMatch(
+      /backend app_idle\n {2}balance roundrobin\n {2}http-request return status 503 errorfile \/etc\/haproxy\/errors\/h14\.http/,
+    );
     expect(cfg).toContain("errorfile 503 /etc/haproxy/errors/h10.http");
     expect(cfg).toContain("errorfile 504 /etc/haproxy/errors/h12.http");
     expect(cfg).toContain("timeout server 30s");
@@ -61,12 +63,16 @@ describe("renderRouterConfig", () => {
   });
 
   it("logs one line per request in Heroku's format", () => {
-    expect(ROUTER_LOG_FORMAT).toMatch(/^%\[var\(txn\.at\)\] method=%HM path="%HU" host=.* request_id=.* fwd=".*" dyno=%s connect=.* service=.* status=%\[var\(txn\.status\)\] bytes=%B protocol=%\[ssl_fc,iif\(https,http\)\]$/);
+    expect(ROUTER_LOG_FORMAT).toMatch(
+      /^%\[var\(txn\.at\)\] method=%HM path="%HU" host=.* request_id=.* fwd=".*" dyno=%s connect=.* service=.* status=%\[var\(txn\.status\)\] bytes=%B protocol=%\[ssl_fc,iif\(https,http\)\]$/,
+    );
     expect(renderRouterConfig(routes, opts)).toContain(`log-format '${ROUTER_LOG_FORMAT}'`);
   });
 
   it("refuses connections from outside a space's trusted ranges", () => {
-    expect(renderRouterConfig(routes, { ...opts, trustedSources: ["203.0.113.0/24", "10.0.0.1/32"] })).toContain("tcp-request connection reject unless { src 10.0.0.1/32 203.0.113.0/24 }");
+    expect(renderRouterConfig(routes, { ...opts, trustedSources: ["203.0.113.0/24", "10.0.0.1/32"] })).toContain(
+      "tcp-request connection reject unless { src 10.0.0.1/32 203.0.113.0/24 }",
+    );
     expect(renderRouterConfig(routes, opts)).not.toContain("tcp-request connection reject");
   });
 
@@ -77,7 +83,10 @@ describe("renderRouterConfig", () => {
   });
 
   it("holds requests for a sleeping Eco app while it wakes, then answers H20", () => {
-    const cfg = renderRouterConfig([{ app: "eco", hostnames: ["eco.x"], webPort: 5000, sleeps: true, servers: [{ dyno: "web.1", address: "web.1.v1.eco.dyno" }] }], opts);
+    const cfg = renderRouterConfig(
+      [{ app: "eco", hostnames: ["eco.x"], webPort: 5000, sleeps: true, servers: [{ dyno: "web.1", address: "web.1.v1.eco.dyno" }] }],
+      opts,
+    );
     expect(cfg).toContain("lua-load /etc/haproxy/wake.lua");
     expect(cfg).toContain("http-request lua.dynoform_wake app_eco eco 75 if { nbsrv(app_eco) eq 0 }");
     expect(cfg).toContain("http-request return status 503 errorfile /etc/haproxy/errors/h20.http if { var(txn.wake) -m str timeout }");
@@ -125,11 +134,19 @@ describe("router error pages", () => {
 });
 
 describe("renderRouter (one observation in, the whole update out)", () => {
-  const routes = [{ app: "api", hostnames: ["api.dynoform.localhost"], webPort: 5000, servers: [{ dyno: "web.1", address: "web.1.v1.api.dyno" }] }];
+  const routes = [
+    { app: "api", hostnames: ["api.dynoform.localhost"], webPort: 5000, servers: [{ dyno: "web.1", address: "web.1.v1.api.dyno" }] },
+  ];
   const empty = { domains: [], certificates: [], challenges: [], redirectApps: [] };
 
   it("routes an app's custom domains, and ignores a claim of an app it does not serve", () => {
-    const tls = { ...empty, domains: [{ hostname: "www.example.com", app: "api" }, { hostname: "old.example.com", app: "gone" }] };
+    const tls = {
+      ...empty,
+      domains: [
+        { hostname: "www.example.com", app: "api" },
+        { hostname: "old.example.com", app: "gone" },
+      ],
+    };
     const out = renderRouter({ routes, tls, options: { publicHttpPort: 8080 } });
     expect(out.config).toContain("use_backend app_api if { var(txn.host) -m str www.example.com }");
     expect(out.config).not.toContain("old.example.com");
@@ -137,7 +154,11 @@ describe("renderRouter (one observation in, the whole update out)", () => {
   });
 
   it("writes the crt-list and the HTTPS listener only with a certificate", () => {
-    const tls = { ...empty, domains: [{ hostname: "www.example.com", app: "api" }], certificates: [{ hostname: "www.example.com", file: "certs/www.example.com.pem", pem: "x" }] };
+    const tls = {
+      ...empty,
+      domains: [{ hostname: "www.example.com", app: "api" }],
+      certificates: [{ hostname: "www.example.com", file: "certs/www.example.com.pem", pem: "x" }],
+    };
     const out = renderRouter({ routes, tls, options: { publicHttpPort: 8080, publicHttpsPort: 8443 } });
     expect(out.tlsFiles).toEqual({ "crt-list": "/etc/haproxy/tls/certs/www.example.com.pem www.example.com\n" });
     expect(out.config).toContain("bind :443 ssl crt-list /etc/haproxy/tls/crt-list");

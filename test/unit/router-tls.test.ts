@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { backendName, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router/router-config";
-import { hostCondition, hostKey, hostnameCovers, parseTlsFiles, renderCrtList, routerTlsConfig, tlsFile, withCustomDomains } from "../../provider/tls/router-tls";
+import {
+  hostCondition,
+  hostKey,
+  hostnameCovers,
+  parseTlsFiles,
+  renderCrtList,
+  routerTlsConfig,
+  tlsFile,
+  withCustomDomains,
+} from "../../provider/tls/router-tls";
 
 const token = "tok_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const keyAuth = `${token}.THUMBprint_0123456789abcdefghijklmnop`;
@@ -12,7 +21,7 @@ const files = {
   [tlsFile.certificate("www.example.com")]: "PEM",
   [tlsFile.certificate("*.apps.example.com")]: "PEM",
   [tlsFile.challenge(token)]: JSON.stringify({ hostname: "new.example.com", token, keyAuthorization: keyAuth }),
-  [tlsFile.challenge("bad")]: JSON.stringify({ hostname: "x.example.com", token: "bad token\" string", keyAuthorization: "x" }),
+  [tlsFile.challenge("bad")]: JSON.stringify({ hostname: "x.example.com", token: 'bad token" string', keyAuthorization: "x" }),
   [tlsFile.redirect("api")]: "",
   [tlsFile.crtList]: "ignored",
 };
@@ -29,7 +38,12 @@ describe("the router's TLS store", () => {
 
   it("reads back domains, certificates, challenges and redirects, dropping malformed challenges", () => {
     const s = parseTlsFiles(files);
-    expect(s.domains.map((d) => d.hostname).sort()).toEqual(["*.apps.example.com", "ghost.example.com", "plain.example.com", "www.example.com"]);
+    expect(s.domains.map((d) => d.hostname).sort()).toEqual([
+      "*.apps.example.com",
+      "ghost.example.com",
+      "plain.example.com",
+      "www.example.com",
+    ]);
     expect(s.certificates.map((c) => c.hostname).sort()).toEqual(["*.apps.example.com", "www.example.com"]);
     expect(s.challenges).toEqual([{ hostname: "new.example.com", token, keyAuthorization: keyAuth }]);
     expect(s.redirectApps).toEqual(["api"]);
@@ -53,7 +67,9 @@ describe("the router's TLS store", () => {
     const state = parseTlsFiles(files);
     const tls = routerTlsConfig(withCustomDomains(routes, state), state);
     expect(tls.redirectHosts).toEqual(["www.example.com"]);
-    expect(renderCrtList(tls)).toBe("/etc/haproxy/tls/certs/_wildcard_.apps.example.com.pem *.apps.example.com\n/etc/haproxy/tls/certs/www.example.com.pem www.example.com\n");
+    expect(renderCrtList(tls)).toBe(
+      "/etc/haproxy/tls/certs/_wildcard_.apps.example.com.pem *.apps.example.com\n/etc/haproxy/tls/certs/www.example.com.pem www.example.com\n",
+    );
   });
 });
 
@@ -65,7 +81,11 @@ describe("renderRouterConfig with TLS", () => {
 
   it("listens on 443 with SNI over the crt-list, only when a certificate is installed", () => {
     expect(cfg).toContain("  bind :443 ssl crt-list /etc/haproxy/tls/crt-list alpn h2,http/1.1 ssl-min-ver TLSv1.2\n");
-    const none = renderRouterConfig(routes, { publicHttpPort: 8080, publicHttpsPort: 8443, tls: { certificates: [], challenges: [], redirectHosts: [] } });
+    const none = renderRouterConfig(routes, {
+      publicHttpPort: 8080,
+      publicHttpsPort: 8443,
+      tls: { certificates: [], challenges: [], redirectHosts: [] },
+    });
     expect(none).not.toContain(":443");
     expect(renderRouterConfig(served, { publicHttpPort: 8080, tls })).not.toContain("ssl-min-ver");
   });
@@ -81,7 +101,8 @@ describe("renderRouterConfig with TLS", () => {
     const answer = `  http-request return status 200 content-type text/plain string ${keyAuth} if !{ ssl_fc } { path /.well-known/acme-challenge/${token} } { var(txn.host) -m str new.example.com }`;
     expect(cfg).toContain(answer);
     expect(cfg).not.toContain("bad token");
-    const redirect = "  http-request redirect location https://%[var(txn.host)]:8443%[capture.req.uri] code 301 if !{ ssl_fc } { var(txn.host) -m str www.example.com }";
+    const redirect =
+      "  http-request redirect location https://%[var(txn.host)]:8443%[capture.req.uri] code 301 if !{ ssl_fc } { var(txn.host) -m str www.example.com }";
     expect(cfg).toContain(redirect);
     expect(cfg.indexOf(answer)).toBeLessThan(cfg.indexOf(redirect));
     expect(cfg.indexOf(redirect)).toBeLessThan(cfg.indexOf("use_backend"));

@@ -7,6 +7,12 @@ describe("the one-off dyno's command", () => {
   });
 
   it("passes several words as the argv, unchanged", () => {
-    expect(oneOffCommand(["node", "-e", "console.log(process.env.DYNO)", "a b", `"q" 'r'`])).toEqual(["node", "-e", "console.log(process.env.DYNO)", "a b", `"q" 'r'`]);
+    expect(oneOffCommand(["node", "-e", "console.log(process.env.DYNO)", "a b", `"q" 'r'`])).toEqual([
+      "node",
+      "-e",
+      "console.log(process.env.DYNO)",
+      "a b",
+      `"q" 'r'`,
+    ]);
   });
 });

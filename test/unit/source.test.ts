@@ -15,7 +15,9 @@ describe("readSource", () => {
     }
     return dir;
   };
-  afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   it("hashes the content, so only a real change rebuilds", () => {
     const a = tmp({ Dockerfile: "FROM x", "src/a.txt": "1" });
@@ -32,7 +34,10 @@ describe("readSource", () => {
   });
 
   it("reads the Procfile's process commands", () => {
-    expect(readSource(tmp({ Dockerfile: "FROM x", Procfile: "web: serve\nworker: work\n" })).processes).toEqual({ web: "serve", worker: "work" });
+    expect(readSource(tmp({ Dockerfile: "FROM x", Procfile: "web: serve\nworker: work\n" })).processes).toEqual({
+      web: "serve",
+      worker: "work",
+    });
   });
 
   it("explains a missing folder and a folder without a Dockerfile", () => {
@@ -51,9 +56,25 @@ describe("readSource", () => {
 
   it("leaves out what .dockerignore names, in the hash and the size", () => {
     const a = tmp({ Dockerfile: "FROM x", "src/a.txt": "1" });
-    const b = tmp({ Dockerfile: "FROM x", "src/a.txt": "1", "data/big.bin": "x".repeat(1000), "logs/x.log": "l", ".dockerignore": "# data\ndata\n**/*.log\n" });
-    const c = tmp({ Dockerfile: "FROM x", "src/a.txt": "1", "data/big.bin": "x".repeat(1000), "data/keep.txt": "k", ".dockerignore": "data\n!data/keep.txt\n" });
-    expect(readSource(b).context.largest.map((f) => f.path).sort()).toEqual([".dockerignore", "Dockerfile", "src/a.txt"]);
+    const b = tmp({
+      Dockerfile: "FROM x",
+      "src/a.txt": "1",
+      "data/big.bin": "x".repeat(1000),
+      "logs/x.log": "l",
+      ".dockerignore": "# data\ndata\n**/*.log\n",
+    });
+    const c = tmp({
+      Dockerfile: "FROM x",
+      "src/a.txt": "1",
+      "data/big.bin": "x".repeat(1000),
+      "data/keep.txt": "k",
+      ".dockerignore": "data\n!data/keep.txt\n",
+    });
+    expect(
+      readSource(b)
+        .context.largest.map((f) => f.path)
+        .sort(),
+    ).toEqual([".dockerignore", "Dockerfile", "src/a.txt"]);
     expect(readSource(b).hash).not.toBe(readSource(a).hash); // .dockerignore itself is sent
     expect(readSource(b).context.largest.some((f) => f.path.startsWith("data/") || f.path.endsWith(".log"))).toBe(false);
     expect(readSource(c).context.largest.map((f) => f.path)).toContain("data/keep.txt");
@@ -66,7 +87,9 @@ describe("readSource", () => {
     const info = readSource(dir);
     expect(contextSizeWarning('App "api"', "./app", info.context)).toBeUndefined();
     const w = contextSizeWarning('App "api"', "./app", info.context, 2 * 1024 * 1024);
-    expect(w).toMatch(/^App "api": the build context of source "\.\/app" is 3\.0 MB in 3 files; the biggest are data\/model\.bin \(3\.0 MB\), /);
+    expect(w).toMatch(
+      /^App "api": the build context of source "\.\/app" is 3\.0 MB in 3 files; the biggest are data\/model\.bin \(3\.0 MB\), /,
+    );
     expect(w).toContain("Fix: list what the image does not need in app/.dockerignore");
   });
 });

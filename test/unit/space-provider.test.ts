@@ -10,7 +10,13 @@ describe("Space checks at preview", () => {
   });
 
   it("fails a bad name, range or port, naming the space", async () => {
-    const r = await provider.check({} as never, { name: "Bad_Name", shield: false, trustedIpRanges: ["nope"], httpPort: 70000, httpsPort: 0 });
+    const r = await provider.check({} as never, {
+      name: "Bad_Name",
+      shield: false,
+      trustedIpRanges: ["nope"],
+      httpPort: 70000,
+      httpsPort: 0,
+    });
     expect(r.failures.map((f) => f.property)).toEqual(["name", "trustedIpRanges", "httpPort"]);
     expect(r.failures.every((f) => f.reason.startsWith('Space "Bad_Name": '))).toBe(true);
   });

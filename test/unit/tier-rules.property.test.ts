@@ -30,7 +30,7 @@ function oracleAccepts(spec: FormationSpec): boolean {
     }
     if (s.runtime === "common" && spec.space) return false;
     if (s.runtime === "private" && (!spec.space || spec.space.shield)) return false;
-    if (s.runtime === "shield" && (!spec.space || !spec.space.shield)) return false;
+    if (s.runtime === "shield" && !spec.space?.shield) return false;
     if (spec.preboot && !s.features.preboot) return false;
     total += p.quantity > 0 ? top : 0;
     if (s.tier === "eco") ecoRunning += p.quantity;
@@ -40,10 +40,17 @@ function oracleAccepts(spec: FormationSpec): boolean {
 }
 
 const sizeName = fc.oneof(fc.constantFrom(...DYNO_SIZES.map((s) => s.name)), fc.constantFrom("standard-3x", "Eco", "hobby"));
-const processType = fc.oneof({ weight: 9, arbitrary: fc.constantFrom("web", "worker", "clock", "release_queue", "a-b", "p1", "p2", "p3") }, { weight: 1, arbitrary: fc.constantFrom("Web", "bad name") });
+const processType = fc.oneof(
+  { weight: 9, arbitrary: fc.constantFrom("web", "worker", "clock", "release_queue", "a-b", "p1", "p2", "p3") },
+  { weight: 1, arbitrary: fc.constantFrom("Web", "bad name") },
+);
 const processSpec = fc.record(
   {
-    quantity: fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: 12 }) }, { weight: 1, arbitrary: fc.integer({ min: 90, max: 120 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1.5) }),
+    quantity: fc.oneof(
+      { weight: 8, arbitrary: fc.integer({ min: 0, max: 12 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 90, max: 120 }) },
+      { weight: 1, arbitrary: fc.constantFrom(-1, 1.5) },
+    ),
     size: sizeName,
     autoscaling: fc.record({ min: fc.integer({ min: 0, max: 12 }), max: fc.integer({ min: 0, max: 12 }) }),
   },
@@ -62,7 +69,11 @@ const plausible = fc.constantFrom(...DYNO_SIZES).chain((size) =>
   fc.record({
     resource: fc.constant("api"),
     app: fc.constant("api"),
-    processes: fc.dictionary(fc.constantFrom("web", "worker", "clock"), fc.record({ quantity: fc.integer({ min: 0, max: 3 }), size: fc.constant(size.name) }), { minKeys: 1 }),
+    processes: fc.dictionary(
+      fc.constantFrom("web", "worker", "clock"),
+      fc.record({ quantity: fc.integer({ min: 0, max: 3 }), size: fc.constant(size.name) }),
+      { minKeys: 1 },
+    ),
     preboot: fc.boolean(),
     space: fc.constant(size.runtime === "common" ? undefined : { name: "s1", shield: size.runtime === "shield" }),
   }),

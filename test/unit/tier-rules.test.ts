@@ -4,7 +4,12 @@ import { TIER_RULES, validateFormation, type FormationSpec } from "../../sdk/tie
 
 const PRIVATE = { name: "pay", shield: false };
 const SHIELD = { name: "vault", shield: true };
-const f = (processes: FormationSpec["processes"], extra: Partial<FormationSpec> = {}): FormationSpec => ({ resource: "api", app: "api", processes, ...extra });
+const f = (processes: FormationSpec["processes"], extra: Partial<FormationSpec> = {}): FormationSpec => ({
+  resource: "api",
+  app: "api",
+  processes,
+  ...extra,
+});
 const rules = (spec: FormationSpec) => [...new Set(validateFormation(spec).map((v) => v.rule))].sort();
 
 // [description, formation, expected rule ids ([] = valid)]
@@ -24,20 +29,52 @@ const TABLE: Array<[string, FormationSpec, string[]]> = [
   ["standard 101 web", f({ web: { quantity: 101, size: "standard-1x" } }), ["app-dyno-limit", "scale-limit"]],
   ["performance 10 web", f({ web: { quantity: 10, size: "performance-m" } }), []],
   ["performance 11 web", f({ web: { quantity: 11, size: "performance-m" } }), ["scale-limit"]],
-  ["60 + 50 standard dynos", f({ web: { quantity: 60, size: "standard-1x" }, worker: { quantity: 50, size: "standard-2x" } }), ["app-dyno-limit"]],
-  ["three eco process types", f({ web: { quantity: 1, size: "eco" }, a: { quantity: 1, size: "eco" }, b: { quantity: 0, size: "eco" } }), ["process-type-limit"]],
-  ["three running eco dynos", f({ web: { quantity: 1, size: "eco" }, a: { quantity: 1, size: "eco" }, b: { quantity: 1, size: "eco" } }), ["eco-running-limit", "process-type-limit"]],
+  [
+    "60 + 50 standard dynos",
+    f({ web: { quantity: 60, size: "standard-1x" }, worker: { quantity: 50, size: "standard-2x" } }),
+    ["app-dyno-limit"],
+  ],
+  [
+    "three eco process types",
+    f({ web: { quantity: 1, size: "eco" }, a: { quantity: 1, size: "eco" }, b: { quantity: 0, size: "eco" } }),
+    ["process-type-limit"],
+  ],
+  [
+    "three running eco dynos",
+    f({ web: { quantity: 1, size: "eco" }, a: { quantity: 1, size: "eco" }, b: { quantity: 1, size: "eco" } }),
+    ["eco-running-limit", "process-type-limit"],
+  ],
   ["ten basic types", f(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`p${i}`, { quantity: 1, size: "basic" }]))), []],
-  ["eleven basic types", f(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`p${i}`, { quantity: 1, size: "basic" }]))), ["process-type-limit"]],
+  [
+    "eleven basic types",
+    f(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`p${i}`, { quantity: 1, size: "basic" }]))),
+    ["process-type-limit"],
+  ],
   ["preboot on standard", f({ web: { quantity: 2, size: "standard-1x" } }, { preboot: true }), []],
   ["preboot on basic", f({ web: { quantity: 1, size: "basic" } }, { preboot: true }), ["preboot-not-allowed"]],
-  ["preboot in a private space", f({ web: { quantity: 1, size: "private-s" } }, { preboot: true, space: PRIVATE }), ["preboot-not-allowed"]],
+  [
+    "preboot in a private space",
+    f({ web: { quantity: 1, size: "private-s" } }, { preboot: true, space: PRIVATE }),
+    ["preboot-not-allowed"],
+  ],
   ["autoscaling on performance web", f({ web: { quantity: 2, size: "performance-m", autoscaling: { min: 2, max: 8 } } }), []],
-  ["autoscaling on standard", f({ web: { quantity: 2, size: "standard-2x", autoscaling: { min: 1, max: 4 } } }), ["autoscaling-not-allowed"]],
-  ["autoscaling on a worker", f({ worker: { quantity: 2, size: "performance-m", autoscaling: { min: 1, max: 4 } } }), ["autoscaling-not-allowed"]],
+  [
+    "autoscaling on standard",
+    f({ web: { quantity: 2, size: "standard-2x", autoscaling: { min: 1, max: 4 } } }),
+    ["autoscaling-not-allowed"],
+  ],
+  [
+    "autoscaling on a worker",
+    f({ worker: { quantity: 2, size: "performance-m", autoscaling: { min: 1, max: 4 } } }),
+    ["autoscaling-not-allowed"],
+  ],
   ["autoscaling min > max", f({ web: { quantity: 2, size: "performance-m", autoscaling: { min: 5, max: 3 } } }), ["autoscaling-range"]],
   ["autoscaling min 0", f({ web: { quantity: 2, size: "performance-m", autoscaling: { min: 0, max: 3 } } }), ["autoscaling-range"]],
-  ["autoscaling max over the limit", f({ web: { quantity: 2, size: "performance-m", autoscaling: { min: 1, max: 11 } } }), ["autoscaling-range", "scale-limit"]],
+  [
+    "autoscaling max over the limit",
+    f({ web: { quantity: 2, size: "performance-m", autoscaling: { min: 1, max: 11 } } }),
+    ["autoscaling-range", "scale-limit"],
+  ],
   ["private size in a private space", f({ web: { quantity: 3, size: "private-m" } }, { space: PRIVATE }), []],
   ["private size in the common runtime", f({ web: { quantity: 1, size: "private-s" } }), ["space-private-size"]],
   ["private size in a shield space", f({ web: { quantity: 1, size: "private-s" } }, { space: SHIELD }), ["space-private-size"]],

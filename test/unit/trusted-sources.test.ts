@@ -17,7 +17,14 @@ describe("trusted sources", () => {
       "eth0\t001CC80A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0",
     ].join("\n");
     expect(defaultGateway(table)).toBe("10.200.29.1");
-    expect(defaultGateway(table.split("\n").filter((l) => !l.includes("\t00000000\t011")).join("\n"))).toBeUndefined();
+    expect(
+      defaultGateway(
+        table
+          .split("\n")
+          .filter((l) => !l.includes("\t00000000\t011"))
+          .join("\n"),
+      ),
+    ).toBeUndefined();
   });
 
   it("admits exactly one gateway, and only when loopback is trusted", () => {
