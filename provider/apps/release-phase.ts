@@ -1,4 +1,4 @@
-import { docker, isNotFound } from "../docker/docker-client";
+import { docker, ignoreNotFound } from "../docker/docker-client";
 import { demuxToText } from "../docker/docker-exec";
 import { LABEL, labelFilter } from "../docker/labels";
 import { dynoHardening, releasePhasePidsLimit } from "../formations/dyno-hardening";
@@ -18,12 +18,7 @@ export function releaseDynoName(release: string): string {
 export async function removeReleasePhaseOutput(app: string): Promise<void> {
   const kept = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "release-phase", [LABEL.app]: app }) });
   for (const c of kept) {
-    await docker()
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch((e) => {
-        if (!isNotFound(e)) throw e;
-      });
+    await docker().getContainer(c.Id).remove({ force: true }).catch(ignoreNotFound);
   }
 }
 
@@ -48,12 +43,7 @@ export async function runReleasePhase(opts: {
   const name = `${opts.app}.release.${opts.release}`;
   const dyno = releaseDynoName(opts.release);
   await removeReleasePhaseOutput(opts.app);
-  await docker()
-    .getContainer(name)
-    .remove({ force: true })
-    .catch((e) => {
-      if (!isNotFound(e)) throw e;
-    });
+  await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);
   const hardening = await dynoHardening(docker(), opts.image);
   const container = await docker().createContainer({
     name,

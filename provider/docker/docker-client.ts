@@ -18,3 +18,9 @@ export function isConflictOrNoop(err: unknown): boolean {
   const code = (err as { statusCode?: number })?.statusCode;
   return code === 409 || code === 304;
 }
+
+/** For `.catch`: an object already gone is what a removal wanted; anything else is rethrown. */
+export function ignoreNotFound(err: unknown): undefined {
+  if (!isNotFound(err)) throw err;
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { docker, isNotFound } from "../docker/docker-client";
+import { docker, ignoreNotFound } from "../docker/docker-client";
 import type { ObservedDyno } from "./formation-plan";
 import { dynoName } from "./formation-plan";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -58,12 +58,7 @@ export async function observeDynos(app: string): Promise<Array<ObservedDyno & { 
  */
 export async function startDyno(spec: DynoSpec, name = containerName(spec.app, spec.processType, spec.index)): Promise<Docker.Container> {
   // A leftover with the same name (crashed update, manual `docker stop`) would block the create.
-  await docker()
-    .getContainer(name)
-    .remove({ force: true })
-    .catch((e) => {
-      if (!isNotFound(e)) throw e;
-    });
+  await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);
   const env: Record<string, string> = { ...spec.env, ...spec.space?.env, DYNO: dynoName(spec.processType, spec.index) };
   if (spec.processType === "web") env.PORT = String(spec.webPort);
   const hardening = await dynoHardening(docker(), spec.image);
@@ -119,9 +114,7 @@ export async function stopDyno(id: string): Promise<void> {
   await markStoppedByDynoform([id]);
   const c = docker().getContainer(id);
   await c.stop({ t: STOP_GRACE_SECONDS }).catch(() => undefined);
-  await c.remove({ force: true }).catch((e) => {
-    if (!isNotFound(e)) throw e;
-  });
+  await c.remove({ force: true }).catch(ignoreNotFound);
 }
 
 /** Renames a dyno's container (the router routes to the plain `<app>.web.<n>` names only). */

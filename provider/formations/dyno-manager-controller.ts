@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type Docker from "dockerode";
-import { docker, isConflictOrNoop, isNotFound } from "../docker/docker-client";
+import { docker, isConflictOrNoop, isNotFound, ignoreNotFound } from "../docker/docker-client";
 import { demuxToText, execIn, lineSink } from "../docker/docker-exec";
 import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -123,18 +123,8 @@ export async function ensureDynoManager(): Promise<void> {
 export async function removeDynoManagerIfIdle(): Promise<void> {
   const dynos = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno" }) });
   if (dynos.length > 0) return;
-  await docker()
-    .getContainer(DYNO_MANAGER)
-    .remove({ force: true })
-    .catch((e) => {
-      if (!isNotFound(e)) throw e;
-    });
-  await docker()
-    .getVolume(DYNO_MANAGER_VOLUME)
-    .remove()
-    .catch((e) => {
-      if (!isNotFound(e)) throw e;
-    });
+  await docker().getContainer(DYNO_MANAGER).remove({ force: true }).catch(ignoreNotFound);
+  await docker().getVolume(DYNO_MANAGER_VOLUME).remove().catch(ignoreNotFound);
 }
 
 /** Whether the dyno manager runs: without it crashed dynos stay down and Eco apps never sleep. */

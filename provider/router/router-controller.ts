@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type Docker from "dockerode";
-import { docker, isConflictOrNoop, isNotFound } from "../docker/docker-client";
+import { docker, isConflictOrNoop, isNotFound, ignoreNotFound } from "../docker/docker-client";
 import { execIn, putFiles } from "../docker/docker-exec";
 import { LABEL, labelFilter } from "../docker/labels";
 import { ERRORS_DIR, renderRouter, WAKE_SCRIPT, type RenderedRouter, type Route, type RouterConfigOptions } from "./router-config";
@@ -132,12 +132,7 @@ export function removeAppNetwork(settings: RouterSettings, network: string): Pro
       .disconnect({ Container: settings.name, Force: true })
       .catch(() => undefined);
     await unguardShieldNetwork(network);
-    await docker()
-      .getNetwork(network)
-      .remove()
-      .catch((e) => {
-        if (!isNotFound(e)) throw e;
-      });
+    await docker().getNetwork(network).remove().catch(ignoreNotFound);
     await syncLocked(settings);
   });
 }
@@ -335,18 +330,8 @@ async function upgradeRouter(info: Docker.ContainerInspectInfo, image: string): 
 }
 
 async function removeRouter(name: string): Promise<void> {
-  await docker()
-    .getContainer(name)
-    .remove({ force: true })
-    .catch((e) => {
-      if (!isNotFound(e)) throw e;
-    });
-  await docker()
-    .getNetwork(name)
-    .remove()
-    .catch((e) => {
-      if (!isNotFound(e)) throw e;
-    });
+  await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);
+  await docker().getNetwork(name).remove().catch(ignoreNotFound);
   await removeTlsVolume(name);
 }
 

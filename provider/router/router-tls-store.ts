@@ -7,7 +7,7 @@
 import * as net from "node:net";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
-import { docker, isNotFound } from "../docker/docker-client";
+import { docker, isNotFound, ignoreNotFound } from "../docker/docker-client";
 import { execIn, putFiles } from "../docker/docker-exec";
 import { LABEL } from "../docker/labels";
 import { parseTlsFiles, TLS_DIR, type TlsState } from "../tls/router-tls";
@@ -25,12 +25,7 @@ export async function ensureTlsVolume(router: string): Promise<void> {
 }
 
 export async function removeTlsVolume(router: string): Promise<void> {
-  await docker()
-    .getVolume(tlsVolumeName(router))
-    .remove()
-    .catch((e) => {
-      if (!isNotFound(e)) throw e;
-    });
+  await docker().getVolume(tlsVolumeName(router)).remove().catch(ignoreNotFound);
 }
 
 /**
