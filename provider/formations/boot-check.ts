@@ -1,6 +1,6 @@
-import * as net from "node:net";
 import type Docker from "dockerode";
 import { lastLogLines } from "../docker/docker-exec";
+import { canConnect } from "../docker/port-probe";
 
 /** Heroku's R10: a web dyno has 60 s to bind `$PORT`. */
 export const BOOT_TIMEOUT_SECONDS = 60;
@@ -46,21 +46,6 @@ export async function waitStillRunning(container: Docker.Container, dyno: string
       `dyno ${dyno} exited right after it started (status ${info.State.ExitCode}). Last log lines:\n${indent(await lastLogLines(container))}`,
     );
   }
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port, timeout: 1000 });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-    s.once("timeout", () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 }
 
 function indent(text: string): string {

@@ -7,6 +7,7 @@ import { docker, isConflictOrNoop, isNotFound, ignoreNotFound } from "../docker/
 import { demuxToText, execIn, lineSink } from "../docker/docker-exec";
 import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
+import { ensureSingletonContainer } from "../docker/singleton-container";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
 import { STOPS_DIR } from "../dyno-manager/manager-state";
 
@@ -79,26 +80,19 @@ async function buildManagerImage(tag: string): Promise<void> {
 export async function ensureDynoManager(): Promise<void> {
   const tag = imageTag();
   const scaleEnv = `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`;
-  const container = docker().getContainer(DYNO_MANAGER);
-  try {
-    const info = await container.inspect();
-    if (info.Config.Image === tag && (info.Config.Env ?? []).includes(scaleEnv)) {
-      if (!info.State.Running) await container.start();
-      return;
-    }
-    await container.remove({ force: true }); // older code or another cool-off scale: replace it
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
-  if (!(await imageExists(tag))) await buildManagerImage(tag);
-  await docker()
-    .createVolume({ Name: DYNO_MANAGER_VOLUME, Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager-data" } })
-    .catch((e) => {
-      if (!isConflictOrNoop(e)) throw e;
-    });
-  try {
-    await docker().createContainer({
-      name: DYNO_MANAGER,
+  await ensureSingletonContainer({
+    name: DYNO_MANAGER,
+    // Older code or another cool-off scale: replace it.
+    matches: (info) => info.Config.Image === tag && (info.Config.Env ?? []).includes(scaleEnv),
+    prepare: async () => {
+      if (!(await imageExists(tag))) await buildManagerImage(tag);
+      await docker()
+        .createVolume({ Name: DYNO_MANAGER_VOLUME, Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager-data" } })
+        .catch((e) => {
+          if (!isConflictOrNoop(e)) throw e;
+        });
+    },
+    create: () => ({
       Image: tag,
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager" },
       Env: [scaleEnv],
@@ -110,12 +104,7 @@ export async function ensureDynoManager(): Promise<void> {
         // Its stdout holds the apps' platform lines for `dynoform logs`: kept, and bounded.
         LogConfig: { Type: "json-file", Config: { "max-size": "20m", "max-file": "5" } },
       },
-    });
-  } catch (e) {
-    if (!isConflictOrNoop(e)) throw e;
-  }
-  await container.start().catch((e) => {
-    if (!isConflictOrNoop(e)) throw e;
+    }),
   });
 }
 

@@ -8,9 +8,10 @@
 import * as os from "node:os";
 import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
-import { docker, isConflictOrNoop, isNotFound } from "../docker/docker-client";
+import { docker } from "../docker/docker-client";
 import { execIn } from "../docker/docker-exec";
 import { LABEL } from "../docker/labels";
+import { ensureSingletonContainer } from "../docker/singleton-container";
 import { ensureRouterImage } from "./router-image";
 
 /** The container that holds the lock files: one per engine, kept (it costs a sleeping process). */
@@ -24,32 +25,17 @@ export const LOCK_WAIT_SECONDS = 300;
 let containerReady = false;
 
 async function ensureLockContainer(): Promise<Docker.Container> {
-  const c = docker().getContainer(LOCK_CONTAINER);
-  if (containerReady) return c;
-  const info = await c.inspect().catch((e) => {
-    if (isNotFound(e)) return undefined;
-    throw e;
+  if (containerReady) return docker().getContainer(LOCK_CONTAINER);
+  const c = await ensureSingletonContainer({
+    name: LOCK_CONTAINER,
+    create: async () => ({
+      Image: await ensureRouterImage(),
+      Entrypoint: ["sleep", "infinity"],
+      Cmd: [],
+      Labels: { [LABEL.managed]: "true", [LABEL.role]: "router-lock" },
+      HostConfig: { NetworkMode: "none", RestartPolicy: { Name: "always" }, Init: true },
+    }),
   });
-  if (!info) {
-    const image = await ensureRouterImage();
-    await docker()
-      .createContainer({
-        name: LOCK_CONTAINER,
-        Image: image,
-        Entrypoint: ["sleep", "infinity"],
-        Cmd: [],
-        Labels: { [LABEL.managed]: "true", [LABEL.role]: "router-lock" },
-        HostConfig: { NetworkMode: "none", RestartPolicy: { Name: "always" }, Init: true },
-      })
-      .catch((e) => {
-        if (!isConflictOrNoop(e)) throw e; // made by another process meanwhile
-      });
-  }
-  if (!info?.State.Running) {
-    await c.start().catch((e) => {
-      if (!isConflictOrNoop(e)) throw e;
-    });
-  }
   containerReady = true;
   return c;
 }

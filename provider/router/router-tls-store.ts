@@ -1,12 +1,6 @@
-/**
- * The router's TLS store on Docker: a labelled volume `<router>-tls` mounted at TLS_DIR in the
- * router, holding domain claims, certificates (with their keys, mode 0600), pending ACME
- * challenges and redirect flags. The router controller reads it on every update, so the config
- * always follows it; `refresh` reads it to see drift; it goes with the router.
- */
-import * as net from "node:net";
 import type Docker from "dockerode";
 import * as tar from "tar-stream";
+import { portFree } from "../docker/port-probe";
 import { docker, isNotFound, ignoreNotFound } from "../docker/docker-client";
 import { execIn, putFiles } from "../docker/docker-exec";
 import { LABEL } from "../docker/labels";
@@ -35,11 +29,7 @@ export async function removeTlsVolume(router: string): Promise<void> {
  */
 export function httpsPortToPublish(port: number | undefined): Promise<number | undefined> {
   if (!port) return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once("error", () => resolve(undefined));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(port)));
-  });
+  return portFree(port).then((free) => (free ? port : undefined));
 }
 
 /** The mount for the router container's creation. */

@@ -1,8 +1,8 @@
-import * as net from "node:net";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkInputs, SpaceInputsSchema } from "../../sdk/input-schemas";
 import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import type { SpaceInputs, SpaceOutputs } from "../../sdk/space";
+import { portFree } from "../docker/port-probe";
 import { docker, isNotFound } from "../docker/docker-client";
 import { LABEL, labelFilter } from "../docker/labels";
 import { ensureNetwork, ensureSpaceRouter, removeSpaceRouter } from "../router/router-controller";
@@ -10,15 +10,6 @@ import { unguardShieldNetwork } from "./shield-guard";
 import { spaceNetworkName, spaceRouterName } from "./space-network";
 
 export { cidrProblem } from "../../sdk/input-schemas";
-
-/** Is this port free on 127.0.0.1 right now? */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
 
 /** The first port from `from` that no router publishes and nothing listens on. */
 async function freePort(from: number, taken: Set<number>): Promise<number> {

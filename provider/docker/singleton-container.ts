@@ -1,0 +1,46 @@
+import type Docker from "dockerode";
+import { docker, isConflictOrNoop, isNotFound } from "./docker-client";
+
+/** One named container per engine that several processes may ensure at once. */
+export interface SingletonContainer {
+  name: string;
+  /** Whether an existing container is the one wanted (its image, its settings); if not, it is replaced. */
+  matches?: (info: Docker.ContainerInspectInfo) => boolean;
+  /** Made just before the container is created (an image, a volume). */
+  prepare?: () => Promise<void>;
+  /** The container to create, without its name. */
+  create: () => Omit<Docker.ContainerCreateOptions, "name"> | Promise<Omit<Docker.ContainerCreateOptions, "name">>;
+}
+
+/**
+ * Makes sure the container exists, is the wanted one and runs. Safe when other processes do the
+ * same at the same moment: a name taken meanwhile or a start already done counts as done.
+ */
+export async function ensureSingletonContainer(spec: SingletonContainer): Promise<Docker.Container> {
+  const container = docker().getContainer(spec.name);
+  const info = await container.inspect().catch((e) => {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  });
+  if (info && (spec.matches?.(info) ?? true)) {
+    if (!info.State.Running) await container.start().catch(ignoreConflictOrNoop);
+    return container;
+  }
+  if (info) await container.remove({ force: true }).catch(ignoreMissing);
+  await spec.prepare?.();
+  await docker()
+    .createContainer({ ...(await spec.create()), name: spec.name })
+    .catch(ignoreConflictOrNoop);
+  await container.start().catch(ignoreConflictOrNoop);
+  return container;
+}
+
+function ignoreConflictOrNoop(e: unknown): undefined {
+  if (!isConflictOrNoop(e)) throw e;
+  return undefined;
+}
+
+function ignoreMissing(e: unknown): undefined {
+  if (!isNotFound(e)) throw e;
+  return undefined;
+}
