@@ -179,7 +179,7 @@ describe("dyno hardening", () => {
     ).resolves.toBeUndefined();
     let out = "";
     const code = await runRun(
-      ["--app", a, "sh", "-c", `'${check} && echo hardened'`],
+      ["--app", a, "sh", "-c", `${check} && echo hardened`],
       { stdout: (t) => (out += t), stderr: (t) => (out += t) },
       docker,
       { interactive: false },

@@ -104,7 +104,7 @@ describe("dyno manager", () => {
   it("restarts a crashed dyno as a fresh container, without the files it wrote, and logs it as Heroku does", async () => {
     const first = await startDyno(spec(1));
     expect(
-      (await execIn(first, ["sh", "-c", "echo written-before-crash > /app/marker && echo last-words-before-crash && cat /app/marker"]))
+      (await execIn(first, ["sh", "-c", "echo written-before-crash > /tmp/marker && echo last-words-before-crash && cat /tmp/marker"]))
         .output,
     ).toContain("written-before-crash");
     await execIn(first, ["sh", "-c", "echo last-words-before-crash > /proc/1/fd/1; kill -9 $(pgrep -f server.pl || pidof perl)"]);
@@ -112,7 +112,7 @@ describe("dyno manager", () => {
     expect(fresh.Config.Labels[LABEL.dyno]).toBe("web.1");
     expect(fresh.Config.Env).toContain("DYNO=web.1");
     expect(fresh.NetworkSettings.Networks[network].Aliases).toContain(`web.${app}.dyno`);
-    const ls = await execIn(docker.getContainer(`${app}.web.1`), ["sh", "-c", "cat /app/marker 2>&1 || echo gone"]);
+    const ls = await execIn(docker.getContainer(`${app}.web.1`), ["sh", "-c", "cat /tmp/marker 2>&1 || echo gone"]);
     expect(ls.output).toContain("gone");
     // Heroku's lines, and the crashed dyno's last output, outlive its container.
     const lines = await waitFor("the crash in the manager's log", async () => {
