@@ -36,7 +36,13 @@ describe("a router stopped by hand", () => {
       .catch(() => undefined);
   });
 
-  it("shows in preview and refresh, and the next up brings it back", async () => {
+  it("shows in preview and refresh, and the next up brings it back (with the dyno manager down too)", async () => {
+    // The dyno manager brings a killed router back by itself within seconds
+    // (router-resilience.test.ts); with it down as well, only Pulumi can notice.
+    await docker
+      .getContainer("dynoform-dyno-manager")
+      .kill()
+      .catch(() => undefined);
     await docker.getContainer(router).kill();
     expect(await routerStatus(router)).toBe("stopped");
     const preview = await stack.preview(["--expect-no-changes", "--diff"], { allowFailure: true });

@@ -99,7 +99,7 @@ describe("spaces isolate their apps", () => {
   it("runs one-off dynos of a private space on the space's network", async () => {
     let out = "";
     const script = `require("http").get("http://1.web.${b}.app.localspace:5000/", (r) => console.log("ok " + r.statusCode)).on("error", (e) => console.log(e.code))`;
-    const code = await runRun(["--app", a, "node", "-e", `'${script}'`], { stdout: (t) => (out += t), stderr: (t) => (out += t) });
+    const code = await runRun(["--app", a, "node", "-e", script], { stdout: (t) => (out += t), stderr: (t) => (out += t) });
     expect(code).toBe(0);
     expect(out.trim()).toBe("ok 200");
   });
