@@ -66,4 +66,19 @@ describe("metrics store", () => {
     await writeMetrics(pruneSql(T + 8 * 86400_000), db);
     expect((await runSql("SELECT count(*) FROM buckets;", db)).trim()).toBe("0");
   });
+
+  it("stays bounded: 8 days of a dyno's 20 s samples keep at most Heroku's buckets (488 rows, under 64 KB)", async () => {
+    const db = path.join(dir, "week.db");
+    const T0 = Date.parse("2026-11-01T00:00:00Z");
+    const parts: string[] = [];
+    for (let i = 0; i < (8 * 86400) / 20; i++) {
+      parts.push(sampleSql([sample(T0 + i * 20_000, 300 + (i % 100))]));
+      if (i % 180 === 0) parts.push(pruneSql(T0 + i * 20_000));
+    }
+    await writeMetrics(parts.join("\n"), db);
+    await runSql("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;", db);
+    // 120 + 144 + 72 + 84 buckets, plus what an hourly prune leaves of each window's edge.
+    expect(Number((await runSql("SELECT count(*) FROM buckets;", db)).trim())).toBeLessThanOrEqual(488);
+    expect(fs.statSync(db).size).toBeLessThan(64 * 1024);
+  }, 30_000);
 });
