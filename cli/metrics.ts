@@ -42,20 +42,22 @@ const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(dig
 
 /**
  * Per dyno, per series, the numbers and a sparkline over `[sinceEpoch, nowEpoch)` at `res`
- * seconds a point (a bucket without samples is a gap). Pure.
+ * seconds a point, from the first bucket with data on (a bucket without samples is a gap). Pure.
  */
 export function renderMetrics(rows: MetricsRow[], q: { res: number; sinceEpoch: number; nowEpoch: number }): string {
-  const first = q.sinceEpoch - (q.sinceEpoch % q.res);
+  // From the first bucket with data: a dyno started an hour ago has no empty hour before it.
+  const first = Math.max(q.sinceEpoch - (q.sinceEpoch % q.res), Math.min(...rows.map((r) => r.start)));
   const points = Math.max(1, Math.ceil((q.nowEpoch - first) / q.res));
   const out: string[] = [];
   const dynos = [...new Set(rows.map((r) => r.dyno))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   for (const dyno of dynos) {
     const mine = rows.filter((r) => r.dyno === dyno);
     const at = new Map(mine.map((r) => [Math.round((r.start - first) / q.res), r]));
-    const series = (f: (r: MetricsRow) => number | null) =>
+    /** One point per bucket; `sampledOnly`: a bucket with only a crash or restart in it is a gap. */
+    const series = (f: (r: MetricsRow) => number | null, sampledOnly = true) =>
       Array.from({ length: points }, (_, i) => {
         const r = at.get(i);
-        return r && r.samples > 0 ? f(r) : null;
+        return r && (r.samples > 0 || !sampledOnly) ? f(r) : null;
       });
     const sampled = mine.filter((r) => r.samples > 0);
     const last = sampled.at(-1);
@@ -86,7 +88,13 @@ export function renderMetrics(rows: MetricsRow[], q: { res: number; sinceEpoch: 
     } else out.push("memory  no samples in this span");
     const restarts = mine.reduce((a, r) => a + r.restarts, 0);
     const crashes = mine.reduce((a, r) => a + r.crashes, 0);
-    out.push(`events  ${sparkline(series((r) => r.crashes + r.restarts))}  crashes ${crashes}  restarts ${restarts}`);
+    out.push(
+      `events  ${sparkline(
+        series((r) => r.crashes + r.restarts, false),
+        60,
+        0,
+      )}  crashes ${crashes}  restarts ${restarts}`,
+    );
     out.push("");
   }
   return out.join("\n");

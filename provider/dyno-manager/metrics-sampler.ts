@@ -22,6 +22,8 @@ interface Stats {
 
 interface Listed {
   Id: string;
+  /** Epoch seconds. */
+  Created: number;
   Labels: Record<string, string>;
 }
 
@@ -63,9 +65,10 @@ export class MetricsSampler {
   private toSample(c: Listed, st: Stats): DynoSample {
     const atMs = Date.parse(st.read) || Date.now();
     const cpuNs = st.cpu_stats.cpu_usage?.total_usage ?? 0;
-    const before = this.lastCpu.get(c.Id);
+    // A dyno seen for the first time: its CPU time since it was created.
+    const before = this.lastCpu.get(c.Id) ?? { cpuNs: 0, atMs: c.Created * 1000 };
     this.lastCpu.set(c.Id, { cpuNs, atMs });
-    const load = before && atMs > before.atMs ? Math.max(0, (cpuNs - before.cpuNs) / 1e6 / (atMs - before.atMs)) : 0;
+    const load = atMs > before.atMs ? Math.max(0, (cpuNs - before.cpuNs) / 1e6 / (atMs - before.atMs)) : 0;
     const retention = c.Labels[LABEL.metrics];
     return {
       app: c.Labels[LABEL.app],

@@ -4,6 +4,7 @@ import {
   DYNO_MANAGER,
   ensureDynoManager,
   readDynoManagerLog,
+  readMetrics,
   removeDynoManagerIfIdle,
 } from "../../provider/formations/dyno-manager-controller";
 import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
@@ -145,13 +146,21 @@ describe("metrics and memory errors", () => {
     expect(typed.out).toContain("the past 3d at 1h resolution");
     expect(typed.out).toContain("=== worker.1");
 
-    // The store is on the manager's volume: a killed and restarted manager (a new version would be the same) keeps it.
+    if (process.env.SHOW_METRICS) console.log(printed.out);
+
+    // The store is on the manager's volume: a killed and restarted manager (a new version would be the same) keeps it,
+    // and samples go on landing in it.
+    const samplesOf = async (dyno: string) =>
+      (await readMetrics(docker, { app, res: 7200, sinceEpoch: 0 })).filter((r) => r.dyno === dyno).reduce((a, r) => a + r.samples, 0);
+    const before = await samplesOf("worker.1");
     const manager = docker.getContainer(DYNO_MANAGER);
     await manager.kill();
     await manager.start().catch(() => undefined);
     const after = await metrics(["--app", app, "--since", "2h"]);
     expect(after.out).toContain("=== worker.1 (quota 512 MB)");
     expect(after.out).toMatch(/crashes [1-9]/);
+    expect(await samplesOf("worker.1")).toBeGreaterThanOrEqual(before);
+    await waitFor("new samples after the manager's restart", async () => ((await samplesOf("worker.1")) > before + 2 ? true : undefined));
   });
 
   it("says metrics are not available on Eco", async () => {

@@ -47,5 +47,12 @@ describe("dynoform metrics", () => {
     expect(out).toContain("crashes 1  restarts 1");
     expect(out).toContain("=== web.2");
     expect(out).toContain("memory  no samples in this span");
+    expect(out).toContain("events  █    crashes 0  restarts 1");
+    expect(out).toContain("events  ▁ █  crashes 1  restarts 1");
+  });
+
+  it("starts the chart at the first bucket with data", () => {
+    const out = renderMetrics([row(3600), row(3660, { mem_max: 200 })], { res: 60, sinceEpoch: 0, nowEpoch: 3720 });
+    expect(out).toContain("memory  ▁█  now 100 MB");
   });
 });

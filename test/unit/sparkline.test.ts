@@ -7,6 +7,9 @@ describe("sparkline", () => {
     expect(sparkline([1, null, 1])).toBe("▁ ▁");
     expect(sparkline([null, null])).toBe("  ");
     expect(sparkline([])).toBe("");
+    // Counts sit on a fixed floor: one crash is not drawn as none.
+    expect(sparkline([1, 1], 60, 0)).toBe("██");
+    expect(sparkline([0, 2], 60, 0)).toBe("▁█");
   });
 
   it("squeezes a long series to its width, keeping every peak", () => {
