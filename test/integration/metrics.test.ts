@@ -14,6 +14,7 @@ import { ensureNetwork } from "../../provider/router/router-controller";
 import { getDynoSize } from "../../sdk/dyno-sizes";
 import type { CommandIO } from "../../cli/check";
 import { runMetrics } from "../../cli/metrics";
+import { runLogs } from "../../cli/logs";
 import { docker } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
@@ -120,6 +121,12 @@ describe("metrics and memory errors", () => {
     const now = await docker.getContainer(`${app}.worker.1`).inspect();
     expect([now.Id, now.State.Running]).toEqual([first.Id, true]);
     expect(lines).not.toContain("Error R15 (Memory quota vastly exceeded)");
+    // As a person sees them.
+    let logs = "";
+    await runLogs(["--app", app, "--dyno", "worker.1"], { stdout: (t) => (logs += t), stderr: (t) => (logs += t) }, docker);
+    expect(logs).toMatch(
+      / heroku\[worker\.1\]: Process running mem=6\d\dM\(1[12]\d\.\d%\)\n.* heroku\[worker\.1\]: Error R14 \(Memory quota exceeded\)/,
+    );
   });
 
   it("kills a dyno past its R15 threshold: R15, a crash, a fresh container", async () => {
