@@ -10,6 +10,7 @@ import { LABEL, labelFilter } from "../docker/labels";
 import { ensureSingletonContainer } from "../docker/singleton-container";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
 import { STOPS_DIR } from "../dyno-manager/manager-state";
+import { ENV } from "../../sdk/settings";
 import { METRICS_DB, metricsQuery, type MetricsRow } from "../dyno-manager/metrics-store";
 
 /** One dyno manager per engine, whatever the stack or router. */
@@ -83,7 +84,7 @@ export async function ensureDynoManager(): Promise<void> {
   const tag = imageTag();
   const env = [
     `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`,
-    `DYNOFORM_METRICS_INTERVAL=${process.env.DYNOFORM_METRICS_INTERVAL ?? "20"}`,
+    `${ENV.metricsInterval}=${process.env[ENV.metricsInterval] ?? "20"}`,
   ];
   await ensureSingletonContainer({
     name: DYNO_MANAGER,
