@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { defaultIO, runCheck, type CommandIO } from "./check";
 import { runLogs } from "./logs";
+import { runMetrics } from "./metrics";
 import { runPs } from "./ps";
 import { runRun } from "./run";
 
@@ -13,6 +14,10 @@ const COMMANDS: Record<string, Command> = {
   logs: {
     summary: "an app's log: dynos, release phase and router, by time (--app NAME [-n N] [--tail] [--dyno D] [--source S] [--type T])",
     run: (a, io) => runLogs(a, io),
+  },
+  metrics: {
+    summary: "memory, load, crashes and restarts per dyno, with a chart per series (--app NAME [--type T] [--since 2h])",
+    run: (a, io) => runMetrics(a, io),
   },
   run: {
     summary: "a one-off dyno with the app's release, attached here or fed piped stdin (--app NAME [--] COMMAND…)",

@@ -6,8 +6,8 @@ const yes = (b: boolean) => (b ? "yes" : "–");
 /** docs/dyno-sizes.md, rendered from the catalog and the rules so the docs cannot drift. */
 export function renderSizeDoc(): string {
   const head =
-    "| size | tier | runtime | RAM | compute | dedicated | $/month | max processes | max per type | max types | scaling | preboot | autoscaling | metrics | sleeps |";
-  const sep = `|${"---|".repeat(15)}`;
+    "| size | tier | runtime | RAM | compute | dedicated | $/month | R15 at | max processes | max per type | max types | scaling | preboot | autoscaling | metrics | sleeps |";
+  const sep = `|${"---|".repeat(16)}`;
   const rows = DYNO_SIZES.map((s) =>
     [
       s.name,
@@ -17,6 +17,7 @@ export function renderSizeDoc(): string {
       `${s.compute}x`,
       yes(s.dedicated),
       `${s.priceUsdPerMonth}${s.tier === "eco" ? " (flat, per account)" : ""}${s.priceSource === "heroku" ? "" : ` (${s.priceSource})`}`,
+      `${s.r15Factor}× RAM`,
       s.maxProcesses,
       s.maxQuantityPerProcessType,
       Number.isFinite(s.maxProcessTypes) ? s.maxProcessTypes : "unlimited",
@@ -32,7 +33,9 @@ export function renderSizeDoc(): string {
     "# Dyno sizes and tier rules",
     "",
     "Generated from `sdk/dyno-sizes.ts` and `sdk/tier-rules.ts` (a unit test keeps this file equal to them).",
-    "On a Docker Engine a size becomes a hard memory limit (no swap), a CPU weight of 1024 per compute unit, and a process limit.",
+    "On a Docker Engine a size becomes a hard memory limit at its R15 threshold (RAM × the R15 factor, no swap: over the RAM the dyno",
+    "runs on with R14 errors in its log, at the threshold the kernel kills it: R15 and a crash restart), a CPU weight of 1024 per",
+    "compute unit, and a process limit.",
     "",
     head,
     sep,

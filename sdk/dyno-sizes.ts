@@ -37,6 +37,11 @@ export interface DynoSize {
   priceSource: "heroku" | "third-party" | "estimate";
   /** Process/thread limit inside one dyno. */
   maxProcesses: number;
+  /**
+   * Heroku's R15 threshold as a multiple of `memoryMb`: over the quota a dyno keeps running (R14
+   * errors in its log) up to quota × this, where it is killed (R15) and restarted as a crash.
+   */
+  r15Factor: number;
   /** Most dynos of one process type (Heroku's scaling limits). */
   maxQuantityPerProcessType: number;
   /** Most process types an app on this tier may declare. */
@@ -77,6 +82,7 @@ type Row = [
   price: number,
   priceSource: DynoSize["priceSource"],
   maxProcesses: number,
+  r15Factor?: number,
 ];
 
 const ROWS: Row[] = [
@@ -86,9 +92,10 @@ const ROWS: Row[] = [
   ["standard-2x", "standard", 1024, 2, 50, "heroku", 512],
   ["performance-m", "performance", 2560, 12, 250, "heroku", 16384],
   ["performance-l", "performance", 14336, 50, 500, "heroku", 32768],
-  ["performance-l-ram", "performance", 30720, 24, 500, "third-party", 24576],
-  ["performance-xl", "performance", 63488, 50, 750, "third-party", 32768],
-  ["performance-2xl", "performance", 129024, 100, 1500, "third-party", 65536],
+  // The large sizes are killed at 1.2× their quota, not 2× (heroku-facts §3).
+  ["performance-l-ram", "performance", 30720, 24, 500, "third-party", 24576, 1.2],
+  ["performance-xl", "performance", 63488, 50, 750, "third-party", 32768, 1.2],
+  ["performance-2xl", "performance", 129024, 100, 1500, "third-party", 65536, 1.2],
   ["private-s", "private", 1024, 12, 125, "third-party", 512],
   ["private-m", "private", 2560, 12, 250, "estimate", 16384],
   ["private-l", "private", 14336, 50, 500, "estimate", 32768],
@@ -99,19 +106,42 @@ const ROWS: Row[] = [
 
 const TIER: Record<
   Tier,
-  { runtime: Runtime; features: TierFeatures; maxQuantityPerProcessType: number; maxProcessTypes: number; dedicated: boolean }
+  {
+    runtime: Runtime;
+    features: TierFeatures;
+    maxQuantityPerProcessType: number;
+    maxProcessTypes: number;
+    dedicated: boolean;
+    /** The tier's R15 threshold, unless a row names its own. */
+    r15Factor: number;
+  }
 > = {
-  eco: { runtime: "common", features: ECO, maxQuantityPerProcessType: 1, maxProcessTypes: 2, dedicated: false },
-  basic: { runtime: "common", features: BASIC, maxQuantityPerProcessType: 1, maxProcessTypes: 10, dedicated: false },
-  standard: { runtime: "common", features: STANDARD, maxQuantityPerProcessType: 100, maxProcessTypes: Infinity, dedicated: false },
-  performance: { runtime: "common", features: PERFORMANCE, maxQuantityPerProcessType: 10, maxProcessTypes: Infinity, dedicated: true },
-  private: { runtime: "private", features: SPACE, maxQuantityPerProcessType: 10, maxProcessTypes: Infinity, dedicated: true },
-  shield: { runtime: "shield", features: SPACE, maxQuantityPerProcessType: 10, maxProcessTypes: Infinity, dedicated: true },
+  eco: { runtime: "common", features: ECO, maxQuantityPerProcessType: 1, maxProcessTypes: 2, dedicated: false, r15Factor: 2 },
+  basic: { runtime: "common", features: BASIC, maxQuantityPerProcessType: 1, maxProcessTypes: 10, dedicated: false, r15Factor: 2 },
+  standard: {
+    runtime: "common",
+    features: STANDARD,
+    maxQuantityPerProcessType: 100,
+    maxProcessTypes: Infinity,
+    dedicated: false,
+    r15Factor: 2,
+  },
+  performance: {
+    runtime: "common",
+    features: PERFORMANCE,
+    maxQuantityPerProcessType: 10,
+    maxProcessTypes: Infinity,
+    dedicated: true,
+    r15Factor: 2,
+  },
+  // Private and Shield dynos may have no swap: killed at their quota (heroku-facts §3).
+  private: { runtime: "private", features: SPACE, maxQuantityPerProcessType: 10, maxProcessTypes: Infinity, dedicated: true, r15Factor: 1 },
+  shield: { runtime: "shield", features: SPACE, maxQuantityPerProcessType: 10, maxProcessTypes: Infinity, dedicated: true, r15Factor: 1 },
 };
 
 /** Every dyno size, in catalog order. */
 export const DYNO_SIZES: readonly DynoSize[] = Object.freeze(
-  ROWS.map(([name, tier, memoryMb, compute, priceUsdPerMonth, priceSource, maxProcesses]) => {
+  ROWS.map(([name, tier, memoryMb, compute, priceUsdPerMonth, priceSource, maxProcesses, r15Factor]) => {
     const t = TIER[tier];
     return Object.freeze({
       name,
@@ -123,6 +153,7 @@ export const DYNO_SIZES: readonly DynoSize[] = Object.freeze(
       priceUsdPerMonth,
       priceSource,
       maxProcesses,
+      r15Factor: r15Factor ?? t.r15Factor,
       maxQuantityPerProcessType: t.maxQuantityPerProcessType,
       maxProcessTypes: t.maxProcessTypes,
       features: t.features,
@@ -144,8 +175,14 @@ export function getDynoSize(name: string): (DynoSize & { docker: DockerLimits })
 
 /** How a size becomes a container's limits on a Docker Engine. */
 export interface DockerLimits {
-  /** Hard memory limit, and the swap limit too: dynos of Private and Shield sizes have no swap, and neither do ours. */
+  /**
+   * Hard memory limit, and the swap limit too (no swap): the size's R15 threshold (quota ×
+   * `r15Factor`), so the kernel kills the dyno where Heroku would (R15); between the quota and
+   * this, the dyno manager logs R14 errors and the dyno keeps running.
+   */
   memoryBytes: number;
+  /** The size's memory quota (`memoryMb`): over it, R14. */
+  memoryQuotaBytes: number;
   /**
    * CPU weight relative to other containers: 1024 per compute unit, so a 2X dyno gets twice a
    * 1X dyno's share under contention. One engine cannot dedicate cores, so dedicated sizes get weight, not pinning.
@@ -155,5 +192,11 @@ export interface DockerLimits {
 }
 
 export function dockerLimits(size: DynoSize): DockerLimits {
-  return { memoryBytes: size.memoryMb * 1024 * 1024, cpuShares: 1024 * size.compute, pidsLimit: size.maxProcesses };
+  const quota = size.memoryMb * 1024 * 1024;
+  return {
+    memoryBytes: Math.round(quota * size.r15Factor),
+    memoryQuotaBytes: quota,
+    cpuShares: 1024 * size.compute,
+    pidsLimit: size.maxProcesses,
+  };
 }

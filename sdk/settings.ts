@@ -19,6 +19,8 @@ export const ENV = {
   acmeDirectory: "DYNOFORM_ACME_DIRECTORY",
   /** Scales the dyno manager's crash backoff (tests: a fraction of Heroku's timings). */
   crashBackoffScale: "DYNOFORM_CRASH_BACKOFF_SCALE",
+  /** Seconds between the dyno manager's memory and load samples (default 20, Heroku's cadence; tests: 1). */
+  metricsInterval: "DYNOFORM_METRICS_INTERVAL",
   /** Where tools and the Pulumi CLI for tests are kept (default `~/.cache/dynoform`). */
   cache: "DYNOFORM_CACHE",
 } as const;

@@ -23,6 +23,10 @@ export const LABEL = {
   hostname: "dynoform.hostname",
   /** The router (container name) that serves an app network. */
   router: "dynoform.router",
+  /** A dyno's memory quota in MB (its size's RAM; its container's limit is the R15 threshold): over it, R14. */
+  memoryQuota: "dynoform.memory-quota",
+  /** A dyno's metrics retention (its tier's: none, 24h, 7d), read by the dyno manager's sampler. */
+  metrics: "dynoform.metrics",
   /** Eco dynos: seconds without a request before they sleep (read by the dyno manager). */
   sleepAfter: "dynoform.sleep-after",
   /** On Dynoform's images: which part of Dynoform the image is (router, dyno-manager). */

@@ -16,6 +16,9 @@
  * last request per app, stops an app's Eco dynos once idle (provider/idle-controller.ts), and
  * starts them fresh when a router asks (router/wake.lua holds the request meanwhile).
  *
+ * Every 20 s it samples each running dyno's memory and load into the metrics store on its volume
+ * (metrics-sampler.ts, metrics-store.ts) and logs Heroku's R14 lines for dynos over their quota.
+ *
  * Its stdout carries Heroku's platform lines for `dynoform logs` (manager-log.ts).
  */
 import { crashKey, forgetGone, recordCrash, stoppedWithEngine, type CrashBook } from "./crash-backoff";
@@ -34,6 +37,9 @@ import {
 } from "./manager-state";
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
 import { LABEL } from "../docker/labels";
+import { MetricsSampler } from "./metrics-sampler";
+import { eventSql, pruneSql, sampleSql, writeMetrics, type DynoEvent } from "./metrics-store";
+import { isRetention } from "./metrics-plan";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -47,6 +53,8 @@ let engineStopAt: number | undefined = loadEngineStop();
 let shuttingDown = false;
 /** How many of a crashed dyno's last lines are kept when its container is replaced. */
 const KEPT_LINES = 100;
+/** Seconds between memory and load samples: Heroku's 20 s; tests speed it up. */
+const METRICS_INTERVAL_SECONDS = Number(process.env.DYNOFORM_METRICS_INTERVAL || 20);
 
 interface ContainerInfo {
   Id: string;
@@ -107,6 +115,7 @@ async function onDynoDie(id: string): Promise<void> {
     saveCrashBook(book);
     delayMs = decision.delayMs;
     if (decision.counted) {
+      recordEvent(labels, "crash");
       const oom = info.State.OOMKilled || outOfMemory.has(id);
       for (const text of crashLines(info.State.ExitCode, oom)) appLog(app, `heroku[${dyno}]`, text, info.State.FinishedAt);
     }
@@ -166,6 +175,7 @@ async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle"):
   );
   const started = await docker.request<{ message?: string }>("POST", `/containers/${created.body.Id}/start`);
   if (started.status >= 300) throw new Error(`start: ${started.body?.message ?? started.status}`);
+  if (from === "crashed") recordEvent(info.Config.Labels, "restart");
   log(`dyno ${name} restarted as a fresh container`);
 }
 
@@ -317,6 +327,31 @@ async function wakeApp(app: string): Promise<void> {
   }
 }
 
+/** A crash or restart in the dyno's metrics (its tier's buckets; nothing on Eco). */
+function recordEvent(labels: Record<string, string>, kind: DynoEvent["kind"]): void {
+  const retention = labels[LABEL.metrics];
+  const event: DynoEvent = {
+    app: labels[LABEL.app],
+    dyno: labels[LABEL.dyno],
+    processType: labels[LABEL.process],
+    retention: isRetention(retention) ? retention : "none",
+    atMs: Date.now(),
+    kind,
+  };
+  writeMetrics(eventSql(event)).catch((e) => log(`metrics: ${(e as Error).message}`));
+}
+
+const sampler = new MetricsSampler(docker, (app, dyno, text) => appLog(app, `heroku[${dyno}]`, text));
+let samplesTaken = 0;
+
+/** One sampling round: memory and load of every running dyno into the store, R14 lines logged. */
+async function sampleMetrics(): Promise<void> {
+  const samples = await sampler.sample();
+  // Pruning once a minute or so is enough: the windows are hours long.
+  const prune = samplesTaken++ % Math.max(1, Math.round(60 / METRICS_INTERVAL_SECONDS)) === 0 ? pruneSql(Date.now()) : "";
+  await writeMetrics([sampleSql(samples.filter((s) => s.retention !== "none")), prune].filter(Boolean).join("\n"));
+}
+
 function onEvent(e: DockerEvent): void {
   const role = e.Actor.Attributes[LABEL.role];
   const report = (what: string) => (err: Error) => log(`${what} ${e.Actor.ID.slice(0, 12)}: ${err.message}`);
@@ -370,12 +405,20 @@ function onSigterm(): void {
 async function main(): Promise<void> {
   process.on("SIGTERM", onSigterm);
   log(
-    `dyno manager started (cool-off scale ${scale}${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`,
+    `dyno manager started (cool-off scale ${scale}; metrics every ${METRICS_INTERVAL_SECONDS} s${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`,
   );
   setInterval(() => {
     followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
+  let sampling = false;
+  setInterval(() => {
+    if (sampling) return;
+    sampling = true;
+    sampleMetrics()
+      .catch((e) => log(`metrics: ${(e as Error).message}`))
+      .finally(() => (sampling = false));
+  }, METRICS_INTERVAL_SECONDS * 1000);
   for (;;) {
     const since = Math.floor(Date.now() / 1000);
     // Labels in an events filter must all match: take every Dynoform container, sort by role.

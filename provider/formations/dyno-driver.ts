@@ -5,6 +5,7 @@ import { dynoName } from "./formation-plan";
 import { LABEL, labelFilter } from "../docker/labels";
 import { markStoppedByDynoform } from "./dyno-manager-controller";
 import { dynoHardening } from "./dyno-hardening";
+import { getDynoSize } from "../../sdk/dyno-sizes";
 
 /** Everything needed to run one dyno; the Formation provider fills it from the app's release. */
 export interface DynoSpec {
@@ -21,7 +22,8 @@ export interface DynoSpec {
   /** Extra DNS names for this dyno on its network (the router finds web dynos by one of them). */
   aliases: string[];
   webPort: number;
-  limits: { memoryBytes: number; cpuShares: number; pidsLimit: number };
+  /** `memoryBytes` is the kernel's limit (the R15 threshold); `memoryQuotaBytes` the size's RAM (R14 above it; default: the limit). */
+  limits: { memoryBytes: number; memoryQuotaBytes?: number; cpuShares: number; pidsLimit: number };
   /** Eco only: seconds without a request before the app's Eco dynos sleep (Heroku: 1800). */
   sleepAfterSeconds?: number;
   /** The app's Space: the dyno also joins its network under its `.app.localspace` names. */
@@ -76,6 +78,8 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
       [LABEL.dyno]: dynoName(spec.processType, spec.index),
       [LABEL.release]: spec.release,
       [LABEL.size]: spec.size,
+      [LABEL.memoryQuota]: String(Math.round((spec.limits.memoryQuotaBytes ?? spec.limits.memoryBytes) / 1024 / 1024)),
+      [LABEL.metrics]: getDynoSize(spec.size)?.features.metricsRetention ?? "none",
       ...(spec.sleepAfterSeconds ? { [LABEL.sleepAfter]: String(spec.sleepAfterSeconds) } : {}),
       ...(spec.space ? { [LABEL.space]: spec.space.name, [LABEL.shield]: String(spec.space.shield) } : {}),
     },

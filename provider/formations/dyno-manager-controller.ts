@@ -10,6 +10,8 @@ import { LABEL, labelFilter } from "../docker/labels";
 import { ensureSingletonContainer } from "../docker/singleton-container";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
 import { STOPS_DIR } from "../dyno-manager/manager-state";
+import { ENV } from "../../sdk/settings";
+import { METRICS_DB, metricsQuery, type MetricsRow } from "../dyno-manager/metrics-store";
 
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
@@ -19,9 +21,10 @@ export const DYNO_MANAGER = "dynoform-dyno-manager";
  * describe dynos, so an engine without dynos has nothing to keep, and destroy leaves nothing.
  */
 export const DYNO_MANAGER_VOLUME = "dynoform-dyno-manager-data";
-const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers.
+// sqlite3: the metrics store (provider/dyno-manager/metrics-store.ts).
+const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers, keeps their metrics.
 FROM debian:bookworm-slim
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs sqlite3 && rm -rf /var/lib/apt/lists/*
 COPY . /opt/dynoform/
 CMD ["node", "/opt/dynoform/dyno-manager/dyno-manager.js"]
 `;
@@ -79,11 +82,14 @@ async function buildManagerImage(tag: string): Promise<void> {
 /** Starts the dyno manager unless it runs already (with the current code). */
 export async function ensureDynoManager(): Promise<void> {
   const tag = imageTag();
-  const scaleEnv = `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`;
+  const env = [
+    `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`,
+    `${ENV.metricsInterval}=${process.env[ENV.metricsInterval] ?? "20"}`,
+  ];
   await ensureSingletonContainer({
     name: DYNO_MANAGER,
-    // Older code or another cool-off scale: replace it.
-    matches: (info) => info.Config.Image === tag && (info.Config.Env ?? []).includes(scaleEnv),
+    // Older code, another cool-off scale or sampling interval: replace it.
+    matches: (info) => info.Config.Image === tag && env.every((e) => (info.Config.Env ?? []).includes(e)),
     prepare: async () => {
       if (!(await imageExists(tag))) await buildManagerImage(tag);
       await docker()
@@ -95,7 +101,7 @@ export async function ensureDynoManager(): Promise<void> {
     create: () => ({
       Image: tag,
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager" },
-      Env: [scaleEnv],
+      Env: env,
       HostConfig: {
         Binds: ["/var/run/docker.sock:/var/run/docker.sock", `${DYNO_MANAGER_VOLUME}:/var/lib/dynoform`],
         // No network: nothing, dynos included, can talk to the manager.
@@ -190,4 +196,27 @@ export async function followDynoManagerLog(
     stream.on("error", resolve);
   });
   signal?.removeEventListener("abort", stop);
+}
+
+/**
+ * An app's metric buckets of one resolution since `sinceEpoch` (seconds), read from the manager's
+ * store with `sqlite3 -json` in its container. Empty when nothing was stored yet.
+ */
+export async function readMetrics(
+  dockerClient: Docker,
+  q: { app: string; processType?: string; res: number; sinceEpoch: number },
+): Promise<MetricsRow[]> {
+  const container = dockerClient.getContainer(DYNO_MANAGER);
+  const sql = metricsQuery(q);
+  // No database yet (no sample so far): nothing to show, not an error.
+  const { output, exitCode } = await execIn(container, [
+    "sh",
+    "-c",
+    'test -f "$0" || exit 0; exec sqlite3 -json -cmd ".timeout 5000" "$0" "$1"',
+    METRICS_DB,
+    sql,
+  ]);
+  if (exitCode !== 0) throw new Error(`reading the metrics store (${METRICS_DB} in ${DYNO_MANAGER}) failed: ${output.trim()}`);
+  const text = output.trim();
+  return text ? (JSON.parse(text) as MetricsRow[]) : [];
 }

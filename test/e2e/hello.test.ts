@@ -29,10 +29,12 @@ describe("examples/hello end to end", () => {
     expect(res.body).toBe("Hello from web.1\n");
   });
 
-  it("runs dynos named <app>.web.<n> with the size's memory limit, PORT and DYNO", async () => {
+  it("runs dynos named <app>.web.<n> with the size's R15 threshold as memory limit, its quota, PORT and DYNO", async () => {
     const { docker } = await import("../support/docker");
     const info = await docker.getContainer(`${appName}.web.1`).inspect();
-    expect(info.HostConfig.Memory).toBe(512 * 1024 * 1024);
+    // standard-1x: 512 MB quota (R14 above it), killed at 2× (R15).
+    expect(info.HostConfig.Memory).toBe(1024 * 1024 * 1024);
+    expect(info.Config.Labels["dynoform.memory-quota"]).toBe("512");
     expect(info.Config.Env).toEqual(expect.arrayContaining(["PORT=5000", "DYNO=web.1", "GREETING=Hello"]));
     expect(info.Config.Labels).toMatchObject({
       "dynoform.app": appName,

@@ -13,6 +13,9 @@ describe("the dyno manager's image", () => {
     const files = dynoManagerFiles(DIST);
     expect(files).toContain(path.join("dyno-manager", "dyno-manager.js"));
     expect(files).toContain(path.join("dyno-manager", "crash-backoff.js"));
+    expect(files).toEqual(
+      expect.arrayContaining(["metrics-sampler.js", "metrics-store.js", "metrics-plan.js"].map((f) => path.join("dyno-manager", f))),
+    );
     expect(files.every((f) => !f.startsWith("formations") && !f.startsWith("apps"))).toBe(true);
   });
 

@@ -1,6 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { DYNO_SIZE_NAMES, DYNO_SIZES, getDynoSize } from "../../sdk/dyno-sizes";
 
+describe("R15 thresholds (heroku-facts §3)", () => {
+  it("are 2× the quota for Eco, Basic, Standard and Performance-M/L, 1.2× for the large Performance sizes, 1× in Spaces", () => {
+    const factor = (name: string) => getDynoSize(name)!.r15Factor;
+    for (const n of ["eco", "basic", "standard-1x", "standard-2x", "performance-m", "performance-l"]) expect(factor(n), n).toBe(2);
+    for (const n of ["performance-l-ram", "performance-xl", "performance-2xl"]) expect(factor(n), n).toBe(1.2);
+    for (const n of ["private-s", "private-m", "private-l", "shield-s", "shield-m", "shield-l"]) expect(factor(n), n).toBe(1);
+  });
+
+  it("are the kernel's limit: Heroku's R15 points (Std-1X 1 GB, Perf-L 28 GB, Perf-XL 74 GB)", () => {
+    const gb = (name: string) => getDynoSize(name)!.docker.memoryBytes / 1024 ** 3;
+    expect(gb("standard-1x")).toBe(1);
+    expect(gb("performance-l")).toBe(28);
+    expect(Math.round(gb("performance-xl"))).toBe(74);
+    expect(gb("private-s")).toBe(1);
+  });
+});
+
 describe("dyno size catalog", () => {
   it("has every size Heroku sells, once", () => {
     expect([...DYNO_SIZE_NAMES].sort()).toEqual(
@@ -49,8 +66,13 @@ describe("dyno size catalog", () => {
     expect(getDynoSize("shield-l")!.runtime).toBe("shield");
   });
 
-  it("maps a size to Docker limits: memory without swap, CPU weight per compute unit, process limit", () => {
-    expect(getDynoSize("standard-2x")!.docker).toEqual({ memoryBytes: 1024 * 1024 * 1024, cpuShares: 2048, pidsLimit: 512 });
+  it("maps a size to Docker limits: memory up to its R15 threshold without swap, CPU weight per compute unit, process limit", () => {
+    expect(getDynoSize("standard-2x")!.docker).toEqual({
+      memoryBytes: 2048 * 1024 * 1024,
+      memoryQuotaBytes: 1024 * 1024 * 1024,
+      cpuShares: 2048,
+      pidsLimit: 512,
+    });
     expect(getDynoSize("nope")).toBeUndefined();
   });
 });
