@@ -1,12 +1,12 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execIn } from "../../provider/docker/docker-exec";
-import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
+import { startDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
 import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
 import { ensureNetwork } from "../../provider/router/router-controller";
 import { provider as appProvider } from "../../provider/apps/app-provider";
-import { docker } from "../support/docker";
+import { docker, removeTestApps, testDyno } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
 // Common Runtime isolation, by trying: a dyno of one app cannot open a connection to a dyno of
@@ -15,19 +15,7 @@ describe("app isolation", () => {
   const suffix = uniqueSuffix();
   const apps = [`iso-a-${suffix}`, `iso-b-${suffix}`];
   let image = "";
-  const spec = (app: string, index: number): DynoSpec => ({
-    app,
-    processType: "web",
-    index,
-    release: "v1",
-    size: "standard-1x",
-    image,
-    env: {},
-    network: `dynoform-app-${app}`,
-    aliases: [`web.${app}.dyno`],
-    webPort: 5000,
-    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
-  });
+  const spec = (app: string, index: number): DynoSpec => testDyno(app, index, image);
   const connect = (from: string, ip: string) =>
     execIn(docker.getContainer(from), [
       "perl",
@@ -53,20 +41,7 @@ describe("app isolation", () => {
     await new Promise((r) => setTimeout(r, 1000));
   }, 120_000);
 
-  afterAll(async () => {
-    for (const app of apps) {
-      const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
-      await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-      await docker
-        .getNetwork(`dynoform-app-${app}`)
-        .remove()
-        .catch(() => undefined);
-    }
-    await docker
-      .getImage(image)
-      .remove({ force: true })
-      .catch(() => undefined);
-  });
+  afterAll(() => removeTestApps(apps, [image]));
 
   it("a dyno reaches another dyno of its own app", async () => {
     expect((await connect(`${apps[0]}.web.1`, await ipOf(`${apps[0]}.web.2`, apps[0]))).output).toBe("connected");

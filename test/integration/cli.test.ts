@@ -9,7 +9,7 @@ import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dy
 import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
 import { ensureNetwork } from "../../provider/router/router-controller";
-import { docker } from "../support/docker";
+import { docker, removeTestApps, testDyno } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
 function capture() {
@@ -22,19 +22,7 @@ describe("dynoform ps, logs and run", () => {
   const app = `cli-${uniqueSuffix()}`;
   const network = `dynoform-app-${app}`;
   let image = "";
-  const spec = (index: number): DynoSpec => ({
-    app,
-    processType: "web",
-    index,
-    release: "v7",
-    size: "standard-1x",
-    image,
-    env: { GREETING: "Hi", SECRET_TOKEN: "xyz" },
-    network,
-    aliases: [`web.${app}.dyno`],
-    webPort: 5000,
-    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
-  });
+  const spec = (index: number): DynoSpec => testDyno(app, index, image, { release: "v7", env: { GREETING: "Hi", SECRET_TOKEN: "xyz" } });
 
   beforeAll(async () => {
     image = (
@@ -46,18 +34,7 @@ describe("dynoform ps, logs and run", () => {
     await new Promise((r) => setTimeout(r, 1500));
   }, 120_000);
 
-  afterAll(async () => {
-    const all = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
-    await Promise.all(all.map((d) => stopDyno(d.Id)));
-    await docker
-      .getNetwork(network)
-      .remove()
-      .catch(() => undefined);
-    await docker
-      .getImage(image)
-      .remove({ force: true })
-      .catch(() => undefined);
-  });
+  afterAll(() => removeTestApps([app], [image]));
 
   it("ps lists the app's dynos with state, release and size", async () => {
     const io = capture();

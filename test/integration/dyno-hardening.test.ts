@@ -10,7 +10,7 @@ import { LABEL } from "../../provider/docker/labels";
 import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
 import { ensureNetwork } from "../../provider/router/router-controller";
 import { ADMIN_SOCKET } from "../../provider/router/router-names";
-import { docker } from "../support/docker";
+import { docker, testDyno } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
 // Every check is an attempt made from inside a real dyno (examples/hello/app: a plain Dockerfile
@@ -20,20 +20,8 @@ describe("dyno hardening", () => {
   const [a, b, u] = [`hard-a-${suffix}`, `hard-b-${suffix}`, `hard-u-${suffix}`];
   const images: string[] = [];
   const dirs: string[] = [];
-  const spec = (app: string, image: string, extra: Partial<DynoSpec> = {}): DynoSpec => ({
-    app,
-    processType: "web",
-    index: 1,
-    release: "v1",
-    size: "standard-1x",
-    image,
-    env: {},
-    network: `dynoform-app-${app}`,
-    aliases: [`web.${app}.dyno`],
-    webPort: 5000,
-    limits: { memoryBytes: 256 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
-    ...extra,
-  });
+  const spec = (app: string, image: string, extra: Partial<DynoSpec> = {}): DynoSpec =>
+    testDyno(app, 1, image, { limits: { memoryBytes: 256 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 }, ...extra });
   /** Runs `sh -c script` in app a's dyno, as the dyno runs (docker exec takes the container's user, capabilities and profiles). */
   const inDyno = async (script: string, app = a) => (await execIn(docker.getContainer(`${app}.web.1`), ["sh", "-c", script])).output.trim();
   const perl = (code: string) => inDyno(`perl -e '${code}' 2>&1`);

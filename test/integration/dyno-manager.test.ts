@@ -17,18 +17,8 @@ import { ensureNetwork } from "../../provider/router/router-controller";
 import type { FormationOutputs } from "../../sdk/formation";
 import type { CommandIO } from "../../cli/check";
 import { runPs } from "../../cli/ps";
-import { docker } from "../support/docker";
+import { docker, testDyno, waitFor } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The manager's own output since `since` (seconds), for what it decided. */
 async function managerOutput(since: number): Promise<string> {
@@ -48,20 +38,7 @@ describe("dyno manager", () => {
   const network = `dynoform-app-${app}`;
   let image = "";
   let scaleBefore: string | undefined;
-  const spec = (index: number, over: Partial<DynoSpec> = {}): DynoSpec => ({
-    app,
-    processType: "web",
-    index,
-    release: "v1",
-    size: "standard-1x",
-    image,
-    env: {},
-    network,
-    aliases: [`web.${app}.dyno`],
-    webPort: 5000,
-    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
-    ...over,
-  });
+  const spec = (index: number, over: Partial<DynoSpec> = {}): DynoSpec => testDyno(app, index, image, over);
   const inspect = (index: number) => docker.getContainer(`${app}.web.${index}`).inspect();
   /** The dyno's next container (another id), once it runs. */
   const replaced = (index: number, id: string, timeoutMs = 30_000) =>

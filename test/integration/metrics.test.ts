@@ -7,7 +7,7 @@ import {
   readMetrics,
   removeDynoManagerIfIdle,
 } from "../../provider/formations/dyno-manager-controller";
-import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
+import { startDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
 import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
 import { ensureNetwork } from "../../provider/router/router-controller";
@@ -15,22 +15,8 @@ import { getDynoSize } from "../../sdk/dyno-sizes";
 import type { CommandIO } from "../../cli/check";
 import { runMetrics } from "../../cli/metrics";
 import { runLogs } from "../../cli/logs";
-import { docker } from "../support/docker";
+import { docker, waitFor } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const v = await probe().catch((e) => {
-      last = e;
-      return undefined;
-    });
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
-}
 
 /** `dynoform metrics` as a user runs it, its output captured. */
 async function metrics(args: string[]): Promise<{ code: number; out: string }> {
@@ -53,6 +39,7 @@ describe("metrics and memory errors", () => {
   let image = "";
   const saved: Record<string, string | undefined> = {};
   const standard = getDynoSize("standard-1x")!;
+  const waitLong = <T>(what: string, probe: () => Promise<T | undefined>) => waitFor(what, probe, 60_000);
   const spec = (index: number, command: string, over: Partial<DynoSpec> = {}): DynoSpec => ({
     app,
     processType: "worker",
@@ -83,18 +70,7 @@ describe("metrics and memory errors", () => {
   }, 300_000);
 
   afterAll(async () => {
-    for (const a of [app, ecoApp]) {
-      const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${a}`] } });
-      await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-    }
-    await docker
-      .getNetwork(network)
-      .remove()
-      .catch(() => undefined);
-    await docker
-      .getImage(image)
-      .remove({ force: true })
-      .catch(() => undefined);
+    await removeTestApps([app, ecoApp], [image]);
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -112,7 +88,7 @@ describe("metrics and memory errors", () => {
 
   it("logs R14 for a dyno over its quota, which keeps running", async () => {
     const first = await docker.getContainer(`${app}.worker.1`).inspect();
-    const lines = await waitFor("R14 lines for worker.1", async () => {
+    const lines = await waitLong("R14 lines for worker.1", async () => {
       const l = await heroku("worker.1");
       return l.includes("Error R14 (Memory quota exceeded)") ? l : undefined;
     });
@@ -131,7 +107,7 @@ describe("metrics and memory errors", () => {
 
   it("kills a dyno past its R15 threshold: R15, a crash, a fresh container", async () => {
     const hog = await startDyno(spec(2, allocate(1100)));
-    const lines = await waitFor("R15 and the restart of worker.2", async () => {
+    const lines = await waitLong("R15 and the restart of worker.2", async () => {
       const l = await heroku("worker.2");
       return l.includes("State changed from crashed to starting") ? l : undefined;
     });
@@ -140,7 +116,7 @@ describe("metrics and memory errors", () => {
   });
 
   it("stores the samples and `dynoform metrics` prints them with a chart; they survive the manager's restart", async () => {
-    const printed = await waitFor("worker.1 and worker.2 in dynoform metrics", async () => {
+    const printed = await waitLong("worker.1 and worker.2 in dynoform metrics", async () => {
       const r = await metrics(["--app", app, "--since", "2h"]);
       return r.out.includes("=== worker.1") && /crashes [1-9]/.test(r.out) ? r : undefined;
     });
@@ -167,7 +143,7 @@ describe("metrics and memory errors", () => {
     expect(after.out).toContain("=== worker.1 (quota 512 MB)");
     expect(after.out).toMatch(/crashes [1-9]/);
     expect(await samplesOf("worker.1")).toBeGreaterThanOrEqual(before);
-    await waitFor("new samples after the manager's restart", async () => ((await samplesOf("worker.1")) > before + 2 ? true : undefined));
+    await waitLong("new samples after the manager's restart", async () => ((await samplesOf("worker.1")) > before + 2 ? true : undefined));
   });
 
   it("says metrics are not available on Eco", async () => {

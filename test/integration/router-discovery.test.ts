@@ -4,7 +4,7 @@ import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dy
 import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
 import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter } from "../../provider/router/router-controller";
-import { docker, objectsLabelled } from "../support/docker";
+import { docker, objectsLabelled, testDyno } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
@@ -18,19 +18,7 @@ describe("router discovers dynos through Docker's DNS", () => {
   const url = `http://${app}.test.localhost:${router.httpPort}/`;
   let image = "";
 
-  const spec = (index: number): DynoSpec => ({
-    app,
-    processType: "web",
-    index,
-    release: "v1",
-    size: "standard-1x",
-    image,
-    env: {},
-    network,
-    aliases: [dynoAddress(app, `web.${index}`, "v1")],
-    webPort: 5000,
-    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
-  });
+  const spec = (index: number): DynoSpec => testDyno(app, index, image, { aliases: [dynoAddress(app, `web.${index}`, "v1")] });
 
   beforeAll(async () => {
     image = (

@@ -1,4 +1,6 @@
 import Docker from "dockerode";
+import { LABEL } from "../../provider/docker/labels";
+import { stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
 
 export const docker = new Docker();
 
@@ -15,4 +17,58 @@ export async function objectsLabelled(labels: Record<string, string>) {
     networks: networks.map((n) => n.Name),
     images: images.map((i) => i.RepoTags?.[0] ?? i.Id),
   };
+}
+
+/**
+ * A web dyno of a test app on its app network, as the Formation provider would describe it:
+ * Standard-1X's limits, release v1; `over` changes what a test needs.
+ */
+export function testDyno(app: string, index: number, image: string, over: Partial<DynoSpec> = {}): DynoSpec {
+  return {
+    app,
+    processType: "web",
+    index,
+    release: "v1",
+    size: "standard-1x",
+    image,
+    env: {},
+    network: `dynoform-app-${app}`,
+    aliases: [`web.${app}.dyno`],
+    webPort: 5000,
+    limits: { memoryBytes: 512 * 1024 * 1024, cpuShares: 1024, pidsLimit: 256 },
+    ...over,
+  };
+}
+
+/** Removes what tests made for these apps: their dynos (as Dynoform stops them), networks and the images. */
+export async function removeTestApps(apps: string[], images: string[] = []): Promise<void> {
+  for (const app of apps) {
+    const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
+    await Promise.all(dynos.map((d) => stopDyno(d.Id)));
+    await docker
+      .getNetwork(`dynoform-app-${app}`)
+      .remove()
+      .catch(() => undefined);
+  }
+  for (const image of images) {
+    await docker
+      .getImage(image)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+}
+
+/** Polls `probe` until it gives a value; fails naming `what` and the last error after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const v = await probe().catch((e) => {
+      last = e;
+      return undefined;
+    });
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
