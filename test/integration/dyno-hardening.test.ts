@@ -7,10 +7,10 @@ import { runReleasePhase } from "../../provider/apps/release-phase";
 import { execIn } from "../../provider/docker/docker-exec";
 import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
-import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
+import { startDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
 import { ensureNetwork } from "../../provider/router/router-controller";
 import { ADMIN_SOCKET } from "../../provider/router/router-names";
-import { docker, testDyno } from "../support/docker";
+import { docker, removeTestApps, testDyno } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
 // Every check is an attempt made from inside a real dyno (examples/hello/app: a plain Dockerfile
@@ -48,19 +48,7 @@ describe("dyno hardening", () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const app of [a, b, u]) {
-      const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
-      await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-      await docker
-        .getNetwork(`dynoform-app-${app}`)
-        .remove()
-        .catch(() => undefined);
-    }
-    for (const image of images)
-      await docker
-        .getImage(image)
-        .remove({ force: true })
-        .catch(() => undefined);
+    await removeTestApps([a, b, u], images);
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   });
 

@@ -17,7 +17,7 @@ import { ensureNetwork } from "../../provider/router/router-controller";
 import type { FormationOutputs } from "../../sdk/formation";
 import type { CommandIO } from "../../cli/check";
 import { runPs } from "../../cli/ps";
-import { docker, testDyno, waitFor } from "../support/docker";
+import { docker, removeTestApps, testDyno, waitFor } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
 /** The manager's own output since `since` (seconds), for what it decided. */
@@ -62,16 +62,7 @@ describe("dyno manager", () => {
   }, 300_000);
 
   afterAll(async () => {
-    const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
-    await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-    await docker
-      .getNetwork(network)
-      .remove()
-      .catch(() => undefined);
-    await docker
-      .getImage(image)
-      .remove({ force: true })
-      .catch(() => undefined);
+    await removeTestApps([app], [image]);
     if (scaleBefore === undefined) delete process.env.DYNOFORM_CRASH_BACKOFF_SCALE;
     else process.env.DYNOFORM_CRASH_BACKOFF_SCALE = scaleBefore;
     // Removes the manager and its volume when no other test's dynos are left on the engine.
