@@ -279,10 +279,16 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
       await new Promise((r) => setTimeout(r, 500));
     }
   };
+  // The manager's lines (crashes, restarts) come while the app's own sources are followed, and
+  // end with them: the manager outlives any one app.
+  const manager = new AbortController();
+  signal?.addEventListener("abort", () => manager.abort(), { once: true });
+  const managerLines = followDynoManagerLog(docker, app, print, manager.signal).catch(() => undefined);
   await Promise.all([
     ...(await logContainers(docker, app)).filter((c) => c.State === "running" || c.Labels[LABEL.role] === "dyno").map(follow),
     ...(route ? [followRouter(docker.getContainer(route.router), route.routes)] : []),
-    followDynoManagerLog(docker, app, print, signal).catch(() => undefined),
   ]);
+  manager.abort();
+  await managerLines;
   return 0;
 }

@@ -15,7 +15,7 @@ import { getDynoSize } from "../../sdk/dyno-sizes";
 import type { CommandIO } from "../../cli/check";
 import { runMetrics } from "../../cli/metrics";
 import { runLogs } from "../../cli/logs";
-import { docker, waitFor } from "../support/docker";
+import { docker, removeTestApps, waitFor } from "../support/docker";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
 /** `dynoform metrics` as a user runs it, its output captured. */
@@ -70,7 +70,8 @@ describe("metrics and memory errors", () => {
   }, 300_000);
 
   afterAll(async () => {
-    await removeTestApps([app, ecoApp], [image]);
+    // The Eco dyno runs on the main app's network: it goes first.
+    await removeTestApps([ecoApp, app], [image]);
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;

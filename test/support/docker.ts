@@ -42,13 +42,23 @@ export function testDyno(app: string, index: number, image: string, over: Partia
 
 /** Removes what tests made for these apps: their dynos (as Dynoform stops them), networks and the images. */
 export async function removeTestApps(apps: string[], images: string[] = []): Promise<void> {
-  for (const app of apps) {
-    const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
-    await Promise.all(dynos.map((d) => stopDyno(d.Id)));
-    await docker
-      .getNetwork(`dynoform-app-${app}`)
-      .remove()
-      .catch(() => undefined);
+  // A running dyno manager would replace a crashed dyno while it is removed: paused, it cannot.
+  const manager = docker.getContainer("dynoform-dyno-manager");
+  const paused = await manager
+    .pause()
+    .then(() => true)
+    .catch(() => false);
+  try {
+    for (const app of apps) {
+      const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
+      await Promise.all(dynos.map((d) => stopDyno(d.Id)));
+      await docker
+        .getNetwork(`dynoform-app-${app}`)
+        .remove()
+        .catch(() => undefined);
+    }
+  } finally {
+    if (paused) await manager.unpause().catch(() => undefined);
   }
   for (const image of images) {
     await docker
