@@ -24,3 +24,9 @@ export function ignoreNotFound(err: unknown): undefined {
   if (!isNotFound(err)) throw err;
   return undefined;
 }
+
+/** For `.catch`: a name already taken or a state already reached (another process got there first) is done. */
+export function ignoreConflictOrNoop(err: unknown): undefined {
+  if (!isConflictOrNoop(err)) throw err;
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { docker, isConflictOrNoop, isNotFound } from "./docker-client";
+import { docker, ignoreConflictOrNoop, ignoreNotFound } from "./docker-client";
 
 /** One named container per engine that several processes may ensure at once. */
 export interface SingletonContainer {
@@ -18,29 +18,16 @@ export interface SingletonContainer {
  */
 export async function ensureSingletonContainer(spec: SingletonContainer): Promise<Docker.Container> {
   const container = docker().getContainer(spec.name);
-  const info = await container.inspect().catch((e) => {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  });
+  const info = await container.inspect().catch(ignoreNotFound);
   if (info && (spec.matches?.(info) ?? true)) {
     if (!info.State.Running) await container.start().catch(ignoreConflictOrNoop);
     return container;
   }
-  if (info) await container.remove({ force: true }).catch(ignoreMissing);
+  if (info) await container.remove({ force: true }).catch(ignoreNotFound);
   await spec.prepare?.();
   await docker()
     .createContainer({ ...(await spec.create()), name: spec.name })
     .catch(ignoreConflictOrNoop);
   await container.start().catch(ignoreConflictOrNoop);
   return container;
-}
-
-function ignoreConflictOrNoop(e: unknown): undefined {
-  if (!isConflictOrNoop(e)) throw e;
-  return undefined;
-}
-
-function ignoreMissing(e: unknown): undefined {
-  if (!isNotFound(e)) throw e;
-  return undefined;
 }

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type Docker from "dockerode";
-import { docker, isConflictOrNoop, isNotFound, ignoreNotFound } from "../docker/docker-client";
+import { docker, ignoreConflictOrNoop, ignoreNotFound, isNotFound } from "../docker/docker-client";
 import { demuxToText, execIn, lineSink } from "../docker/docker-exec";
 import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -94,9 +94,7 @@ export async function ensureDynoManager(): Promise<void> {
       if (!(await imageExists(tag))) await buildManagerImage(tag);
       await docker()
         .createVolume({ Name: DYNO_MANAGER_VOLUME, Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager-data" } })
-        .catch((e) => {
-          if (!isConflictOrNoop(e)) throw e;
-        });
+        .catch(ignoreConflictOrNoop);
     },
     create: () => ({
       Image: tag,

@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type Docker from "dockerode";
-import { docker, isConflictOrNoop, isNotFound, ignoreNotFound } from "../docker/docker-client";
+import { docker, ignoreConflictOrNoop, ignoreNotFound, isConflictOrNoop, isNotFound } from "../docker/docker-client";
 import { execIn, putFiles } from "../docker/docker-exec";
 import { LABEL, labelFilter } from "../docker/labels";
 import { ERRORS_DIR, renderRouter, WAKE_SCRIPT, type RenderedRouter, type Route, type RouterConfigOptions } from "./router-config";
@@ -254,9 +254,7 @@ export async function applyConfig(router: Docker.Container, rendered: RenderedRo
   // (killed by hand) reads the new file when it starts.
   await router.kill({ signal: "SIGUSR2" }).catch(async (e) => {
     if (!isConflictOrNoop(e)) throw e;
-    await router.start().catch((e2) => {
-      if (!isConflictOrNoop(e2)) throw e2;
-    });
+    await router.start().catch(ignoreConflictOrNoop);
   });
   return previous;
 }
@@ -268,9 +266,7 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
     const info = await container.inspect();
     if (info.Config.Image !== image) return await upgradeRouter(info, image);
     if (!info.State.Running) {
-      await container.start().catch((e) => {
-        if (!isConflictOrNoop(e)) throw e;
-      });
+      await container.start().catch(ignoreConflictOrNoop);
     }
     return container;
   } catch (e) {
@@ -302,9 +298,7 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
   } catch (e) {
     if (!isConflictOrNoop(e)) throw e;
   }
-  await container.start().catch((e) => {
-    if (!isConflictOrNoop(e)) throw e;
-  });
+  await container.start().catch(ignoreConflictOrNoop);
   return container;
 }
 
