@@ -202,18 +202,7 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     }
     await syncRouter(routerOf(inputs));
     if (inputs.httpsRedirect) await setHttpsRedirect(inputs, true);
-    const outs: AppOutputs = {
-      ...inputs,
-      imageId: built.imageId,
-      imageTag: built.tag,
-      release: `v${releaseNumber}`,
-      releaseNumber,
-      network,
-      webUrl: webUrl(inputs),
-      routerStatus: "running",
-      providerVersion: PROVIDER_VERSION,
-    };
-    return { id: inputs.name, outs };
+    return { id: inputs.name, outs: appOutputs(inputs, built, releaseNumber, network) };
   },
 
   async update(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult> {
@@ -227,18 +216,7 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
     // Idempotent: brings back a router that was stopped or removed (see diff).
     await syncRouter(routerOf(news));
-    const outs: AppOutputs = {
-      ...news,
-      imageId: built.imageId,
-      imageTag: built.tag,
-      release: `v${releaseNumber}`,
-      releaseNumber,
-      network: olds.network,
-      webUrl: webUrl(news),
-      routerStatus: "running",
-      providerVersion: PROVIDER_VERSION,
-    };
-    return { outs };
+    return { outs: appOutputs(news, built, releaseNumber, olds.network) };
   },
 
   async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {
@@ -274,3 +252,18 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     await pruneImages(props.name, []);
   },
 };
+
+/** What create and update record: the inputs, the image and release they made, and the router they left running. */
+function appOutputs(inputs: AppInputs, built: { imageId: string; tag: string }, releaseNumber: number, network: string): AppOutputs {
+  return {
+    ...inputs,
+    imageId: built.imageId,
+    imageTag: built.tag,
+    release: `v${releaseNumber}`,
+    releaseNumber,
+    network,
+    webUrl: webUrl(inputs),
+    routerStatus: "running",
+    providerVersion: PROVIDER_VERSION,
+  };
+}
