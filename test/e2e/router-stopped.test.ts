@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routerStatus } from "../../provider/router/router-controller";
-import { docker, objectsLabelled } from "../support/docker";
+import { docker, objectsLabelled, removeTestRouter } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
 
@@ -22,18 +22,7 @@ describe("a router stopped by hand", () => {
   });
   afterAll(async () => {
     await stack.cleanup();
-    await docker
-      .getContainer(router)
-      .remove({ force: true })
-      .catch(() => undefined);
-    await docker
-      .getNetwork(router)
-      .remove()
-      .catch(() => undefined);
-    await docker
-      .getVolume(`${router}-tls`)
-      .remove()
-      .catch(() => undefined);
+    await removeTestRouter(router);
   });
 
   it("shows in preview and refresh, and the next up brings it back (with the dyno manager down too)", async () => {

@@ -6,11 +6,11 @@ import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
 import { applyConfig, removeAppNetwork, routerStatus, syncRouter } from "../../provider/router/router-controller";
 import { withRouterLock } from "../../provider/router/router-lock";
-import { readTlsState, removeTlsVolume, writeTlsFiles } from "../../provider/router/router-tls-store";
+import { readTlsState, writeTlsFiles } from "../../provider/router/router-tls-store";
 import { provider as appProvider } from "../../provider/apps/app-provider";
 import { provider as domainProvider } from "../../provider/tls/domain-provider";
 import { tlsFile } from "../../provider/tls/router-tls";
-import { docker } from "../support/docker";
+import { docker, removeTestRouter } from "../support/docker";
 import { getUntil } from "../support/http";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
@@ -47,15 +47,7 @@ describe("router shared by stacks that deploy and destroy in parallel", () => {
       await Promise.all(dynos.map((d) => stopDyno(d.Id)));
       await removeAppNetwork(router, `dynoform-app-${s}`).catch(() => undefined);
     }
-    await docker
-      .getContainer(router.name)
-      .remove({ force: true })
-      .catch(() => undefined);
-    await docker
-      .getNetwork(router.name)
-      .remove()
-      .catch(() => undefined);
-    await removeTlsVolume(router.name).catch(() => undefined);
+    await removeTestRouter(router.name);
     await docker
       .getImage(image)
       .remove({ force: true })

@@ -4,7 +4,7 @@ import { startDyno, stopDyno, type DynoSpec } from "../../provider/formations/dy
 import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
 import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter } from "../../provider/router/router-controller";
-import { docker, objectsLabelled, testDyno } from "../support/docker";
+import { docker, objectsLabelled, removeTestRouter, testDyno } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { REPO, uniqueSuffix } from "../support/pulumi";
 
@@ -42,14 +42,7 @@ describe("router discovers dynos through Docker's DNS", () => {
       .getImage(image)
       .remove({ force: true })
       .catch(() => undefined);
-    await docker
-      .getContainer(router.name)
-      .remove({ force: true })
-      .catch(() => undefined);
-    await docker
-      .getNetwork(router.name)
-      .remove()
-      .catch(() => undefined);
+    await removeTestRouter(router.name);
   });
 
   it("answers 503 H14 with no web dynos, then serves the first dyno", async () => {

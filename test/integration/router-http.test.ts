@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLogs } from "../../cli/logs";
 import { execIn } from "../../provider/docker/docker-exec";
 import { stopDyno } from "../../provider/formations/dyno-driver";
-import { docker } from "../support/docker";
+import { docker, withDynoManagerPaused } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { RouterTestApp, routerLog, websocketEcho } from "../support/router-app";
 import { uniqueSuffix } from "../support/pulumi";
@@ -130,23 +130,19 @@ describe("the router speaks Heroku's HTTP", () => {
   it("answers 503 H10 when the app's web dynos have crashed, and logs it", async () => {
     // Crashed dynos wait out a cool-off on Heroku; here the dyno manager, when another test left
     // it running, restarts a first crash at once. Paused, it stands for the cool-off.
-    const manager = docker.getContainer("dynoform-dyno-manager");
-    const paused = await manager
-      .pause()
-      .then(() => true)
-      .catch(() => false);
-    try {
-      await Promise.all([1, 2].map((i) => docker.getContainer(`${t.app}.web.${i}`).kill({ signal: "SIGKILL" })));
-      const r = await getUntil(t.url, (x) => x.status === 503);
-      expect(r.body).toContain("H10");
-      const id = requestId();
-      await get(t.url, { headers: { "X-Request-Id": id } });
-      expect(await logLine(router.name, id)).toMatch(/^at=error code=H10 desc="App crashed" method=GET .* status=503 /);
-    } finally {
-      // Gone before the manager wakes, so it has no crash left to restart (the next test wants none).
-      await Promise.all([1, 2].map((i) => stopDyno(`${t.app}.web.${i}`)));
-      if (paused) await manager.unpause();
-    }
+    await withDynoManagerPaused(async () => {
+      try {
+        await Promise.all([1, 2].map((i) => docker.getContainer(`${t.app}.web.${i}`).kill({ signal: "SIGKILL" })));
+        const r = await getUntil(t.url, (x) => x.status === 503);
+        expect(r.body).toContain("H10");
+        const id = requestId();
+        await get(t.url, { headers: { "X-Request-Id": id } });
+        expect(await logLine(router.name, id)).toMatch(/^at=error code=H10 desc="App crashed" method=GET .* status=503 /);
+      } finally {
+        // Gone before the manager wakes, so it has no crash left to restart (the next test wants none).
+        await Promise.all([1, 2].map((i) => stopDyno(`${t.app}.web.${i}`)));
+      }
+    });
   });
 
   it("answers 503 H14 when the app has no web dynos, and logs it", async () => {

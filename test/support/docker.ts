@@ -1,6 +1,8 @@
 import Docker from "dockerode";
 import { LABEL } from "../../provider/docker/labels";
+import { DYNO_MANAGER } from "../../provider/formations/dyno-manager-controller";
 import { stopDyno, type DynoSpec } from "../../provider/formations/dyno-driver";
+import { removeTlsVolume } from "../../provider/router/router-tls-store";
 
 export const docker = new Docker();
 
@@ -40,15 +42,26 @@ export function testDyno(app: string, index: number, image: string, over: Partia
   };
 }
 
-/** Removes what tests made for these apps: their dynos (as Dynoform stops them), networks and the images. */
-export async function removeTestApps(apps: string[], images: string[] = []): Promise<void> {
-  // A running dyno manager would replace a crashed dyno while it is removed: paused, it cannot.
-  const manager = docker.getContainer("dynoform-dyno-manager");
+/**
+ * Runs `work` with the dyno manager paused, when one runs: it then replaces no crashed dyno, as a
+ * Heroku cool-off would hold it, and cannot race a test that removes dynos.
+ */
+export async function withDynoManagerPaused<T>(work: () => Promise<T>): Promise<T> {
+  const manager = docker.getContainer(DYNO_MANAGER);
   const paused = await manager
     .pause()
     .then(() => true)
     .catch(() => false);
   try {
+    return await work();
+  } finally {
+    if (paused) await manager.unpause().catch(() => undefined);
+  }
+}
+
+/** Removes what tests made for these apps: their dynos (as Dynoform stops them), networks and the images. */
+export async function removeTestApps(apps: string[], images: string[] = []): Promise<void> {
+  await withDynoManagerPaused(async () => {
     for (const app of apps) {
       const dynos = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${app}`] } });
       await Promise.all(dynos.map((d) => stopDyno(d.Id)));
@@ -57,15 +70,26 @@ export async function removeTestApps(apps: string[], images: string[] = []): Pro
         .remove()
         .catch(() => undefined);
     }
-  } finally {
-    if (paused) await manager.unpause().catch(() => undefined);
-  }
+  });
   for (const image of images) {
     await docker
       .getImage(image)
       .remove({ force: true })
       .catch(() => undefined);
   }
+}
+
+/** Removes a router a test made: its container, its network and its TLS volume. */
+export async function removeTestRouter(name: string): Promise<void> {
+  await docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch(() => undefined);
+  await docker
+    .getNetwork(name)
+    .remove()
+    .catch(() => undefined);
+  await removeTlsVolume(name).catch(() => undefined);
 }
 
 /** Polls `probe` until it gives a value; fails naming `what` and the last error after `timeoutMs`. */

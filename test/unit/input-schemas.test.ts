@@ -99,16 +99,7 @@ describe("one zod schema per resource's inputs", () => {
   });
 
   it("Domain and Certificate checks keep their messages", async () => {
-    const domain = {
-      resource: "www",
-      app: "api",
-      hostname: "not a host",
-      router: "r",
-      routerHttpPort: 1,
-      routerHttpsPort: 2,
-      appHostname: "api.x",
-      claimError: "",
-    };
+    const domain = domainInputs("not a host");
     const d = await domains.check!(domain, domain);
     expect(d.failures!.map((f) => f.reason)).toEqual([
       expect.stringMatching(/^Domain "www": "not a host" is not a valid hostname \(rule hostname\)\. Fix: /),
@@ -165,18 +156,23 @@ describe("Formation diff", () => {
   });
 });
 
+/** A Domain's inputs as the SDK makes them, for `hostname`. */
+function domainInputs(hostname: string) {
+  return {
+    resource: "www",
+    app: "api",
+    hostname,
+    router: "r",
+    routerHttpPort: 1,
+    routerHttpsPort: 2,
+    appHostname: "api.x",
+    claimError: "",
+  };
+}
+
 describe("providerVersion", () => {
   it("is recorded in outputs", async () => {
-    const domain = {
-      resource: "www",
-      app: "api",
-      hostname: "www.example.com",
-      router: "r",
-      routerHttpPort: 1,
-      routerHttpsPort: 2,
-      appHostname: "api.x",
-      claimError: "",
-    };
+    const domain = domainInputs("www.example.com");
     const r = await domains.update!(
       "www.example.com",
       { ...domain, dnsTarget: "api.x", dnsRecordType: "CNAME", dnsAddress: "127.0.0.1" },
