@@ -21,6 +21,11 @@ export const ENV = {
   crashBackoffScale: "DYNOFORM_CRASH_BACKOFF_SCALE",
   /** Seconds between the dyno manager's memory and load samples (default 20, Heroku's cadence; tests: 1). */
   metricsInterval: "DYNOFORM_METRICS_INTERVAL",
+  /**
+   * How many times faster than real time alerts and autoscaling run (default 1; tests: 60, so a
+   * minute of Heroku's windows and pacing passes in a second). Read by the dyno manager.
+   */
+  timeScale: "DYNOFORM_TIME_SCALE",
   /** Where tools and the Pulumi CLI for tests are kept (default `~/.cache/dynoform`). */
   cache: "DYNOFORM_CACHE",
 } as const;

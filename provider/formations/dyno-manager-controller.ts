@@ -85,10 +85,11 @@ export async function ensureDynoManager(): Promise<void> {
   const env = [
     `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`,
     `${ENV.metricsInterval}=${process.env[ENV.metricsInterval] ?? "20"}`,
+    `${ENV.timeScale}=${process.env[ENV.timeScale] ?? "1"}`,
   ];
   await ensureSingletonContainer({
     name: DYNO_MANAGER,
-    // Older code, another cool-off scale or sampling interval: replace it.
+    // Older code, another cool-off scale, sampling interval or time scale: replace it.
     matches: (info) => info.Config.Image === tag && env.every((e) => (info.Config.Env ?? []).includes(e)),
     prepare: async () => {
       if (!(await imageExists(tag))) await buildManagerImage(tag);
