@@ -32,7 +32,8 @@ const ConfigVars = z
   });
 
 /** A message carried in from program time (a source folder that could not be read, arguments that contradict). */
-const carriedProblem = z.string().refine((s) => s === "", { error: (iss) => String(iss.input) });
+// `: boolean`, not a type guard: a guard would narrow the field's type to "" and no message could be carried.
+const carriedProblem = z.string().refine((s): boolean => s === "", { error: (iss) => String(iss.input) });
 
 const port = (what: string, fix: string) =>
   z.number({ error: `${what} is not a port. Fix: ${fix}` }).refine((p) => Number.isInteger(p) && p >= 0 && p <= 65535, {

@@ -130,7 +130,7 @@ async function releasePhase(inputs: AppInputs, imageId: string, release: string,
   });
 }
 
-export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = {
+export const provider = {
   async check(_olds: AppInputs, news: AppInputs) {
     const failures = checkInputs(AppInputsSchema, news, `App "${news.name}"`);
     if (AppInputsSchema.shape.generation.safeParse(news.generation).success) {
@@ -251,7 +251,7 @@ export const provider: pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs> = 
     });
     await pruneImages(props.name, []);
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs>;
 
 /** What create and update record: the inputs, the image and release they made, and the router they left running. */
 function appOutputs(inputs: AppInputs, built: { imageId: string; tag: string }, releaseNumber: number, network: string): AppOutputs {

@@ -181,7 +181,7 @@ async function converge(f: FormationInputs): Promise<string[]> {
     .sort();
 }
 
-export const provider: pulumi.dynamic.ResourceProvider<FormationInputs, FormationOutputs> = {
+export const provider = {
   async check(_olds: FormationInputs, news: FormationInputs) {
     // The tier rules speak for processes (names, quantities, sizes, together); the schema for the rest.
     // Unknown values (preview before the app exists) are checked again at `up`.
@@ -252,7 +252,7 @@ export const provider: pulumi.dynamic.ResourceProvider<FormationInputs, Formatio
     if (props.router) await syncRouter(routerOf(props));
     await removeDynoManagerIfIdle();
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<FormationInputs, FormationOutputs>;
 
 /** What the program changed, from the state and the new inputs alone. */
 export function diffFormation(olds: FormationOutputs, news: FormationInputs): pulumi.dynamic.DiffResult {

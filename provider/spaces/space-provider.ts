@@ -34,7 +34,7 @@ async function appsIn(space: string): Promise<string[]> {
   return nets.map((n) => n.Labels?.[LABEL.app] ?? n.Name).sort();
 }
 
-export const provider: pulumi.dynamic.ResourceProvider<SpaceInputs, SpaceOutputs> = {
+export const provider = {
   async check(_olds: SpaceInputs, news: SpaceInputs) {
     // Space inputs hold no secrets: failures name the property.
     return { inputs: news, failures: checkInputs(SpaceInputsSchema, news, `Space "${news.name}"`, { properties: true }) };
@@ -121,4 +121,4 @@ export const provider: pulumi.dynamic.ResourceProvider<SpaceInputs, SpaceOutputs
           );
       });
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<SpaceInputs, SpaceOutputs>;

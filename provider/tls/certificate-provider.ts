@@ -150,7 +150,7 @@ async function apply(olds: CertificateOutputs | undefined, news: CertificateInpu
   }
 }
 
-export const provider: pulumi.dynamic.ResourceProvider<CertificateInputs, CertificateOutputs> = {
+export const provider = {
   async check(_olds: CertificateInputs, news: CertificateInputs) {
     const failures = checkInputs(CertificateInputsSchema, news, what(news));
     const fail = (reason: string) => failures.push({ property: "", reason: `${what(news)}: ${reason}` });
@@ -216,4 +216,4 @@ export const provider: pulumi.dynamic.ResourceProvider<CertificateInputs, Certif
       if (ours) await removeTlsFiles(router, [tlsFile.certificate(props.hostname)]);
     });
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<CertificateInputs, CertificateOutputs>;

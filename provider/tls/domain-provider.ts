@@ -56,7 +56,7 @@ function conflict(d: DomainInputs, holder: string): string {
   return `Domain "${d.resource}": hostname "${d.hostname}" already belongs to app "${holder}" on router "${d.router}", and a hostname can belong to one app only (rule domain-unique). App "${holder}" still exists (its network or dynos are on the engine); a claim left by a deleted app would have been taken over. Fix: remove the Domain from app "${holder}" first (in the stack that declares it), or choose another hostname`;
 }
 
-export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs> = {
+export const provider = {
   async check(_olds: DomainInputs, news: DomainInputs) {
     const failures = checkInputs(DomainInputsSchema, news, `Domain "${news.resource}"`);
     const fail = (reason: string) => failures.push({ property: "", reason });
@@ -118,4 +118,4 @@ export const provider: pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutpu
       if (holder === props.app) await removeTlsFiles(router, [tlsFile.domain(props.hostname)]);
     });
   },
-};
+} satisfies pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs>;

@@ -130,7 +130,7 @@ describe("dyno hardening", () => {
       );
     }
     // Nor the engine's TCP API on the network's gateway (this host).
-    const gateway = (await docker.getNetwork(`dynoform-app-${a}`).inspect()).IPAM.Config[0].Gateway;
+    const gateway = (await docker.getNetwork(`dynoform-app-${a}`).inspect()).IPAM?.Config?.[0]?.Gateway;
     expect(
       await perl(
         `use IO::Socket::INET; IO::Socket::INET->new(PeerAddr => "${gateway}:2375", Timeout => 3) ? print "connected" : print "refused"`,

@@ -100,14 +100,14 @@ describe("router shared by stacks that deploy and destroy in parallel", () => {
       claimError: "",
     };
     expect((await domainProvider.check(inputs, inputs)).failures).toEqual([]);
-    await domainProvider.create(inputs);
+    const created = await domainProvider.create(inputs);
     expect((await readTlsState(router.name)).domains).toContainEqual({ hostname, app: live.app });
     const r = await getUntil(`http://${hostname}:${router.httpPort}/`, (x) => x.status === 200, 10_000);
     expect(r.body.trim()).toBe("Hello from web.1");
 
     const theirs = { ...inputs, resource: "theirs", app: other.app, hostname: live.domain };
     await expect(domainProvider.create(theirs)).rejects.toThrow(/already belongs to app .* still exists/);
-    await domainProvider.delete(hostname, inputs);
+    await domainProvider.delete(hostname, created.outs);
   });
 
   it("notices a router stopped by hand: status says so, App's diff wants an update, and the next update brings it back", async () => {

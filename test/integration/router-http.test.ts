@@ -104,7 +104,7 @@ describe("the router speaks Heroku's HTTP", () => {
   it("keeps its control channel out of the dynos' reach", async () => {
     const routerInfo = await docker.getContainer(router.name).inspect();
     const routerIp = routerInfo.NetworkSettings.Networks[t.network].IPAddress;
-    const gateway = (await docker.getNetwork(t.network).inspect()).IPAM.Config[0].Gateway;
+    const gateway = (await docker.getNetwork(t.network).inspect()).IPAM?.Config?.[0]?.Gateway;
     const probe = `
       const net = require("net"); const fs = require("fs");
       const targets = ${JSON.stringify([...[22, 81, 443, 1936, 2375, 8404, 9000].map((p) => [routerIp, p]), [gateway, 2375], [gateway, 2376]])};

@@ -1,14 +1,14 @@
 import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as webcrypto.Crypto);
 
 const EC = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY = 24 * 60 * 60 * 1000;
 
 export interface TestCa {
   certPem: string;
-  keys: CryptoKeyPair;
+  keys: webcrypto.CryptoKeyPair;
   name: string;
 }
 
@@ -17,7 +17,7 @@ export interface TestCert {
   keyPem: string;
 }
 
-async function keyPem(key: CryptoKey): Promise<string> {
+async function keyPem(key: webcrypto.CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", key));
   return `-----BEGIN PRIVATE KEY-----\n${der
     .toString("base64")
@@ -27,7 +27,7 @@ async function keyPem(key: CryptoKey): Promise<string> {
 
 /** A CA made in the test (in-process, no openssl), to sign server certificates. */
 export async function makeCa(name = "Dynoform Test CA"): Promise<TestCa> {
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `CN=${name}`,
     notBefore: new Date(Date.now() - DAY),
@@ -44,7 +44,7 @@ export async function makeCa(name = "Dynoform Test CA"): Promise<TestCa> {
 
 /** A server certificate for `names` (DNS names, or IP addresses), signed by `ca`. */
 export async function makeCert(ca: TestCa, names: string[], opts: { notBefore?: Date; notAfter?: Date } = {}): Promise<TestCert> {
-  const keys = (await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(EC, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create({
     subject: `CN=${names[0]}`,
     issuer: `CN=${ca.name}`,

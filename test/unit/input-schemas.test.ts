@@ -116,6 +116,8 @@ describe("one zod schema per resource's inputs", () => {
       acmeCaCertificates: "",
       renewBeforeDays: 0,
       accountKey: "",
+      csr: "",
+      csrPrivateKey: "",
       uploadedChain: "",
       uploadedKey: "",
       argsError: "",
