@@ -38,6 +38,24 @@ export class DockerSocket {
     });
   }
 
+  /**
+   * A request whose bodies are bytes, not JSON: the archive API (`GET`/`PUT
+   * /containers/{id}/archive`) sends and answers tar archives.
+   */
+  binary(method: string, path: string, body?: Buffer, contentType = "application/x-tar"): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const headers = body ? { "Content-Type": contentType, "Content-Length": body.length } : {};
+      const req = http.request({ socketPath: this.socketPath, method, path, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+
   /** Streams a GET's body (a POST's, when `body` is given) to `onChunk` until the connection ends. */
   stream(path: string, onChunk: (chunk: Buffer) => void, body?: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
