@@ -48,6 +48,15 @@ function sameVars(a: Record<string, string>, b: Record<string, string>): boolean
   return JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
 }
 
+/**
+ * The labels of an app's built image. The detected language stays on it: the formation gives
+ * Node.js dynos their runtime metrics preload (provider/formations/preload-decision.ts).
+ */
+export function appImageLabels(app: string, build: AppInputs["build"]): Record<string, string> {
+  const language: Record<string, string> = build === "dockerfile" || build === "image" ? {} : { [LABEL.language]: build };
+  return { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: app, ...language };
+}
+
 /** Builds (or, for a prebuilt image, finds) the image of this source. */
 async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string }> {
   if (inputs.build === "image") {
@@ -63,9 +72,7 @@ async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string 
     return { imageId: found.Id, tag: inputs.imageRef };
   }
   const tag = `dynoform/app-${inputs.name}:${inputs.sourceHash}`;
-  // The detected language stays on the image: the formation gives Node.js dynos their runtime metrics preload.
-  const language: Record<string, string> = inputs.build === "dockerfile" ? {} : { [LABEL.language]: inputs.build };
-  const labels = { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: inputs.name, ...language };
+  const labels = appImageLabels(inputs.name, inputs.build);
   const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir);
   // What .dockerignore leaves out is not sent at all (the source hash leaves it out too); with
   // `!` exceptions everything is sent and the engine applies the file itself.

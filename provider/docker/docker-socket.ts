@@ -42,8 +42,9 @@ export class DockerSocket {
    * A request whose bodies are bytes, not JSON: the archive API (`GET`/`PUT
    * /containers/{id}/archive`) sends and answers tar archives.
    */
-  binary(method: string, path: string, body?: Buffer, contentType = "application/x-tar"): Promise<{ status: number; body: Buffer }> {
+  binary(method: string, path: string, body?: Buffer, timeoutMs = 10_000): Promise<{ status: number; body: Buffer }> {
     return new Promise((resolve, reject) => {
+      const contentType = "application/x-tar";
       const headers = body ? { "Content-Type": contentType, "Content-Length": body.length } : {};
       const req = http.request({ socketPath: this.socketPath, method, path, headers }, (res) => {
         const chunks: Buffer[] = [];
@@ -52,6 +53,10 @@ export class DockerSocket {
         res.on("error", reject);
       });
       req.on("error", reject);
+      // A round of the manager waits for this: an engine that does not answer must not stall it.
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new Error(`${method} ${path}: no answer from the Docker Engine in ${timeoutMs / 1000} s`)),
+      );
       req.end(body);
     });
   }

@@ -111,9 +111,10 @@ export interface RuntimeSample extends RuntimeReading {
 }
 
 /**
- * Where a round starts for a dyno seen for the first time (a new dyno, or the manager restarted):
- * one interval back, so windows a previous manager stored are not stored twice.
+ * Where the first round starts for a dyno seen for the first time: a dyno created since the
+ * manager started gives all its windows; one that ran before (the manager restarted) gives those
+ * from one interval before the manager's start, which its previous run had mostly stored.
  */
-export function firstSince(nowMs: number, intervalSeconds: number): number {
-  return nowMs - intervalSeconds * 1000;
+export function firstSince(createdMs: number, managerStartedMs: number, intervalSeconds: number): number {
+  return createdMs >= managerStartedMs ? 0 : managerStartedMs - intervalSeconds * 1000;
 }

@@ -14,6 +14,8 @@ import { firstSince, foldWindows, parseRuntimeFile, type RuntimeSample } from ".
 
 interface Listed {
   Id: string;
+  /** Epoch seconds. */
+  Created: number;
   Labels: Record<string, string>;
 }
 
@@ -26,6 +28,7 @@ export async function putPreload(docker: DockerSocket, id: string): Promise<void
 /** Keeps, per container, where the last round stopped. */
 export class RuntimeReader {
   private readonly since = new Map<string, number>();
+  private readonly startedMs = Date.now();
 
   constructor(
     private readonly docker: DockerSocket,
@@ -33,7 +36,7 @@ export class RuntimeReader {
   ) {}
 
   /** One round: a sample of each running dyno with the preload whose tier keeps metrics. */
-  async sample(nowMs = Date.now()): Promise<RuntimeSample[]> {
+  async sample(): Promise<RuntimeSample[]> {
     const filters = encodeURIComponent(
       JSON.stringify({ label: ["dynoform.role=dyno", `${LABEL.runtimeMetrics}=node`], status: ["running"] }),
     );
@@ -51,7 +54,7 @@ export class RuntimeReader {
       const files = untarFiles(got.body).filter((f) => f.name.endsWith(".json"));
       const reading = foldWindows(
         files.map((f) => parseRuntimeFile(f.data.toString("utf8"))),
-        this.since.get(c.Id) ?? firstSince(nowMs, this.intervalSeconds),
+        this.since.get(c.Id) ?? firstSince(c.Created * 1000, this.startedMs, this.intervalSeconds),
       );
       if (!reading) continue;
       this.since.set(c.Id, reading.atMs);

@@ -62,7 +62,8 @@ describe("runtime metrics", () => {
     expect([r.eldMeanMs, r.eldP99Ms, r.eldMaxMs]).toEqual([null, null, null]);
   });
 
-  it("starts a dyno's first round one interval back", () => {
-    expect(firstSince(100_000, 20)).toBe(80_000);
+  it("takes all of a new dyno's windows, and one interval before its start from a dyno that ran before the manager", () => {
+    expect(firstSince(150_000, 100_000, 20)).toBe(0);
+    expect(firstSince(50_000, 100_000, 20)).toBe(80_000);
   });
 });
