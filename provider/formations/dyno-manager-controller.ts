@@ -10,6 +10,7 @@ import { LABEL, labelFilter } from "../docker/labels";
 import { ensureSingletonContainer } from "../docker/singleton-container";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
 import { STOPS_DIR } from "../dyno-manager/manager-state";
+import { HOST_CGROUP } from "../dyno-manager/cpu-pressure";
 import { ENV } from "../../sdk/settings";
 import { METRICS_DB, metricsQuery, runtimeQuery, type MetricsRow, type RuntimeRow } from "../dyno-manager/metrics-store";
 
@@ -102,7 +103,12 @@ export async function ensureDynoManager(): Promise<void> {
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager" },
       Env: env,
       HostConfig: {
-        Binds: ["/var/run/docker.sock:/var/run/docker.sock", `${DYNO_MANAGER_VOLUME}:/var/lib/dynoform`],
+        Binds: [
+          "/var/run/docker.sock:/var/run/docker.sock",
+          `${DYNO_MANAGER_VOLUME}:/var/lib/dynoform`,
+          // Read-only: the dynos' CPU pressure (the waiting part of dyno load, cpu-pressure.ts).
+          `/sys/fs/cgroup:${HOST_CGROUP}:ro`,
+        ],
         // No network: nothing, dynos included, can talk to the manager.
         NetworkMode: "none",
         RestartPolicy: { Name: "always" },
