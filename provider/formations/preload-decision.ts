@@ -6,9 +6,11 @@
  * Shield sizes, not Eco or Basic. Dynoform measures Node.js only, so a dyno gets the preload when
  * its image says it is a Node.js app (the `dynoform.language=node` label Dynoform puts on images
  * it builds from a `package.json`; a Dockerfile may set it) and its size's tier has
- * `runtimeMetrics`. Nothing is put into any other dyno: its env and files stay exactly the app's.
+ * `runtimeMetrics`, unless the app's config sets `DYNOFORM_RUNTIME_METRICS=false`. Nothing is put
+ * into any other dyno: its env and files stay exactly the app's.
  */
 import { getDynoSize } from "../../sdk/dyno-sizes";
+import { ENV } from "../../sdk/settings";
 import { LABEL } from "../docker/labels";
 import { PRELOAD_PATH } from "../dyno-manager/node-preload";
 
@@ -32,6 +34,7 @@ export function preloadFor(
 ): PreloadDecision | undefined {
   if (imageLabels?.[LABEL.language] !== "node") return undefined;
   if (!getDynoSize(size)?.features.runtimeMetrics) return undefined;
+  if (env[ENV.runtimeMetrics]?.trim().toLowerCase() === "false") return undefined;
   const own = (env.NODE_OPTIONS ?? "").trim();
   return {
     env: { NODE_OPTIONS: own ? `${own} ${PRELOAD_FLAG}` : PRELOAD_FLAG },

@@ -18,6 +18,12 @@ describe("runtime metrics preload decision", () => {
     expect(preloadFor(NODE, "huge-9x", {})).toBeUndefined();
   });
 
+  it("leaves it out of an app whose config opts out", () => {
+    expect(preloadFor(NODE, "standard-1x", { DYNOFORM_RUNTIME_METRICS: "false" })).toBeUndefined();
+    expect(preloadFor(NODE, "standard-1x", { DYNOFORM_RUNTIME_METRICS: " FALSE" })).toBeUndefined();
+    expect(preloadFor(NODE, "standard-1x", { DYNOFORM_RUNTIME_METRICS: "true" })).toBeDefined();
+  });
+
   it("loads it through NODE_OPTIONS, after the app's own options, and labels the dyno for the manager", () => {
     expect(preloadFor(NODE, "standard-1x", {})).toEqual({
       env: { NODE_OPTIONS: "--require /opt/dynoform/runtime-metrics.js" },
