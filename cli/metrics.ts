@@ -3,9 +3,9 @@ import type { CommandIO } from "./check";
 import { parseArgs } from "./args";
 import { sparkline } from "./sparkline";
 import { LABEL } from "../provider/docker/labels";
-import { readMetrics } from "../provider/formations/dyno-manager-controller";
+import { readMetrics, readRuntimeMetrics } from "../provider/formations/dyno-manager-controller";
 import { isRetention, parseSpan, resolutionFor, type Retention } from "../provider/dyno-manager/metrics-plan";
-import type { MetricsRow } from "../provider/dyno-manager/metrics-store";
+import type { MetricsRow, RuntimeRow } from "../provider/dyno-manager/metrics-store";
 
 const USAGE = "usage: dynoform metrics --app NAME [--type TYPE] [--since 2h]\n";
 
@@ -44,7 +44,11 @@ const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(dig
  * Per dyno, per series, the numbers and a sparkline over `[sinceEpoch, nowEpoch)` at `res`
  * seconds a point, from the first bucket with data on (a bucket without samples is a gap). Pure.
  */
-export function renderMetrics(rows: MetricsRow[], q: { res: number; sinceEpoch: number; nowEpoch: number }): string {
+export function renderMetrics(
+  rows: MetricsRow[],
+  q: { res: number; sinceEpoch: number; nowEpoch: number },
+  runtime: RuntimeRow[] = [],
+): string {
   // From the first bucket with data: a dyno started an hour ago has no empty hour before it.
   const first = Math.max(q.sinceEpoch - (q.sinceEpoch % q.res), Math.min(...rows.map((r) => r.start)));
   const points = Math.max(1, Math.ceil((q.nowEpoch - first) / q.res));
@@ -86,6 +90,14 @@ export function renderMetrics(rows: MetricsRow[], q: { res: number; sinceEpoch: 
         `load    ${sparkline(series((r) => r.load_max))}  now ${fixed(last?.load_avg ?? 0, 2)}  avg ${fixed(loadAvg, 2)}  max ${fixed(loadMax, 2)}`,
       );
     } else out.push("memory  no samples in this span");
+    out.push(
+      ...runtimeLines(
+        runtime.filter((r) => r.dyno === dyno),
+        first,
+        points,
+        q.res,
+      ),
+    );
     const restarts = mine.reduce((a, r) => a + r.restarts, 0);
     const crashes = mine.reduce((a, r) => a + r.crashes, 0);
     out.push(
@@ -98,6 +110,43 @@ export function renderMetrics(rows: MetricsRow[], q: { res: number; sinceEpoch: 
     out.push("");
   }
   return out.join("\n");
+}
+
+/**
+ * A Node.js dyno's language runtime series (none for other dynos): heap in use, GC time per
+ * minute, event-loop delay (p99 charted; mean and max beside), on the dyno section's time axis.
+ */
+export function runtimeLines(rows: RuntimeRow[], first: number, points: number, res: number): string[] {
+  const sampled = rows.filter((r) => r.samples > 0);
+  if (sampled.length === 0) return [];
+  const at = new Map(sampled.map((r) => [Math.round((r.start - first) / res), r]));
+  const series = (f: (r: RuntimeRow) => number | null) => Array.from({ length: points }, (_, i) => (at.has(i) ? f(at.get(i)!) : null));
+  const last = sampled[sampled.length - 1];
+  const samples = sampled.reduce((a, r) => a + r.samples, 0);
+  const heapAvg = sampled.reduce((a, r) => a + (r.heap_avg ?? 0) * r.samples, 0) / samples;
+  const heapMax = Math.max(...sampled.map((r) => r.heap_max));
+  const gcs = sampled.map((r) => r.gc_ms_per_min).filter((v): v is number => v !== null);
+  const gcAvg = gcs.length ? gcs.reduce((a, v) => a + v, 0) / gcs.length : Number.NaN;
+  const delays = sampled.filter((r) => r.eld_p99 !== null);
+  const out = [
+    `heap    ${sparkline(series((r) => r.heap_max))}  now ${fixed(last.heap_avg ?? Number.NaN, 1)} MB  avg ${fixed(heapAvg, 1)} MB  max ${fixed(heapMax, 1)} MB (allocated ${fixed(Math.max(...sampled.map((r) => r.heap_total_max)), 1)} MB)`,
+    `gc      ${sparkline(
+      series((r) => r.gc_ms_per_min),
+      60,
+      0,
+    )}  now ${fixed(last.gc_ms_per_min ?? Number.NaN, 1)} ms/min  avg ${fixed(gcAvg, 1)} ms/min  max ${fixed(Math.max(...gcs), 1)} ms/min`,
+  ];
+  if (delays.length > 0) {
+    const meanAvg = delays.reduce((a, r) => a + (r.eld_mean ?? 0) * r.samples, 0) / delays.reduce((a, r) => a + r.samples, 0);
+    out.push(
+      `delay   ${sparkline(
+        series((r) => r.eld_p99),
+        60,
+        0,
+      )}  p99 now ${fixed(last.eld_p99 ?? Number.NaN, 1)} ms  max ${fixed(Math.max(...delays.map((r) => r.eld_p99 ?? 0)), 1)} ms  mean ${fixed(meanAvg, 1)} ms  longest ${fixed(Math.max(...delays.map((r) => r.eld_max ?? 0)), 1)} ms`,
+    );
+  }
+  return out;
 }
 
 /**
@@ -125,7 +174,8 @@ export async function runMetrics(args: string[], io: CommandIO, docker = new Doc
   const nowEpoch = Math.floor(now() / 1000);
   const shownSeconds = Math.min(sinceSeconds, res.windowSeconds);
   const sinceEpoch = nowEpoch - shownSeconds;
-  const rows = await readMetrics(docker, { app, processType, res: res.seconds, sinceEpoch: sinceEpoch - (sinceEpoch % res.seconds) });
+  const query = { app, processType, res: res.seconds, sinceEpoch: sinceEpoch - (sinceEpoch % res.seconds) };
+  const [rows, runtime] = await Promise.all([readMetrics(docker, query), readRuntimeMetrics(docker, query)]);
   io.stdout(
     `${app}${processType ? ` ${processType}` : ""}: the past ${span(shownSeconds)} at ${span(res.seconds)} resolution${shownSeconds < sinceSeconds ? ` (its tier keeps ${span(res.windowSeconds)})` : ""}\n\n`,
   );
@@ -133,6 +183,6 @@ export async function runMetrics(args: string[], io: CommandIO, docker = new Doc
     io.stdout("No samples yet: the dyno manager samples every running dyno every 20 seconds.\n");
     return 0;
   }
-  io.stdout(renderMetrics(rows, { res: res.seconds, sinceEpoch, nowEpoch }));
+  io.stdout(renderMetrics(rows, { res: res.seconds, sinceEpoch, nowEpoch }, runtime));
   return 0;
 }

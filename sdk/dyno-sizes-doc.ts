@@ -6,8 +6,8 @@ const yes = (b: boolean) => (b ? "yes" : "–");
 /** docs/dyno-sizes.md, rendered from the catalog and the rules so the docs cannot drift. */
 export function renderSizeDoc(): string {
   const head =
-    "| size | tier | runtime | RAM | compute | dedicated | $/month | R15 at | max processes | max per type | max types | scaling | preboot | autoscaling | metrics | sleeps |";
-  const sep = `|${"---|".repeat(16)}`;
+    "| size | tier | runtime | RAM | compute | dedicated | $/month | R15 at | max processes | max per type | max types | scaling | preboot | autoscaling | metrics | runtime metrics | sleeps |";
+  const sep = `|${"---|".repeat(17)}`;
   const rows = DYNO_SIZES.map((s) =>
     [
       s.name,
@@ -25,6 +25,7 @@ export function renderSizeDoc(): string {
       yes(s.features.preboot),
       yes(s.features.autoscaling),
       s.features.metricsRetention,
+      yes(s.features.runtimeMetrics),
       yes(s.features.sleeps),
     ].join(" | "),
   ).map((r) => `| ${r} |`);
@@ -35,7 +36,8 @@ export function renderSizeDoc(): string {
     "Generated from `sdk/dyno-sizes.ts` and `sdk/tier-rules.ts` (a unit test keeps this file equal to them).",
     "On a Docker Engine a size becomes a hard memory limit at its R15 threshold (RAM × the R15 factor, no swap: over the RAM the dyno",
     "runs on with R14 errors in its log, at the threshold the kernel kills it: R15 and a crash restart), a CPU weight of 1024 per",
-    "compute unit, and a process limit.",
+    "compute unit, and a process limit. Runtime metrics: Node.js apps built from a `package.json` report heap, GC time and",
+    'event-loop delay (README "Metrics").',
     "",
     head,
     sep,

@@ -16,6 +16,7 @@ export interface TierFeatures {
   preboot: boolean;
   autoscaling: boolean;
   metricsRetention: MetricsRetention;
+  /** Language runtime metrics (Node.js heap, GC time, event-loop delay), from a preload only these dynos get. */
   runtimeMetrics: boolean;
   thresholdAlerting: boolean;
   /** Web dynos sleep after 30 minutes without a request. */

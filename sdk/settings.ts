@@ -26,6 +26,11 @@ export const ENV = {
    * minute of Heroku's windows and pacing passes in a second). Read by the dyno manager.
    */
   timeScale: "DYNOFORM_TIME_SCALE",
+  /**
+   * An app config var, not a machine setting: `false` keeps the language runtime metrics preload
+   * out of the app's dynos on sizes that would get it (README "Language runtime metrics").
+   */
+  runtimeMetrics: "DYNOFORM_RUNTIME_METRICS",
   /** Where tools and the Pulumi CLI for tests are kept (default `~/.cache/dynoform`). */
   cache: "DYNOFORM_CACHE",
 } as const;

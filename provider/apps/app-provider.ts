@@ -13,6 +13,7 @@ import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter
 import { tlsFile } from "../tls/router-tls";
 import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
 import { dockerignoreFilter } from "../../sdk/source";
+import { withoutPreload } from "../formations/preload-decision";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -47,6 +48,15 @@ function sameVars(a: Record<string, string>, b: Record<string, string>): boolean
   return JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());
 }
 
+/**
+ * The labels of an app's built image. The detected language stays on it: the formation gives
+ * Node.js dynos their runtime metrics preload (provider/formations/preload-decision.ts).
+ */
+export function appImageLabels(app: string, build: AppInputs["build"]): Record<string, string> {
+  const language: Record<string, string> = build === "dockerfile" || build === "image" ? {} : { [LABEL.language]: build };
+  return { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: app, ...language };
+}
+
 /** Builds (or, for a prebuilt image, finds) the image of this source. */
 async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string }> {
   if (inputs.build === "image") {
@@ -62,7 +72,7 @@ async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string 
     return { imageId: found.Id, tag: inputs.imageRef };
   }
   const tag = `dynoform/app-${inputs.name}:${inputs.sourceHash}`;
-  const labels = { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: inputs.name };
+  const labels = appImageLabels(inputs.name, inputs.build);
   const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir);
   // What .dockerignore leaves out is not sent at all (the source hash leaves it out too); with
   // `!` exceptions everything is sent and the engine applies the file itself.
@@ -99,7 +109,7 @@ async function adoptedRelease(inputs: AppInputs, imageId: string): Promise<{ num
   const sample = dynos.find((d) => d.Labels[LABEL.release] === `v${latest}`)!;
   const env = (await docker().getContainer(sample.Id).inspect()).Config.Env ?? [];
   const wanted = Object.entries({ ...inputs.config, ...inputs.secrets }).map(([k, v]) => `${k}=${v}`);
-  const running = env.filter((e) => !/^(PORT|DYNO)=/.test(e));
+  const running = env.filter((e) => !/^(PORT|DYNO)=/.test(e)).map(withoutPreload);
   const same =
     sample.ImageID === imageId &&
     wanted.length === running.filter((e) => wanted.includes(e)).length &&

@@ -38,6 +38,29 @@ export class DockerSocket {
     });
   }
 
+  /**
+   * A request whose bodies are bytes, not JSON: the archive API (`GET`/`PUT
+   * /containers/{id}/archive`) sends and answers tar archives.
+   */
+  binary(method: string, path: string, body?: Buffer, timeoutMs = 10_000): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const contentType = "application/x-tar";
+      const headers = body ? { "Content-Type": contentType, "Content-Length": body.length } : {};
+      const req = http.request({ socketPath: this.socketPath, method, path, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d: Buffer) => chunks.push(d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      // A round of the manager waits for this: an engine that does not answer must not stall it.
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new Error(`${method} ${path}: no answer from the Docker Engine in ${timeoutMs / 1000} s`)),
+      );
+      req.end(body);
+    });
+  }
+
   /** Streams a GET's body (a POST's, when `body` is given) to `onChunk` until the connection ends. */
   stream(path: string, onChunk: (chunk: Buffer) => void, body?: unknown): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -27,6 +27,13 @@ export const LABEL = {
   memoryQuota: "dynoform.memory-quota",
   /** A dyno's metrics retention (its tier's: none, 24h, 7d), read by the dyno manager's sampler. */
   metrics: "dynoform.metrics",
+  /**
+   * On app images Dynoform built from a detected language (`node`, `python`, `static`); a
+   * Dockerfile may set it too. A `node` image's dynos get the runtime metrics preload.
+   */
+  language: "dynoform.language",
+  /** On dynos that got a language runtime metrics preload: which (`node`); the dyno manager reads their metrics. */
+  runtimeMetrics: "dynoform.runtime-metrics",
   /** Eco dynos: seconds without a request before they sleep (read by the dyno manager). */
   sleepAfter: "dynoform.sleep-after",
   /** On Dynoform's images: which part of Dynoform the image is (router, dyno-manager). */

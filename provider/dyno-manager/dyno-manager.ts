@@ -17,7 +17,9 @@
  * starts them fresh when a router asks (router/wake.lua holds the request meanwhile).
  *
  * Every 20 s it samples each running dyno's memory and load into the metrics store on its volume
- * (metrics-sampler.ts, metrics-store.ts) and logs Heroku's R14 lines for dynos over their quota.
+ * (metrics-sampler.ts, metrics-store.ts) and logs Heroku's R14 lines for dynos over their quota;
+ * Node.js dynos with the runtime metrics preload also give their heap, GC and event-loop delay
+ * (runtime-reader.ts).
  *
  * Its stdout carries Heroku's platform lines for `dynoform logs` (manager-log.ts).
  */
@@ -38,7 +40,8 @@ import {
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
 import { LABEL } from "../docker/labels";
 import { MetricsSampler } from "./metrics-sampler";
-import { eventSql, pruneSql, sampleSql, writeMetrics, type DynoEvent } from "./metrics-store";
+import { eventSql, pruneSql, runtimeSampleSql, sampleSql, writeMetrics, type DynoEvent } from "./metrics-store";
+import { putPreload, RuntimeReader } from "./runtime-reader";
 import { isRetention } from "./metrics-plan";
 
 const docker = new DockerSocket();
@@ -166,6 +169,8 @@ async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle"):
     NetworkingConfig: { EndpointsConfig: endpoints },
   });
   if (created.status !== 201) throw new Error(`create: ${created.body.message ?? created.status}`);
+  // The runtime metrics preload was put into the old container, not its image: put it again.
+  if (info.Config.Labels[LABEL.runtimeMetrics]) await putPreload(docker, created.body.Id);
   appLog(app, `heroku[${dyno}]`, `State changed from ${from} to starting`);
   const cmd = info.Config.Cmd ?? [];
   appLog(
@@ -342,14 +347,21 @@ function recordEvent(labels: Record<string, string>, kind: DynoEvent["kind"]): v
 }
 
 const sampler = new MetricsSampler(docker, (app, dyno, text) => appLog(app, `heroku[${dyno}]`, text));
+const runtimeReader = new RuntimeReader(docker, METRICS_INTERVAL_SECONDS);
 let samplesTaken = 0;
 
 /** One sampling round: memory and load of every running dyno into the store, R14 lines logged. */
 async function sampleMetrics(): Promise<void> {
   const samples = await sampler.sample();
+  const runtime = await runtimeReader.sample().catch((e) => {
+    log(`runtime metrics: ${(e as Error).message}`);
+    return [];
+  });
   // Pruning once a minute or so is enough: the windows are hours long.
   const prune = samplesTaken++ % Math.max(1, Math.round(60 / METRICS_INTERVAL_SECONDS)) === 0 ? pruneSql(Date.now()) : "";
-  await writeMetrics([sampleSql(samples.filter((s) => s.retention !== "none")), prune].filter(Boolean).join("\n"));
+  await writeMetrics(
+    [sampleSql(samples.filter((s) => s.retention !== "none")), runtimeSampleSql(runtime), prune].filter(Boolean).join("\n"),
+  );
 }
 
 function onEvent(e: DockerEvent): void {

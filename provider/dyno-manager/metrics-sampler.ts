@@ -6,13 +6,15 @@
  * Definitions (README "Metrics"):
  * - memory in use: the cgroup's usage less its inactive file cache (what `docker stats` shows;
  *   cache the kernel can drop is not counted, as Heroku's RSS does not count it);
- * - dyno load: CPU-seconds the dyno's processes used per second of the interval, i.e. the average
- *   number of its tasks running. Heroku's load also counts tasks waiting for a CPU; the stats API
- *   has no run-queue length, so a dyno starved of CPU shows less load here than on Heroku.
+ * - dyno load: CPU-seconds the dyno's processes used per second of the interval (the average
+ *   number of its tasks running), plus, where the host's kernel gives cgroup v2 pressure stall
+ *   information, the share of the interval in which its tasks waited for a CPU (cpu-pressure.ts).
+ *   Heroku's load counts waiting tasks too; without PSI a dyno starved of CPU shows less here.
  */
 import type { DockerSocket } from "../docker/docker-socket";
 import { LABEL } from "../docker/labels";
 import { isRetention, r14Lines, type DynoSample, type R14Watch } from "./metrics-plan";
+import { CpuPressure, waitingShare } from "./cpu-pressure";
 
 interface Stats {
   read: string;
@@ -37,6 +39,8 @@ export function memoryInUse(m: Stats["memory_stats"]): number {
 export class MetricsSampler {
   private readonly lastCpu = new Map<string, { cpuNs: number; atMs: number }>();
   private readonly r14: R14Watch = new Map();
+  private readonly lastWait = new Map<string, { us: number; atMs: number }>();
+  private readonly pressure = new CpuPressure();
 
   constructor(
     private readonly docker: DockerSocket,
@@ -59,6 +63,8 @@ export class MetricsSampler {
     const live = new Set(running.map((c) => c.Id));
     for (const id of [...this.lastCpu.keys()]) if (!live.has(id)) this.lastCpu.delete(id);
     for (const id of [...this.r14.keys()]) if (!live.has(id)) this.r14.delete(id);
+    for (const id of [...this.lastWait.keys()]) if (!live.has(id)) this.lastWait.delete(id);
+    this.pressure.keep(live);
     return samples;
   }
 
@@ -68,7 +74,13 @@ export class MetricsSampler {
     // A dyno seen for the first time: its CPU time since it was created.
     const before = this.lastCpu.get(c.Id) ?? { cpuNs: 0, atMs: c.Created * 1000 };
     this.lastCpu.set(c.Id, { cpuNs, atMs });
-    const load = atMs > before.atMs ? Math.max(0, (cpuNs - before.cpuNs) / 1e6 / (atMs - before.atMs)) : 0;
+    const running = atMs > before.atMs ? Math.max(0, (cpuNs - before.cpuNs) / 1e6 / (atMs - before.atMs)) : 0;
+    // Waiting for a CPU (PSI), from the second sample of a dyno on: its first has no interval yet.
+    const stalledUs = this.pressure.read(c.Id);
+    const waitBefore = this.lastWait.get(c.Id);
+    if (stalledUs !== undefined) this.lastWait.set(c.Id, { us: stalledUs, atMs });
+    const waiting = stalledUs !== undefined && waitBefore ? waitingShare(waitBefore, { us: stalledUs, atMs }) : 0;
+    const load = running + waiting;
     const retention = c.Labels[LABEL.metrics];
     return {
       app: c.Labels[LABEL.app],

@@ -12,6 +12,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { bucketsFor, retentionCutoffs, type DynoSample, type Retention } from "./metrics-plan";
 import { DATA_DIR } from "./manager-state";
+import type { RuntimeSample } from "./runtime-metrics";
 
 export const METRICS_DB = path.posix.join(DATA_DIR, "metrics.db");
 
@@ -67,7 +68,7 @@ ON CONFLICT (app,dyno,res,start) DO UPDATE SET ${column}=${column}+1;`;
 /** Deletes what each resolution no longer keeps at `nowMs`. */
 export function pruneSql(nowMs: number): string {
   return retentionCutoffs(nowMs)
-    .map((c) => `DELETE FROM buckets WHERE res=${c.res} AND start<${c.keepFrom};`)
+    .map((c) => `DELETE FROM buckets WHERE res=${c.res} AND start<${c.keepFrom};\n${runtimePruneSql(c)}`)
     .join("\n");
 }
 
@@ -112,7 +113,70 @@ const ready = new Set<string>();
 /** Writes SQL in one transaction, creating the table on first use. */
 export async function writeMetrics(sql: string, db = METRICS_DB): Promise<void> {
   if (!sql) return;
-  const schema = ready.has(db) ? "" : `${SCHEMA}\n`;
+  const schema = ready.has(db) ? "" : `${SCHEMA}\n${RUNTIME_SCHEMA}\n`;
   await runSql(`${schema}BEGIN;\n${sql}\nCOMMIT;`, db);
   ready.add(db);
+}
+
+// Language runtime metrics (runtime-metrics.ts): one more table, the same resolutions and pruning.
+
+/** Runtime buckets: sums and maxima as `buckets`; `seconds` is the time the samples cover (GC time per minute). */
+export const RUNTIME_SCHEMA = `CREATE TABLE IF NOT EXISTS runtime_buckets (
+  app TEXT NOT NULL, dyno TEXT NOT NULL, process TEXT NOT NULL,
+  res INTEGER NOT NULL, start INTEGER NOT NULL,
+  samples INTEGER NOT NULL DEFAULT 0, seconds REAL NOT NULL DEFAULT 0,
+  heap_sum REAL NOT NULL DEFAULT 0, heap_max REAL NOT NULL DEFAULT 0, heap_total_max REAL NOT NULL DEFAULT 0,
+  gc_ms_sum REAL NOT NULL DEFAULT 0, gc_count INTEGER NOT NULL DEFAULT 0,
+  eld_samples INTEGER NOT NULL DEFAULT 0, eld_mean_sum REAL NOT NULL DEFAULT 0,
+  eld_p99_max REAL NOT NULL DEFAULT 0, eld_max REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (app, dyno, res, start)
+) WITHOUT ROWID;`;
+
+/** Folds runtime samples into their buckets (the dyno's tier's resolutions). */
+export function runtimeSampleSql(samples: RuntimeSample[]): string {
+  const rows = samples.flatMap((s) => {
+    const eld = s.eldMeanMs === null ? [0, 0, 0, 0] : [1, s.eldMeanMs, s.eldP99Ms ?? 0, s.eldMaxMs ?? 0];
+    const values = [s.seconds, s.heapUsedMb, s.heapUsedMb, s.heapTotalMb, s.gcMs, s.gcCount, ...eld].map(sqlNumber).join(",");
+    return bucketsFor(s.retention, s.atMs).map(
+      (b) => `(${[sqlText(s.app), sqlText(s.dyno), sqlText(s.processType), b.res, b.start].join(",")},1,${values})`,
+    );
+  });
+  if (rows.length === 0) return "";
+  return `INSERT INTO runtime_buckets (app,dyno,process,res,start,samples,seconds,heap_sum,heap_max,heap_total_max,gc_ms_sum,gc_count,eld_samples,eld_mean_sum,eld_p99_max,eld_max) VALUES ${rows.join(",")}
+ON CONFLICT (app,dyno,res,start) DO UPDATE SET samples=samples+1, seconds=seconds+excluded.seconds, heap_sum=heap_sum+excluded.heap_sum,
+  heap_max=max(heap_max,excluded.heap_max), heap_total_max=max(heap_total_max,excluded.heap_total_max),
+  gc_ms_sum=gc_ms_sum+excluded.gc_ms_sum, gc_count=gc_count+excluded.gc_count, eld_samples=eld_samples+excluded.eld_samples,
+  eld_mean_sum=eld_mean_sum+excluded.eld_mean_sum, eld_p99_max=max(eld_p99_max,excluded.eld_p99_max), eld_max=max(eld_max,excluded.eld_max);`;
+}
+
+function runtimePruneSql(c: { res: number; keepFrom: number }): string {
+  return `DELETE FROM runtime_buckets WHERE res=${c.res} AND start<${c.keepFrom};`;
+}
+
+/** One runtime bucket as `dynoform metrics` reads it (MB and ms; null where the bucket has no such sample). */
+export interface RuntimeRow {
+  dyno: string;
+  process: string;
+  start: number;
+  samples: number;
+  heap_avg: number | null;
+  heap_max: number;
+  heap_total_max: number;
+  /** GC time per minute of run time, ms. */
+  gc_ms_per_min: number | null;
+  gc_ms: number;
+  eld_mean: number | null;
+  eld_p99: number | null;
+  eld_max: number | null;
+}
+
+/** An app's runtime buckets of one resolution since `sinceEpoch`, per dyno, oldest first. */
+export function runtimeQuery(q: { app: string; processType?: string; res: number; sinceEpoch: number }): string {
+  const where = [`app=${sqlText(q.app)}`, `res=${q.res}`, `start>=${q.sinceEpoch}`];
+  if (q.processType) where.push(`process=${sqlText(q.processType)}`);
+  return `SELECT dyno, process, start, samples, CASE WHEN samples>0 THEN heap_sum/samples END AS heap_avg, heap_max, heap_total_max,
+  CASE WHEN seconds>0 THEN gc_ms_sum*60/seconds END AS gc_ms_per_min, gc_ms_sum AS gc_ms,
+  CASE WHEN eld_samples>0 THEN eld_mean_sum/eld_samples END AS eld_mean,
+  CASE WHEN eld_samples>0 THEN eld_p99_max END AS eld_p99, CASE WHEN eld_samples>0 THEN eld_max END AS eld_max
+FROM runtime_buckets WHERE ${where.join(" AND ")} ORDER BY dyno, start;`;
 }

@@ -4,8 +4,10 @@ import type { ObservedDyno } from "./formation-plan";
 import { dynoName } from "./formation-plan";
 import { LABEL, labelFilter } from "../docker/labels";
 import { markStoppedByDynoform } from "./dyno-manager-controller";
-import { dynoHardening } from "./dyno-hardening";
+import { hardeningFor } from "./dyno-hardening";
 import { getDynoSize } from "../../sdk/dyno-sizes";
+import { preloadFor } from "./preload-decision";
+import { preloadArchive } from "../dyno-manager/node-preload";
 
 /** Everything needed to run one dyno; the Formation provider fills it from the app's release. */
 export interface DynoSpec {
@@ -63,7 +65,11 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
   await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);
   const env: Record<string, string> = { ...spec.env, ...spec.space?.env, DYNO: dynoName(spec.processType, spec.index) };
   if (spec.processType === "web") env.PORT = String(spec.webPort);
-  const hardening = await dynoHardening(docker(), spec.image);
+  const image = await docker().getImage(spec.image).inspect();
+  const hardening = hardeningFor(image.Config?.User);
+  // Language runtime metrics: Node.js images on sizes that include them, nothing for the rest.
+  const preload = preloadFor(image.Config?.Labels, spec.size, env);
+  if (preload) Object.assign(env, preload.env);
   const container = await docker().createContainer({
     name,
     Image: spec.image,
@@ -80,6 +86,7 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
       [LABEL.size]: spec.size,
       [LABEL.memoryQuota]: String(Math.round((spec.limits.memoryQuotaBytes ?? spec.limits.memoryBytes) / 1024 / 1024)),
       [LABEL.metrics]: getDynoSize(spec.size)?.features.metricsRetention ?? "none",
+      ...preload?.labels,
       ...(spec.sleepAfterSeconds ? { [LABEL.sleepAfter]: String(spec.sleepAfterSeconds) } : {}),
       ...(spec.space ? { [LABEL.space]: spec.space.name, [LABEL.shield]: String(spec.space.shield) } : {}),
     },
@@ -106,6 +113,8 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
     await docker()
       .getNetwork(spec.space.network)
       .connect({ Container: container.id, EndpointConfig: { Aliases: spec.space.aliases } });
+  // Into this container only, before it starts: the image stays the app's own.
+  if (preload) await container.putArchive(preloadArchive(), { path: "/" });
   await container.start();
   return container;
 }

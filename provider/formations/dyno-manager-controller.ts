@@ -10,8 +10,9 @@ import { LABEL, labelFilter } from "../docker/labels";
 import { ensureSingletonContainer } from "../docker/singleton-container";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
 import { STOPS_DIR } from "../dyno-manager/manager-state";
+import { HOST_CGROUP } from "../dyno-manager/cpu-pressure";
 import { ENV } from "../../sdk/settings";
-import { METRICS_DB, metricsQuery, type MetricsRow } from "../dyno-manager/metrics-store";
+import { METRICS_DB, metricsQuery, runtimeQuery, type MetricsRow, type RuntimeRow } from "../dyno-manager/metrics-store";
 
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
@@ -102,7 +103,12 @@ export async function ensureDynoManager(): Promise<void> {
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager" },
       Env: env,
       HostConfig: {
-        Binds: ["/var/run/docker.sock:/var/run/docker.sock", `${DYNO_MANAGER_VOLUME}:/var/lib/dynoform`],
+        Binds: [
+          "/var/run/docker.sock:/var/run/docker.sock",
+          `${DYNO_MANAGER_VOLUME}:/var/lib/dynoform`,
+          // Read-only: the dynos' CPU pressure (the waiting part of dyno load, cpu-pressure.ts).
+          `/sys/fs/cgroup:${HOST_CGROUP}:ro`,
+        ],
         // No network: nothing, dynos included, can talk to the manager.
         NetworkMode: "none",
         RestartPolicy: { Name: "always" },
@@ -205,8 +211,26 @@ export async function readMetrics(
   dockerClient: Docker,
   q: { app: string; processType?: string; res: number; sinceEpoch: number },
 ): Promise<MetricsRow[]> {
+  return queryStore<MetricsRow>(dockerClient, metricsQuery(q));
+}
+
+/**
+ * An app's language runtime buckets (Node.js dynos on sizes with runtime metrics), as
+ * {@link readMetrics}. Empty also before a manager that keeps them has written once.
+ */
+export async function readRuntimeMetrics(
+  dockerClient: Docker,
+  q: { app: string; processType?: string; res: number; sinceEpoch: number },
+): Promise<RuntimeRow[]> {
+  return queryStore<RuntimeRow>(dockerClient, runtimeQuery(q)).catch((e: Error) => {
+    if (/no such table/.test(e.message)) return [];
+    throw e;
+  });
+}
+
+/** Rows of a SELECT on the manager's store, by `sqlite3 -json` in its container. */
+async function queryStore<T>(dockerClient: Docker, sql: string): Promise<T[]> {
   const container = dockerClient.getContainer(DYNO_MANAGER);
-  const sql = metricsQuery(q);
   // No database yet (no sample so far): nothing to show, not an error.
   const { output, exitCode } = await execIn(container, [
     "sh",
@@ -217,5 +241,5 @@ export async function readMetrics(
   ]);
   if (exitCode !== 0) throw new Error(`reading the metrics store (${METRICS_DB} in ${DYNO_MANAGER}) failed: ${output.trim()}`);
   const text = output.trim();
-  return text ? (JSON.parse(text) as MetricsRow[]) : [];
+  return text ? (JSON.parse(text) as T[]) : [];
 }

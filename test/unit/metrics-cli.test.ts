@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { appRetention, parseMetricsArgs, renderMetrics } from "../../cli/metrics";
-import type { MetricsRow } from "../../provider/dyno-manager/metrics-store";
+import type { MetricsRow, RuntimeRow } from "../../provider/dyno-manager/metrics-store";
 
 const row = (start: number, over: Partial<MetricsRow> = {}): MetricsRow => ({
   dyno: "web.1",
@@ -54,5 +54,33 @@ describe("dynoform metrics", () => {
   it("starts the chart at the first bucket with data", () => {
     const out = renderMetrics([row(3600), row(3660, { mem_max: 200 })], { res: 60, sinceEpoch: 0, nowEpoch: 3720 });
     expect(out).toContain("memory  ▁█  now 100 MB");
+  });
+
+  it("adds a Node.js dyno's runtime series to its section, and nothing to a dyno without them", () => {
+    const rt = (start: number, over: Partial<RuntimeRow> = {}): RuntimeRow => ({
+      dyno: "web.1",
+      process: "web",
+      start,
+      samples: 3,
+      heap_avg: 20,
+      heap_max: 25,
+      heap_total_max: 40,
+      gc_ms_per_min: 12,
+      gc_ms: 12,
+      eld_mean: 0.5,
+      eld_p99: 2,
+      eld_max: 4,
+      ...over,
+    });
+    const out = renderMetrics([row(0), row(60), row(120), row(0, { dyno: "web.2" })], { res: 60, sinceEpoch: 0, nowEpoch: 180 }, [
+      rt(0),
+      rt(60, { eld_p99: null, eld_mean: null, eld_max: null }),
+      rt(120, { heap_avg: 30, heap_max: 35, gc_ms_per_min: 48, eld_p99: 190, eld_max: 210 }),
+    ]);
+    const [web1, web2] = out.split("=== web.2");
+    expect(web1).toContain("heap    ▁▁█  now 30.0 MB  avg 23.3 MB  max 35.0 MB (allocated 40.0 MB)");
+    expect(web1).toContain("gc      ▃▃█  now 48.0 ms/min  avg 24.0 ms/min  max 48.0 ms/min");
+    expect(web1).toContain("delay   ▁ █  p99 now 190.0 ms  max 190.0 ms  mean 0.5 ms  longest 210.0 ms");
+    expect(web2).not.toContain("heap");
   });
 });

@@ -2,7 +2,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { eventSql, metricsQuery, pruneSql, runSql, sampleSql, sqlText, writeMetrics } from "../../provider/dyno-manager/metrics-store";
+import {
+  eventSql,
+  metricsQuery,
+  pruneSql,
+  runSql,
+  runtimeQuery,
+  runtimeSampleSql,
+  sampleSql,
+  sqlText,
+  writeMetrics,
+} from "../../provider/dyno-manager/metrics-store";
+import type { RuntimeSample } from "../../provider/dyno-manager/runtime-metrics";
 import type { DynoSample } from "../../provider/dyno-manager/metrics-plan";
 
 // Real SQLite (Debian's sqlite3, as in the dyno manager's image) on a temporary file.
@@ -81,4 +92,58 @@ describe("metrics store", () => {
     expect(Number((await runSql("SELECT count(*) FROM buckets;", db)).trim())).toBeLessThanOrEqual(488);
     expect(fs.statSync(db).size).toBeLessThan(64 * 1024);
   }, 30_000);
+
+  it("keeps runtime metrics in their own buckets: heap averaged, GC time per minute of run time, worst delay", async () => {
+    const db = path.join(dir, "runtime.db");
+    const rt = (atMs: number, over: Partial<RuntimeSample> = {}): RuntimeSample => ({
+      app: "shop",
+      dyno: "web.1",
+      processType: "web",
+      retention: "7d",
+      atMs,
+      seconds: 20,
+      processes: 1,
+      heapUsedMb: 30,
+      heapTotalMb: 50,
+      gcMs: 10,
+      gcCount: 3,
+      eldMeanMs: 1,
+      eldP99Ms: 5,
+      eldMaxMs: 8,
+      ...over,
+    });
+    await writeMetrics(
+      runtimeSampleSql([
+        rt(T),
+        rt(T + 20_000, { heapUsedMb: 50, heapTotalMb: 70, gcMs: 30, eldMeanMs: 3, eldP99Ms: 180, eldMaxMs: 210 }),
+        rt(T + 40_000, { eldMeanMs: null, eldP99Ms: null, eldMaxMs: null }),
+        rt(T, { dyno: "web.2", retention: "24h" }),
+        rt(T, { dyno: "web.3", retention: "none" }),
+      ]),
+      db,
+    );
+    const rows = JSON.parse((await runSql(`.mode json\n${runtimeQuery({ app: "shop", res: 60, sinceEpoch: 0 })}`, db)) || "[]");
+    expect(rows).toEqual([
+      {
+        dyno: "web.1",
+        process: "web",
+        start: T / 1000,
+        samples: 3,
+        heap_avg: 110 / 3,
+        heap_max: 50,
+        heap_total_max: 70,
+        gc_ms_per_min: 50,
+        gc_ms: 50,
+        eld_mean: 2,
+        eld_p99: 180,
+        eld_max: 210,
+      },
+    ]);
+    const tenMinutes = JSON.parse(
+      await runSql(`.mode json\n${runtimeQuery({ app: "shop", processType: "web", res: 600, sinceEpoch: 0 })}`, db),
+    );
+    expect(tenMinutes.map((r: { dyno: string }) => r.dyno)).toEqual(["web.1", "web.2"]);
+    await writeMetrics(pruneSql(T + 8 * 86400_000), db);
+    expect((await runSql("SELECT count(*) FROM runtime_buckets;", db)).trim()).toBe("0");
+  });
 });
