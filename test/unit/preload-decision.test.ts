@@ -13,7 +13,9 @@ describe("runtime metrics preload decision", () => {
   });
 
   it("gives nothing to other images: python, static, a Dockerfile without the label, an unknown size", () => {
-    for (const labels of [{ "dynoform.language": "python" }, { "dynoform.language": "static" }, {}, null, undefined])
+    for (const labels of [{ "dynoform.language": "python" }, { "dynoform.language": "static" }, {}, null, undefined] as Array<
+      Record<string, string> | null | undefined
+    >)
       expect(preloadFor(labels, "standard-1x", {})).toBeUndefined();
     expect(preloadFor(NODE, "huge-9x", {})).toBeUndefined();
   });
