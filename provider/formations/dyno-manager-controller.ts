@@ -11,7 +11,7 @@ import { ensureSingletonContainer } from "../docker/singleton-container";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
 import { STOPS_DIR } from "../dyno-manager/manager-state";
 import { ENV } from "../../sdk/settings";
-import { METRICS_DB, metricsQuery, type MetricsRow } from "../dyno-manager/metrics-store";
+import { METRICS_DB, metricsQuery, routerMetricsQuery, type MetricsRow, type RouterRow } from "../dyno-manager/metrics-store";
 
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
@@ -206,9 +206,21 @@ export async function readMetrics(
   dockerClient: Docker,
   q: { app: string; processType?: string; res: number; sinceEpoch: number },
 ): Promise<MetricsRow[]> {
+  return queryStore<MetricsRow>(dockerClient, metricsQuery(q));
+}
+
+/** An app's router buckets (requests, response times, errors) of one resolution, oldest first. */
+export async function readRouterMetrics(
+  dockerClient: Docker,
+  q: { app: string; processType?: string; res: number; sinceEpoch: number },
+): Promise<RouterRow[]> {
+  return queryStore<RouterRow>(dockerClient, routerMetricsQuery(q));
+}
+
+/** Rows of a query on the store, run with `sqlite3 -json` in the manager's container. */
+async function queryStore<T>(dockerClient: Docker, sql: string): Promise<T[]> {
   const container = dockerClient.getContainer(DYNO_MANAGER);
-  const sql = metricsQuery(q);
-  // No database yet (no sample so far): nothing to show, not an error.
+  // No database yet (no sample so far), or not this table yet (an older manager): nothing to show, not an error.
   const { output, exitCode } = await execIn(container, [
     "sh",
     "-c",
@@ -216,7 +228,8 @@ export async function readMetrics(
     METRICS_DB,
     sql,
   ]);
+  if (exitCode !== 0 && /no such table/.test(output)) return [];
   if (exitCode !== 0) throw new Error(`reading the metrics store (${METRICS_DB} in ${DYNO_MANAGER}) failed: ${output.trim()}`);
   const text = output.trim();
-  return text ? (JSON.parse(text) as MetricsRow[]) : [];
+  return text ? (JSON.parse(text) as T[]) : [];
 }
