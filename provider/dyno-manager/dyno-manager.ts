@@ -464,7 +464,19 @@ async function main(): Promise<void> {
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
   let sampling = false;
-  if (METRICS_ON) setInterval(() => follower.refresh().catch((e) => log(`following routers' requests: ${(e as Error).message}`)), 5000);
+  if (METRICS_ON) {
+    let refreshing = false;
+    const refresh = () => {
+      if (refreshing) return;
+      refreshing = true;
+      follower
+        .refresh()
+        .catch((e) => log(`following routers' requests: ${(e as Error).message}`))
+        .finally(() => (refreshing = false));
+    };
+    refresh();
+    setInterval(refresh, 5000);
+  }
   setInterval(() => {
     if (sampling || !METRICS_ON) return;
     sampling = true;

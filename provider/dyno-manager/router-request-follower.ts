@@ -98,7 +98,8 @@ export class RouterRequestFollower {
   private async followLoop(id: string, name: string): Promise<void> {
     let skipUpTo = this.lastCounted.get(id) ?? this.startedAtMs;
     for (;;) {
-      const reloaded = await this.followOnce(id, name, skipUpTo);
+      // A follow that cannot start (the router stopping, gone) is judged by the router's state below.
+      const reloaded = await this.followOnce(id, name, skipUpTo).catch(() => false);
       const { status, body } = await this.docker.request<{ State?: { Running: boolean } }>("GET", `/containers/${id}/json`);
       if (status !== 200 || !body.State?.Running) return;
       skipUpTo = reloaded ? 0 : (this.lastCounted.get(id) ?? skipUpTo);
