@@ -99,6 +99,41 @@ describe("router metrics", () => {
     if (process.env.SHOW_METRICS) console.log(out);
   }, 180_000);
 
+  it("counts each request once across a router reload and a router restart", async () => {
+    const settled = async () =>
+      waitFor("a settled store", async () => {
+        const a = sum(await rows(standard.app), "requests");
+        await new Promise((r) => setTimeout(r, 2500));
+        const b = sum(await rows(standard.app), "requests");
+        return a === b ? b : undefined;
+      });
+    const before = await settled();
+    // New connections: a kept-alive one would reach the old worker after the reload.
+    const close = { headers: { Connection: "close" } };
+    let answered = 0;
+    const send = async (n: number) => {
+      for (let i = 0; i < n; i++) if ((await get(standard.url, close)).status > 0) answered++;
+    };
+    await send(5);
+    // A reload (every deploy) starts a new worker with a new, empty ring.
+    await docker.getContainer(router.name).kill({ signal: "SIGUSR2" });
+    await new Promise((r) => setTimeout(r, 1000));
+    await send(5);
+    await docker.getContainer(router.name).restart({ t: 1 });
+    // Every answer counts, the router's own 503s while it finds the dyno again included.
+    await waitFor("the restarted router", async () => {
+      const r = await get(standard.url, close).catch(() => undefined);
+      if (r) answered++;
+      return r?.status === 200 ? true : undefined;
+    });
+    await send(5);
+    expect(
+      await waitFor("every request in the store", async () =>
+        (await settled()) - before >= answered ? (await settled()) - before : undefined,
+      ),
+    ).toBe(answered);
+  }, 120_000);
+
   it("stores nothing for an Eco app's requests", async () => {
     for (let i = 0; i < 10; i++) expect((await get(eco.url)).status).toBe(200);
     // The Standard app's next request lands in the store after these: by then the Eco ones would have too.
