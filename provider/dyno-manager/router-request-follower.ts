@@ -8,14 +8,15 @@
  *
  * A follow ends when the router's worker stops (a reload: the new worker's ring starts empty, so
  * all of it is new) or its container stops (a restart) or the connection drops (the same ring
- * again: lines up to the last one counted are skipped). A router first seen after the manager
- * started is read from the manager's start on: what came before, the previous manager counted.
+ * again: lines up to the last one counted are skipped). A router that was already running when
+ * the manager started is read from the ring's end (`-n`): what came before, the previous manager
+ * counted, and a full ring is 16 MB to read for nothing.
  */
 import { execAttached, execOutput, frameDecoder, type DockerSocket } from "../docker/docker-socket";
 import { LABEL } from "../docker/labels";
 import { appForHost, DOMAIN_CLAIMS_COMMAND, hostRoutes, parseDomainClaims, type HostRoute } from "../router/host-routes";
 import { parseRequestLine, type RouterRequest } from "../router/request-line";
-import { FOLLOW_RING_COMMAND, STOPPING_WORKER_GRACE_MS, WORKER_STOPPING } from "../router/request-ring";
+import { FOLLOW_NEW_RING_COMMAND, FOLLOW_RING_COMMAND, STOPPING_WORKER_GRACE_MS, WORKER_STOPPING } from "../router/request-ring";
 import { ADMIN_SOCKET } from "../router/router-names";
 import type { DomainClaim } from "../tls/router-tls";
 import { widestRetention, type Retention } from "./metrics-plan";
@@ -97,9 +98,12 @@ export class RouterRequestFollower {
   /** Follows one router until its container stops running. */
   private async followLoop(id: string, name: string): Promise<void> {
     let skipUpTo = this.lastCounted.get(id) ?? this.startedAtMs;
+    const started = await this.docker.request<{ State?: { StartedAt: string } }>("GET", `/containers/${id}/json`);
+    let onlyNew = !this.lastCounted.has(id) && Date.parse(started.body?.State?.StartedAt ?? "") < this.startedAtMs;
     for (;;) {
       // A follow that cannot start (the router stopping, gone) is judged by the router's state below.
-      const reloaded = await this.followOnce(id, name, skipUpTo).catch(() => false);
+      const reloaded = await this.followOnce(id, name, skipUpTo, onlyNew).catch(() => false);
+      onlyNew = false;
       const { status, body } = await this.docker.request<{ State?: { Running: boolean } }>("GET", `/containers/${id}/json`);
       if (status !== 200 || !body.State?.Running) return;
       skipUpTo = reloaded ? 0 : (this.lastCounted.get(id) ?? skipUpTo);
@@ -108,7 +112,7 @@ export class RouterRequestFollower {
   }
 
   /** One follow of the router's current worker; true when it ended because the worker stopped (a reload). */
-  private async followOnce(id: string, name: string, skipUpTo: number): Promise<boolean> {
+  private async followOnce(id: string, name: string, skipUpTo: number, onlyNew: boolean): Promise<boolean> {
     const conn = await execAttached(this.docker, id, ["socat", "-t", "5", "stdio", `unix-connect:${ADMIN_SOCKET}`]);
     let reloaded = false;
     let text = "";
@@ -131,18 +135,16 @@ export class RouterRequestFollower {
       conn.on(
         "data",
         frameDecoder((t) => {
-          text += t;
-          let nl: number;
-          while ((nl = text.indexOf("\n")) >= 0) {
-            onLine(text.slice(0, nl));
-            text = text.slice(nl + 1);
-          }
+          // Under load a frame holds hundreds of lines: split once rather than slice line by line.
+          const lines = (text + t).split("\n");
+          text = lines.pop() ?? "";
+          for (const l of lines) onLine(l);
         }),
       );
       conn.on("end", done);
       conn.on("close", done);
       conn.on("error", done);
-      conn.write(FOLLOW_RING_COMMAND);
+      conn.write(onlyNew ? FOLLOW_NEW_RING_COMMAND : FOLLOW_RING_COMMAND);
     });
   }
 

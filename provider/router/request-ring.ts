@@ -8,6 +8,9 @@ import { REQUEST_LOG_RING } from "./router-names";
 /** The admin-socket command that dumps the ring and then waits for new lines (`-w`). */
 export const FOLLOW_RING_COMMAND = `show events ${REQUEST_LOG_RING} -w\n`;
 
+/** The same, from the ring's end on (`-n`): only lines logged from now on. */
+export const FOLLOW_NEW_RING_COMMAND = `show events ${REQUEST_LOG_RING} -w -n\n`;
+
 /** `2026-01-01T12:00:00.123456+00:00 at=info …` → Docker's stamp (`…Z`), so lines sort with dyno logs. */
 export function normalizeRingLine(line: string): string {
   return line.replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)\+00:00 /, "$1Z ");
