@@ -3,9 +3,11 @@ import type { CommandIO } from "./check";
 import { parseArgs } from "./args";
 import { sparkline } from "./sparkline";
 import { LABEL } from "../provider/docker/labels";
-import { readMetrics, readRuntimeMetrics } from "../provider/formations/dyno-manager-controller";
-import { isRetention, parseSpan, resolutionFor, type Retention } from "../provider/dyno-manager/metrics-plan";
-import type { MetricsRow, RuntimeRow } from "../provider/dyno-manager/metrics-store";
+import { readMetrics, readRouterMetrics, readRuntimeMetrics } from "../provider/formations/dyno-manager-controller";
+import { parseSpan, RESOLUTIONS, resolutionFor, widestRetention, type Retention } from "../provider/dyno-manager/metrics-plan";
+import type { MetricsRow, RouterRow, RuntimeRow } from "../provider/dyno-manager/metrics-store";
+import { decodeHistogram, mergeInto, quantileMs, type LatencyHistogram } from "../provider/dyno-manager/latency-histogram";
+import { decodeErrors } from "../provider/dyno-manager/router-buckets";
 
 const USAGE = "usage: dynoform metrics --app NAME [--type TYPE] [--since 2h]\n";
 
@@ -27,17 +29,12 @@ export function parseMetricsArgs(args: string[]): MetricsRequest | string {
   return { app, processType: str("type"), sinceSeconds };
 }
 
-/** The widest retention among the app's dynos: what its tier keeps (Eco: none). */
-export function appRetention(labels: Array<Record<string, string>>): Retention {
-  const order: Retention[] = ["none", "24h", "7d"];
-  return labels
-    .map((l) => l[LABEL.metrics])
-    .filter(isRetention)
-    .reduce<Retention>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), "none");
-}
-
 const span = (seconds: number) =>
-  seconds % 86400 === 0 ? `${seconds / 86400}d` : seconds % 3600 === 0 ? `${seconds / 3600}h` : `${Math.round(seconds / 60)}m`;
+  seconds % 86400 === 0 && seconds > 86400
+    ? `${seconds / 86400}d`
+    : seconds % 3600 === 0
+      ? `${seconds / 3600}h`
+      : `${Math.round(seconds / 60)}m`;
 const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : "–");
 
 /**
@@ -112,6 +109,23 @@ export function renderMetrics(
   return out.join("\n");
 }
 
+/** The message for a span longer than the tier keeps (Basic: 24 h; Standard and up: 7 days), or undefined. */
+export function beyondRetention(app: string, retention: Retention, sinceSeconds: number): string | undefined {
+  const kept = Math.max(0, ...RESOLUTIONS[retention].map((r) => r.windowSeconds));
+  if (kept === 0 || sinceSeconds <= kept) return undefined;
+  const tier = retention === "24h" ? "Basic" : "Standard, Performance, Private and Shield";
+  return `dynoform metrics: app ${app} keeps metrics for ${span(kept)} (its tier: ${tier}); --since ${span(sinceSeconds)} asks for more than that. Use --since ${span(kept)} or less.\n`;
+}
+
+/** The points of a chart over `[sinceEpoch, nowEpoch)`, from the first bucket with data on. */
+function timeline(starts: number[], q: { res: number; sinceEpoch: number; nowEpoch: number }) {
+  const first = Math.max(q.sinceEpoch - (q.sinceEpoch % q.res), Math.min(...starts));
+  const points = Math.max(1, Math.ceil((q.nowEpoch - first) / q.res));
+  return { points, index: (start: number) => Math.round((start - first) / q.res) };
+}
+
+const byType = (a: string, b: string) => (a === "web" ? -1 : b === "web" ? 1 : a.localeCompare(b));
+
 /**
  * A Node.js dyno's language runtime series (none for other dynos): heap in use, GC time per
  * minute, event-loop delay (p99 charted; mean and max beside), on the dyno section's time axis.
@@ -150,8 +164,110 @@ export function runtimeLines(rows: RuntimeRow[], first: number, points: number, 
 }
 
 /**
- * `dynoform metrics --app NAME [--type web] [--since 2h]`: memory, load, crashes and restarts per
- * dyno from the dyno manager's store, at the finest resolution the app's tier keeps for the span.
+ * Per process type, its dynos together: memory (mean over the dynos' samples, and the highest
+ * any dyno reached) and load, a point per bucket. Pure.
+ */
+export function renderProcessTypes(rows: MetricsRow[], q: { res: number; sinceEpoch: number; nowEpoch: number }): string {
+  const sampled = rows.filter((r) => r.samples > 0);
+  if (sampled.length === 0) return "";
+  const { points, index } = timeline(
+    sampled.map((r) => r.start),
+    q,
+  );
+  const out: string[] = [];
+  for (const type of [...new Set(sampled.map((r) => r.process))].sort(byType)) {
+    const mine = sampled.filter((r) => r.process === type);
+    const dynos = new Set(mine.map((r) => r.dyno)).size;
+    const sums = Array.from({ length: points }, () => ({ samples: 0, mem: 0, memMax: 0, load: 0, loadMax: 0 }));
+    for (const r of mine) {
+      const p = sums[index(r.start)];
+      if (!p) continue;
+      p.samples += r.samples;
+      p.mem += (r.mem_avg ?? 0) * r.samples;
+      p.memMax = Math.max(p.memMax, r.mem_max);
+      p.load += (r.load_avg ?? 0) * r.samples;
+      p.loadMax = Math.max(p.loadMax, r.load_max);
+    }
+    const total = sums.reduce((a, p) => a + p.samples, 0);
+    const mean = (k: "mem" | "load") => sums.reduce((a, p) => a + p[k], 0) / Math.max(1, total);
+    const max = (k: "memMax" | "loadMax") => Math.max(...sums.map((p) => p[k]));
+    const series = (f: (p: (typeof sums)[number]) => number) => sums.map((p) => (p.samples > 0 ? f(p) : null));
+    out.push(`=== ${type} (${dynos} dyno${dynos === 1 ? "" : "s"})`);
+    out.push(`memory  ${sparkline(series((p) => p.mem / p.samples))}  mean ${fixed(mean("mem"), 0)} MB  max ${fixed(max("memMax"), 0)} MB`);
+    out.push(`load    ${sparkline(series((p) => p.load / p.samples))}  mean ${fixed(mean("load"), 2)}  max ${fixed(max("loadMax"), 2)}`);
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/**
+ * Per process type (web: router traffic is web traffic), the router's series: throughput per
+ * status class in requests per minute, response time p50, p95 and p99 (read off the buckets'
+ * histograms: each the upper bound of its histogram bucket, at most 20% above the truth), and
+ * router errors by code. Pure.
+ */
+export function renderRouter(rows: RouterRow[], q: { res: number; sinceEpoch: number; nowEpoch: number }): string {
+  if (rows.length === 0) return "";
+  const { points, index } = timeline(
+    rows.map((r) => r.start),
+    q,
+  );
+  const perMinute = 60 / q.res;
+  const out: string[] = [];
+  for (const type of [...new Set(rows.map((r) => r.process))].sort(byType)) {
+    const at = new Map<number, RouterRow>();
+    for (const r of rows.filter((x) => x.process === type)) at.set(index(r.start), r);
+    const series = (f: (r: RouterRow) => number | undefined) =>
+      Array.from({ length: points }, (_, i) => {
+        const r = at.get(i);
+        return r ? (f(r) ?? null) : null;
+      });
+    const mine = [...at.values()];
+    const requests = mine.reduce((a, r) => a + r.requests, 0);
+    const minutes = (points * q.res) / 60;
+    out.push(`=== ${type} router (${requests} request${requests === 1 ? "" : "s"})`);
+    for (const cls of ["2xx", "3xx", "4xx", "5xx"] as const) {
+      const k = `s${cls}` as "s2xx";
+      const n = mine.reduce((a, r) => a + r[k], 0);
+      out.push(
+        `${`throughput ${cls}`.padEnd(14)}  ${sparkline(
+          series((r) => r[k] * perMinute),
+          60,
+          0,
+        )}  ${fixed(n / minutes, 1)} req/min (${n})`,
+      );
+    }
+    const all: LatencyHistogram = new Map();
+    for (const r of mine) mergeInto(all, decodeHistogram(r.latency));
+    for (const [name, qn] of [
+      ["p50", 0.5],
+      ["p95", 0.95],
+      ["p99", 0.99],
+    ] as const) {
+      const overall = quantileMs(all, qn);
+      out.push(
+        `${`response ${name}`.padEnd(14)}  ${sparkline(series((r) => quantileMs(decodeHistogram(r.latency), qn)))}  ${overall === undefined ? "–" : `${fixed(overall, 0)} ms`}`,
+      );
+    }
+    const errors = new Map<string, number>();
+    for (const r of mine) for (const [code, n] of decodeErrors(r.errors)) errors.set(code, (errors.get(code) ?? 0) + n);
+    const codes = [...errors].sort(([a], [b]) => a.localeCompare(b));
+    out.push(
+      `${"errors".padEnd(14)}  ${sparkline(
+        series((r) => [...decodeErrors(r.errors).values()].reduce((a, n) => a + n, 0)),
+        60,
+        0,
+      )}  ${codes.length ? codes.map(([c, n]) => `${c} ${n}`).join("  ") : "none"}`,
+    );
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/**
+ * `dynoform metrics --app NAME [--type web] [--since 2h]`: per process type, its dynos' memory and
+ * load together and (web) the router's throughput, response times and errors; then memory, load,
+ * crashes and restarts per dyno; from the dyno manager's store, at the finest resolution the app's tier keeps for the span.
  */
 export async function runMetrics(args: string[], io: CommandIO, docker = new Docker(), now = () => Date.now()): Promise<number> {
   const parsed = parseMetricsArgs(args);
@@ -165,24 +281,41 @@ export async function runMetrics(args: string[], io: CommandIO, docker = new Doc
     io.stderr(`dynoform metrics: app ${app} has no dynos on this Docker Engine (is the name right? \`dynoform ps --app ${app}\`)\n`);
     return 1;
   }
-  const retention = appRetention(dynos.map((d) => d.Labels));
+  const types = [...new Set(dynos.map((d) => d.Labels[LABEL.process]))].sort(byType);
+  if (processType && !types.includes(processType)) {
+    io.stderr(`dynoform metrics: app ${app} has no ${processType} dynos (its process types: ${types.join(", ")})\n`);
+    return 1;
+  }
+  const retention = widestRetention(dynos.map((d) => d.Labels));
   const res = resolutionFor(retention, sinceSeconds);
   if (!res) {
     io.stdout(`Metrics are not available for Eco dynos (app ${app}). Basic keeps 24 hours; Standard and Performance keep 7 days.\n`);
     return 0;
   }
+  const beyond = beyondRetention(app, retention, sinceSeconds);
+  if (beyond) {
+    io.stderr(beyond);
+    return 1;
+  }
   const nowEpoch = Math.floor(now() / 1000);
   const shownSeconds = Math.min(sinceSeconds, res.windowSeconds);
   const sinceEpoch = nowEpoch - shownSeconds;
   const query = { app, processType, res: res.seconds, sinceEpoch: sinceEpoch - (sinceEpoch % res.seconds) };
-  const [rows, runtime] = await Promise.all([readMetrics(docker, query), readRuntimeMetrics(docker, query)]);
+  const [rows, routerRows, runtime] = await Promise.all([
+    readMetrics(docker, query),
+    readRouterMetrics(docker, query),
+    readRuntimeMetrics(docker, query),
+  ]);
   io.stdout(
     `${app}${processType ? ` ${processType}` : ""}: the past ${span(shownSeconds)} at ${span(res.seconds)} resolution${shownSeconds < sinceSeconds ? ` (its tier keeps ${span(res.windowSeconds)})` : ""}\n\n`,
   );
-  if (rows.length === 0) {
+  if (rows.length === 0 && routerRows.length === 0) {
     io.stdout("No samples yet: the dyno manager samples every running dyno every 20 seconds.\n");
     return 0;
   }
-  io.stdout(renderMetrics(rows, { res: res.seconds, sinceEpoch, nowEpoch }, runtime));
+  const window = { res: res.seconds, sinceEpoch, nowEpoch };
+  io.stdout(
+    [renderProcessTypes(rows, window), renderRouter(routerRows, window), renderMetrics(rows, window, runtime)].filter(Boolean).join("\n"),
+  );
   return 0;
 }

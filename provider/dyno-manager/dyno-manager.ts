@@ -21,6 +21,10 @@
  * Node.js dynos with the runtime metrics preload also give their heap, GC and event-loop delay
  * (runtime-reader.ts).
  *
+ * It follows every router's request ring (router-request-follower.ts): each request goes to the
+ * recent-requests window alerts and autoscaling read (`requests`), and is counted in memory for
+ * the store (router-buckets.ts), written with the next sampling round rather than per request.
+ *
  * Its stdout carries Heroku's platform lines for `dynoform logs` (manager-log.ts).
  */
 import { crashKey, forgetGone, recordCrash, stoppedWithEngine, type CrashBook } from "./crash-backoff";
@@ -40,9 +44,23 @@ import {
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
 import { LABEL } from "../docker/labels";
 import { MetricsSampler } from "./metrics-sampler";
-import { eventSql, pruneSql, runtimeSampleSql, sampleSql, writeMetrics, type DynoEvent } from "./metrics-store";
+import {
+  eventSql,
+  pruneSql,
+  queryMetrics,
+  routerBucketSql,
+  runtimeSampleSql,
+  sampleSql,
+  storedRouterTextSql,
+  totalsSql,
+  writeMetrics,
+  type DynoEvent,
+} from "./metrics-store";
 import { putPreload, RuntimeReader } from "./runtime-reader";
 import { isRetention } from "./metrics-plan";
+import { RequestWindow } from "./request-window";
+import { RouterBuffer, withStored, type StoredRouterText } from "./router-buckets";
+import { RouterRequestFollower } from "./router-request-follower";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -58,6 +76,14 @@ let shuttingDown = false;
 const KEPT_LINES = 100;
 /** Seconds between memory and load samples: Heroku's 20 s; tests speed it up. */
 const METRICS_INTERVAL_SECONDS = Number(process.env.DYNOFORM_METRICS_INTERVAL || 20);
+/** `off`: no sampling and no following of the routers' requests (the benchmarks' anchor). */
+const METRICS_ON = process.env.DYNOFORM_METRICS !== "off";
+/** How many times faster than real time alerts and autoscaling run (tests: 60). */
+const timeScale = Number(process.env.DYNOFORM_TIME_SCALE || 1) || 1;
+/** The routers' recent requests per app and process type: what alerts and autoscaling read. */
+const requests = new RequestWindow(10_000 / timeScale, 3_600_000 / timeScale);
+/** Requests counted for the store since the last sampling round. */
+const routerBuffer = new RouterBuffer();
 
 interface ContainerInfo {
   Id: string;
@@ -343,24 +369,51 @@ function recordEvent(labels: Record<string, string>, kind: DynoEvent["kind"]): v
     atMs: Date.now(),
     kind,
   };
-  writeMetrics(eventSql(event)).catch((e) => log(`metrics: ${(e as Error).message}`));
+  if (event.retention === "none") return;
+  const total = { app: event.app, process: event.processType, dyno: event.dyno, labels: "", value: 1 };
+  const name = kind === "crash" ? "dyno_crashes_total" : "dyno_restarts_total";
+  writeMetrics([eventSql(event), totalsSql([{ ...total, name }])].join("\n")).catch((e) => log(`metrics: ${(e as Error).message}`));
 }
 
 const sampler = new MetricsSampler(docker, (app, dyno, text) => appLog(app, `heroku[${dyno}]`, text));
 const runtimeReader = new RuntimeReader(docker, METRICS_INTERVAL_SECONDS);
 let samplesTaken = 0;
 
-/** One sampling round: memory and load of every running dyno into the store, R14 lines logged. */
+const follower = new RouterRequestFollower(
+  docker,
+  (app, retention, r) => {
+    // Router traffic is web traffic.
+    requests.record({ app, processType: "web", atMs: r.atMs, serviceMs: r.serviceMs, status: r.status, websocket: r.websocket });
+    routerBuffer.add(app, "web", retention, r);
+  },
+  log,
+);
+
+/**
+ * One sampling round: memory and load of every running dyno, and the requests the routers served
+ * since the last round, into the store in one transaction; R14 lines logged.
+ */
 async function sampleMetrics(): Promise<void> {
   const samples = await sampler.sample();
   const runtime = await runtimeReader.sample().catch((e) => {
     log(`runtime metrics: ${(e as Error).message}`);
     return [];
   });
+  const router = routerBuffer.take();
+  const stored = await queryMetrics<StoredRouterText>(storedRouterTextSql(router.buckets));
   // Pruning once a minute or so is enough: the windows are hours long.
   const prune = samplesTaken++ % Math.max(1, Math.round(60 / METRICS_INTERVAL_SECONDS)) === 0 ? pruneSql(Date.now()) : "";
+  requests.prune(Date.now());
   await writeMetrics(
-    [sampleSql(samples.filter((s) => s.retention !== "none")), runtimeSampleSql(runtime), prune].filter(Boolean).join("\n"),
+    [
+      sampleSql(samples.filter((s) => s.retention !== "none")),
+      runtimeSampleSql(runtime),
+      routerBucketSql(withStored(router.buckets, stored)),
+      totalsSql(router.totals),
+      prune,
+    ]
+      .filter(Boolean)
+      .join("\n"),
   );
 }
 
@@ -417,15 +470,28 @@ function onSigterm(): void {
 async function main(): Promise<void> {
   process.on("SIGTERM", onSigterm);
   log(
-    `dyno manager started (cool-off scale ${scale}; metrics every ${METRICS_INTERVAL_SECONDS} s${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`,
+    `dyno manager started (cool-off scale ${scale}; ${METRICS_ON ? `metrics every ${METRICS_INTERVAL_SECONDS} s` : "metrics off"}${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`,
   );
   setInterval(() => {
     followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
   let sampling = false;
+  if (METRICS_ON) {
+    let refreshing = false;
+    const refresh = () => {
+      if (refreshing) return;
+      refreshing = true;
+      follower
+        .refresh()
+        .catch((e) => log(`following routers' requests: ${(e as Error).message}`))
+        .finally(() => (refreshing = false));
+    };
+    refresh();
+    setInterval(refresh, 5000);
+  }
   setInterval(() => {
-    if (sampling) return;
+    if (sampling || !METRICS_ON) return;
     sampling = true;
     sampleMetrics()
       .catch((e) => log(`metrics: ${(e as Error).message}`))

@@ -55,7 +55,9 @@ export class RequestWindow {
     const list = this.slots.get(key) ?? [];
     this.slots.set(key, list);
     const start = r.atMs - (r.atMs % this.slotMs);
-    let slot = list.find((s) => s.start === start);
+    // Requests come in time order: the newest slot first, before a search.
+    const newest = list[list.length - 1];
+    let slot = newest?.start === start ? newest : list.find((s) => s.start === start);
     if (!slot) {
       slot = { start, requests: 0, failed: 0, latency: new Map() };
       list.push(slot);

@@ -12,7 +12,15 @@ import { parseManagerLogLine } from "../dyno-manager/manager-log";
 import { STOPS_DIR } from "../dyno-manager/manager-state";
 import { HOST_CGROUP } from "../dyno-manager/cpu-pressure";
 import { ENV } from "../../sdk/settings";
-import { METRICS_DB, metricsQuery, runtimeQuery, type MetricsRow, type RuntimeRow } from "../dyno-manager/metrics-store";
+import {
+  METRICS_DB,
+  metricsQuery,
+  routerMetricsQuery,
+  runtimeQuery,
+  type MetricsRow,
+  type RouterRow,
+  type RuntimeRow,
+} from "../dyno-manager/metrics-store";
 
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
@@ -87,6 +95,7 @@ export async function ensureDynoManager(): Promise<void> {
     `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`,
     `${ENV.metricsInterval}=${process.env[ENV.metricsInterval] ?? "20"}`,
     `${ENV.timeScale}=${process.env[ENV.timeScale] ?? "1"}`,
+    `${ENV.metrics}=${process.env[ENV.metrics] === "off" ? "off" : "on"}`,
   ];
   await ensureSingletonContainer({
     name: DYNO_MANAGER,
@@ -222,16 +231,21 @@ export async function readRuntimeMetrics(
   dockerClient: Docker,
   q: { app: string; processType?: string; res: number; sinceEpoch: number },
 ): Promise<RuntimeRow[]> {
-  return queryStore<RuntimeRow>(dockerClient, runtimeQuery(q)).catch((e: Error) => {
-    if (/no such table/.test(e.message)) return [];
-    throw e;
-  });
+  return queryStore<RuntimeRow>(dockerClient, runtimeQuery(q));
 }
 
-/** Rows of a SELECT on the manager's store, by `sqlite3 -json` in its container. */
+/** An app's router buckets (requests, response times, errors) of one resolution, oldest first. */
+export async function readRouterMetrics(
+  dockerClient: Docker,
+  q: { app: string; processType?: string; res: number; sinceEpoch: number },
+): Promise<RouterRow[]> {
+  return queryStore<RouterRow>(dockerClient, routerMetricsQuery(q));
+}
+
+/** Rows of a query on the store, run with `sqlite3 -json` in the manager's container. */
 async function queryStore<T>(dockerClient: Docker, sql: string): Promise<T[]> {
   const container = dockerClient.getContainer(DYNO_MANAGER);
-  // No database yet (no sample so far): nothing to show, not an error.
+  // No database yet (no sample so far), or not this table yet (an older manager): nothing to show, not an error.
   const { output, exitCode } = await execIn(container, [
     "sh",
     "-c",
@@ -239,6 +253,7 @@ async function queryStore<T>(dockerClient: Docker, sql: string): Promise<T[]> {
     METRICS_DB,
     sql,
   ]);
+  if (exitCode !== 0 && /no such table/.test(output)) return [];
   if (exitCode !== 0) throw new Error(`reading the metrics store (${METRICS_DB} in ${DYNO_MANAGER}) failed: ${output.trim()}`);
   const text = output.trim();
   return text ? (JSON.parse(text) as T[]) : [];

@@ -22,10 +22,45 @@ export interface RouterRequest {
   websocket: boolean;
 }
 
-const field = (line: string, name: string): string | undefined => new RegExp(`(?:^| )${name}=("[^"]*"|\\S+)`).exec(line)?.[1];
+/** One compiled pattern per field: the dyno manager reads every request the routers serve. */
+const patterns = new Map<string, RegExp>();
+const field = (line: string, name: string): string | undefined => {
+  let re = patterns.get(name);
+  if (!re) patterns.set(name, (re = new RegExp(`(?:^| )${name}=("[^"]*"|\\S+)`)));
+  return re.exec(line)?.[1];
+};
+
+/**
+ * The router's own format (router-config.ts ROUTER_LOG_FORMAT) in one pass: the dyno manager reads
+ * every request, and this is several times faster than a search per field. Anything else (older
+ * lines, a path with a quote) takes the general way below.
+ */
+const ROUTER_LINE =
+  /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) at=(?:info|error code=(\S+) desc="[^"]*") method=(\S+) path="[^"]*" host=(\S+) request_id=\S* fwd="[^"]*" dyno=(\S+) connect=(-?\d+)ms service=(-?\d+)ms status=(\d+) bytes=(\d+) /;
 
 /** The line, or undefined when it is not a request line. */
 export function parseRequestLine(line: string): RouterRequest | undefined {
+  const m = ROUTER_LINE.exec(line);
+  if (m) {
+    const status = Number(m[8]);
+    const [connect, service] = [Number(m[6]), Number(m[7])];
+    return {
+      atMs: Date.parse(m[1]),
+      host: m[4].toLowerCase(),
+      method: m[3],
+      dyno: m[5].startsWith("<") ? undefined : m[5],
+      status,
+      serviceMs: Math.max(service, 0),
+      connectMs: Math.max(connect, 0),
+      bytes: Number(m[9]),
+      code: m[2],
+      websocket: status === 101,
+    };
+  }
+  return parseAnyRequestLine(line);
+}
+
+function parseAnyRequestLine(line: string): RouterRequest | undefined {
   const stamp = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) /.exec(line);
   const status = Number(field(line, "status"));
   const host = field(line, "host");

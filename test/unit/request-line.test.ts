@@ -41,3 +41,27 @@ describe("router request line", () => {
     expect([101, 204, 302, 404, 503].map(statusClass)).toEqual(["1xx", "2xx", "3xx", "4xx", "5xx"]);
   });
 });
+
+describe("router request line, the router's own format in one pass", () => {
+  it("reads the same as the general way", () => {
+    const info =
+      '2026-11-26T09:00:00.250123+00:00 at=info method=GET path="/a?b=1" host=Shop.localhost request_id=abc fwd="127.0.0.1" dyno=web.2 connect=0ms service=342ms status=404 bytes=12 protocol=http';
+    const error =
+      '2026-11-26T09:00:00Z at=error code=H10 desc="App crashed" method=GET path="/" host=a.localhost request_id=x fwd="1.2.3.4" dyno=<NOSRV> connect=-1ms service=-1ms status=503 bytes=0 protocol=https';
+    expect(parseRequestLine(info)).toEqual({
+      atMs: Date.parse("2026-11-26T09:00:00.250Z"),
+      host: "shop.localhost",
+      method: "GET",
+      dyno: "web.2",
+      status: 404,
+      serviceMs: 342,
+      connectMs: 0,
+      bytes: 12,
+      code: undefined,
+      websocket: false,
+    });
+    expect(parseRequestLine(error)).toMatchObject({ code: "H10", status: 503, dyno: undefined, serviceMs: 0, connectMs: 0 });
+    // A path with a quote in it: the general way still reads it.
+    expect(parseRequestLine(info.replace('path="/a?b=1"', 'path="/a"b"'))).toMatchObject({ status: 404, serviceMs: 342 });
+  });
+});
