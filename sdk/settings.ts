@@ -26,6 +26,11 @@ export const ENV = {
    * minute of Heroku's windows and pacing passes in a second). Read by the dyno manager.
    */
   timeScale: "DYNOFORM_TIME_SCALE",
+  /**
+   * Where people open the metrics page (`dynoform dashboard`), for the link in alert webhooks
+   * (default `http://localhost:5100`); the page of an app's process type is `<url>/apps/<app>/metrics?type=<type>`.
+   */
+  dashboardUrl: "DYNOFORM_DASHBOARD_URL",
   /** Where tools and the Pulumi CLI for tests are kept (default `~/.cache/dynoform`). */
   cache: "DYNOFORM_CACHE",
 } as const;
@@ -59,6 +64,8 @@ export interface RuntimeSettings {
   routerHttpsPort: number;
   /** The ACME directory Certificates use unless they name one. */
   acmeDirectory: string;
+  /** The metrics page's base URL, linked from alert webhooks. */
+  dashboardUrl: string;
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
@@ -68,6 +75,7 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     routerHttpPort: Number(env[ENV.routerHttpPort] || 8080),
     routerHttpsPort: Number(env[ENV.routerHttpsPort] || 8443),
     acmeDirectory: env[ENV.acmeDirectory] || "letsencrypt",
+    dashboardUrl: (env[ENV.dashboardUrl] || "http://localhost:5100").replace(/\/+$/, ""),
   };
 }
 

@@ -43,6 +43,7 @@ export type Role =
   | "router-network"
   | "router-lock"
   | "dyno-manager"
+  | "alert-notifier"
   | "one-off"
   | "release";
 

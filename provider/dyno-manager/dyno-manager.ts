@@ -19,6 +19,9 @@
  * Every 20 s it samples each running dyno's memory and load into the metrics store on its volume
  * (metrics-sampler.ts, metrics-store.ts) and logs Heroku's R14 lines for dynos over their quota.
  *
+ * It judges threshold alerts on the routers' recent requests (alert-controller.ts) and leaves
+ * webhooks to the alert notifier's container (alert-notifier.ts): the manager has no network.
+ *
  * Its stdout carries Heroku's platform lines for `dynoform logs` (manager-log.ts).
  */
 import { crashKey, forgetGone, recordCrash, stoppedWithEngine, type CrashBook } from "./crash-backoff";
@@ -40,6 +43,8 @@ import { LABEL } from "../docker/labels";
 import { MetricsSampler } from "./metrics-sampler";
 import { eventSql, pruneSql, sampleSql, writeMetrics, type DynoEvent } from "./metrics-store";
 import { isRetention } from "./metrics-plan";
+import { AlertController } from "./alert-controller";
+import { RequestWindow } from "./request-window";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -55,6 +60,10 @@ let shuttingDown = false;
 const KEPT_LINES = 100;
 /** Seconds between memory and load samples: Heroku's 20 s; tests speed it up. */
 const METRICS_INTERVAL_SECONDS = Number(process.env.DYNOFORM_METRICS_INTERVAL || 20);
+/** How many times faster than real time alerts and autoscaling run (tests: 60). */
+const timeScale = Number(process.env.DYNOFORM_TIME_SCALE || 1) || 1;
+/** The routers' recent requests per app and process type: what alerts and autoscaling read. */
+const requests = new RequestWindow(10_000 / timeScale, 3_600_000 / timeScale);
 
 interface ContainerInfo {
   Id: string;
@@ -411,6 +420,8 @@ async function main(): Promise<void> {
     followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
+  const alerts = new AlertController(requests, appLog, log, timeScale);
+  setInterval(() => alerts.tick(), alerts.intervalMs);
   let sampling = false;
   setInterval(() => {
     if (sampling) return;

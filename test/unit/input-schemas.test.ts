@@ -142,6 +142,44 @@ describe("one zod schema per resource's inputs", () => {
   });
 });
 
+describe("Formation alerts", () => {
+  const alerts = { web: { p95ResponseTimeMs: 500, windowMinutes: 1 } };
+
+  it("are checked at preview: Heroku's windows, a threshold, an http(s) webhook whose value is never shown", async () => {
+    const r = await formations.check!(formation, {
+      ...formation,
+      alerts: { web: { failedRequestPercent: 120, windowMinutes: 3 } as never },
+      alertWebhookUrl: "ftp://user:TOKEN@hooks.example.com/x",
+    });
+    const reasons = r.failures!.map((f) => f.reason);
+    expect(reasons).toEqual([
+      'Formation "api": alerts failedRequestPercent 120 is not a percentage above 0. Fix: give 0 < percent ≤ 100, e.g. 5',
+      expect.stringContaining('Formation "api": alerts windowMinutes 3 is not one of Heroku\'s sensitivities. Fix: use 1, 5 or 10'),
+      expect.stringMatching(/^Formation "api": alerts\.webhookUrl is not an http\(s\) URL .*Fix: /),
+    ]);
+    expect(reasons.join("\n")).not.toContain("TOKEN");
+    const none = await formations.check!(formation, { ...formation, alerts: { web: { windowMinutes: 5 } } });
+    expect(none.failures!.map((f) => f.reason)).toEqual([
+      expect.stringContaining("alerts without a threshold. Fix: give p95ResponseTimeMs"),
+    ]);
+  });
+
+  it("are refused on Basic with the tier rule's id", async () => {
+    const r = await formations.check!(formation, { ...formation, processes: { web: { quantity: 1, size: "basic" } }, alerts });
+    expect(r.failures!.map((f) => f.reason)).toEqual([expect.stringContaining("(rule alerts-not-allowed)")]);
+  });
+
+  it("changes to thresholds or webhook are updates; a state from before alerts diffs clean", () => {
+    const withAlerts = { ...formation, alerts, alertWebhookUrl: "", dashboardUrl: "http://d" };
+    expect(diffFormation(formation, { ...formation, alerts: {}, alertWebhookUrl: "", dashboardUrl: "http://d" })).toMatchObject({
+      changes: false,
+    });
+    expect(diffFormation(formation, withAlerts)).toMatchObject({ changes: true, replaces: [] });
+    expect(diffFormation(withAlerts, { ...withAlerts, alertWebhookUrl: "https://h/x" })).toMatchObject({ changes: true });
+    expect(diffFormation(withAlerts, { ...withAlerts })).toMatchObject({ changes: false });
+  });
+});
+
 describe("Formation diff", () => {
   it("an app updating (its name unknown at preview) is an update, not a replace", async () => {
     const news = { ...formation, app: UNKNOWN, release: UNKNOWN, image: UNKNOWN };
