@@ -8,7 +8,8 @@
  * nothing can reach it and a compromised webhook receiver or a slow one cannot touch it. The
  * notifier is the opposite: a plain bridge network with egress, no Docker socket, and only the
  * alerts volume. An app's alerts are sent in order (a `resolved` never overtakes its `fired`);
- * apps are sent side by side, so one slow webhook delays only its own app.
+ * apps are sent side by side, each pass starting only apps not being sent already, so one slow
+ * webhook delays only its own app.
  *
  * Its stdout carries lines for `dynoform logs` (manager-log.ts format), webhook URLs masked.
  */
@@ -68,6 +69,8 @@ export interface NotifierOptions {
   /** A line of an app's log. */
   appLog?: (app: string, source: string, text: string) => void;
   random?: () => number;
+  /** Apps being sent now (by an earlier pass still waiting on a webhook): skipped, and kept up to date. */
+  busy?: Set<string>;
 }
 
 const printAppLog = (app: string, source: string, text: string) =>
@@ -75,45 +78,55 @@ const printAppLog = (app: string, source: string, text: string) =>
 
 /** One pass over the outbox at `nowMs`: sends what is due, reschedules failures, drops what is done. */
 export async function drainOutbox(nowMs: number, opts: NotifierOptions = {}): Promise<void> {
-  const { dir = ALERTS_DIR, timeScale = 1, post = postJson, appLog = printAppLog, random = Math.random } = opts;
+  const { dir = ALERTS_DIR, timeScale = 1, post = postJson, appLog = printAppLog, random = Math.random, busy = new Set<string>() } = opts;
   const byApp = new Map<string, Array<{ name: string; item: OutboxItem }>>();
   for (const entry of outbox(dir)) byApp.set(entry.item.event.app, [...(byApp.get(entry.item.event.app) ?? []), entry]);
-  await Promise.all(
-    [...byApp].map(async ([app, entries]) => {
-      for (const { name, item } of entries) {
-        // In order: an alert waiting for its retry holds back the app's later ones.
-        if (item.nextAtMs > nowMs) return;
-        const e = item.event;
-        const source = `heroku[${e.processType}]`;
-        const config = loadAlertConfig(app, dir);
-        if (!config?.webhookUrl) {
-          removeFromOutbox(name, dir);
-          continue;
-        }
-        const url = config.webhookUrl;
-        const attempt = item.attempts + 1;
-        const sent = await post(url, alertPayload(e, config.dashboardUrl));
-        const result = { ...sent, detail: scrubUrl(sent.detail, url) };
-        if (result.ok) {
-          removeFromOutbox(name, dir);
-          appLog(app, source, `Alert webhook delivered to ${maskUrl(url)} (alert.${e.state} ${e.metric}, attempt ${attempt})`);
-          continue;
-        }
-        const delay = retryDelayMs(attempt, timeScale, random());
-        if (delay === undefined) {
-          removeFromOutbox(name, dir);
-          appLog(app, source, `Alert webhook to ${maskUrl(url)} failed (${result.detail}); gave up after ${attempt} attempts`);
-          continue;
-        }
-        updateOutbox(name, { ...item, attempts: attempt, nextAtMs: nowMs + delay }, dir);
-        appLog(
-          app,
-          source,
-          `Alert webhook to ${maskUrl(url)} failed (${result.detail}); attempt ${attempt}, next in ${(delay / 1000).toFixed(delay < 10_000 ? 1 : 0)} s`,
-        );
-        return;
+  const sendApp = async (app: string, entries: Array<{ name: string; item: OutboxItem }>) => {
+    for (const { name, item } of entries) {
+      // In order: an alert waiting for its retry holds back the app's later ones.
+      if (item.nextAtMs > nowMs) return;
+      const e = item.event;
+      const source = `heroku[${e.processType}]`;
+      const config = loadAlertConfig(app, dir);
+      if (!config?.webhookUrl) {
+        removeFromOutbox(name, dir);
+        continue;
       }
-    }),
+      const url = config.webhookUrl;
+      const attempt = item.attempts + 1;
+      const sent = await post(url, alertPayload(e, config.dashboardUrl));
+      const result = { ...sent, detail: scrubUrl(sent.detail, url) };
+      if (result.ok) {
+        removeFromOutbox(name, dir);
+        appLog(app, source, `Alert webhook delivered to ${maskUrl(url)} (alert.${e.state} ${e.metric}, attempt ${attempt})`);
+        continue;
+      }
+      const delay = retryDelayMs(attempt, timeScale, random());
+      if (delay === undefined) {
+        removeFromOutbox(name, dir);
+        appLog(app, source, `Alert webhook to ${maskUrl(url)} failed (${result.detail}); gave up after ${attempt} attempts`);
+        continue;
+      }
+      updateOutbox(name, { ...item, attempts: attempt, nextAtMs: nowMs + delay }, dir);
+      appLog(
+        app,
+        source,
+        `Alert webhook to ${maskUrl(url)} failed (${result.detail}); attempt ${attempt}, next in ${(delay / 1000).toFixed(delay < 10_000 ? 1 : 0)} s`,
+      );
+      return;
+    }
+  };
+  await Promise.all(
+    [...byApp]
+      .filter(([app]) => !busy.has(app))
+      .map(async ([app, entries]) => {
+        busy.add(app);
+        try {
+          await sendApp(app, entries);
+        } finally {
+          busy.delete(app);
+        }
+      }),
   );
 }
 
@@ -123,12 +136,14 @@ async function main(): Promise<void> {
   const everyMs = Math.max(100, Math.min(1000, 60_000 / timeScale / 10));
   process.stdout.write(`${new Date().toISOString()} alert notifier started (time scale ${timeScale})\n`);
   process.on("SIGTERM", () => process.exit(0));
-  for (;;) {
-    await drainOutbox(Date.now(), { timeScale }).catch((e) =>
+  // Each pass starts the apps not being sent already, without waiting: a webhook that hangs for
+  // its 10 s holds up only its own app's alerts.
+  const busy = new Set<string>();
+  setInterval(() => {
+    drainOutbox(Date.now(), { timeScale, busy }).catch((e) =>
       process.stdout.write(`${new Date().toISOString()} outbox: ${(e as Error).message}\n`),
     );
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  }, everyMs);
 }
 
 if (require.main === module) main();

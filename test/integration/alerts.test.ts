@@ -10,6 +10,14 @@ import { getUntil, steadyLoad } from "../support/http";
 import { uniqueSuffix } from "../support/pulumi";
 import { RouterTestApp } from "../support/router-app";
 
+/** `10.200.0.0/24` → `10.200.0.1` (IPv4). */
+function firstAddress(subnet: string | undefined): string | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(subnet ?? "");
+  if (!m) return undefined;
+  const n = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) + 1;
+  return [24, 16, 8, 0].map((shift) => (n >>> shift) & 255).join(".");
+}
+
 /**
  * A webhook receiver on the host, at the address of Docker's default bridge (where the alert
  * notifier's container reaches the host; 127.0.0.1 inside a container is the container). It
@@ -17,7 +25,9 @@ import { RouterTestApp } from "../support/router-app";
  */
 async function startReceiver(failFirst: number) {
   const bridge = await docker.getNetwork("bridge").inspect();
-  const gateway: string = bridge.IPAM?.Config?.[0]?.Gateway;
+  const ipam: { Gateway?: string; Subnet?: string } = bridge.IPAM?.Config?.[0] ?? {};
+  // Docker leaves Gateway out when it picked the subnet itself: the bridge is then its first address.
+  const gateway = ipam.Gateway ?? firstAddress(ipam.Subnet);
   if (!gateway) throw new Error("Docker's default bridge has no gateway address: the notifier could not reach a receiver on this host");
   const received: Array<{ path: string; payload: AlertPayload; answered: number }> = [];
   let failures = failFirst;
@@ -45,9 +55,10 @@ describe("threshold alerts fire and resolve exactly once (time scale 60: a minut
 
   const delivered = (metric: string, state: string) =>
     receiver.received.filter((r) => r.answered === 204 && r.payload.metric === metric && r.payload.state === state);
+  /** `dynoform logs --dyno web`: the alert lines are `heroku[web]` (the router's thousands of lines are left out). */
   const logs = async () => {
     let out = "";
-    await runLogs(["--app", t.app, "-n", "5000"], { stdout: (s) => (out += s), stderr: (s) => (out += s) }, docker);
+    await runLogs(["--app", t.app, "--dyno", "web", "-n", "5000"], { stdout: (s) => (out += s), stderr: (s) => (out += s) }, docker);
     return out;
   };
   /** Drives `path` with 4 clients until `done` holds (at most 60 s), then stops. */

@@ -111,6 +111,18 @@ describe("drainOutbox", () => {
     expect(lines.at(-1)).toBe("api heroku[web]: Alert webhook to https://hooks.example.com/… failed (HTTP 503); gave up after 12 attempts");
   });
 
+  it("skips apps an earlier pass is still sending (a hung webhook holds up only its own app)", async () => {
+    configure("api");
+    configure("other");
+    enqueueAlert(event("fired", 1), dir);
+    enqueueAlert(event("fired", 2, "other"), dir);
+    const busy = new Set(["api"]);
+    await drainOutbox(10, { dir, post: receiver([]), appLog: () => undefined, busy });
+    expect(posts.map((p) => p.payload.app)).toEqual(["other"]);
+    expect([...busy]).toEqual(["api"]);
+    expect(outbox(dir).map((e) => e.item.event.app)).toEqual(["api"]);
+  });
+
   it("drops alerts of an app whose webhook was removed meanwhile", async () => {
     configure("api", "");
     enqueueAlert(event("fired", 1), dir);
