@@ -123,7 +123,7 @@ export class Formation extends pulumi.dynamic.Resource {
       ecoSleepAfterSeconds: args.ecoSleepAfterSeconds ?? HEROKU.ecoSleepAfterSeconds,
       alerts: (args.alerts?.processes ?? {}) as Record<string, AlertThresholds>,
       // Secret whatever the program gave: webhook URLs often hold a token.
-      alertWebhookUrl: pulumi.secret(args.alerts?.webhookUrl ?? ""),
+      alertWebhookUrl: args.alerts?.webhookUrl === undefined ? "" : pulumi.secret(args.alerts.webhookUrl),
       dashboardUrl: runtimeSettings().dashboardUrl,
       dynos: undefined,
       dynoManager: undefined,
