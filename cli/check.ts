@@ -48,7 +48,14 @@ export async function runCheck(args: string[], io: CommandIO = defaultIO): Promi
     return 1;
   }
   const f = parsed.data;
-  const violations = validateFormation({ resource: f.app, app: f.app, processes: f.processes, preboot: f.preboot, space: f.space });
+  const violations = validateFormation({
+    resource: f.app,
+    app: f.app,
+    processes: f.processes,
+    preboot: f.preboot,
+    space: f.space,
+    alerts: f.alerts,
+  });
   if (violations.length > 0) {
     for (const v of violations) io.stderr(`${v.message}\n`);
     io.stderr(`${violations.length} rule(s) broken in ${file}\n`);

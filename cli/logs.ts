@@ -1,6 +1,6 @@
 import Docker from "dockerode";
 import { demuxToText, lineSink } from "../provider/docker/docker-exec";
-import { followDynoManagerLog, readDynoManagerLog } from "../provider/formations/dyno-manager-controller";
+import { ALERT_NOTIFIER, followDynoManagerLog, readDynoManagerLog } from "../provider/formations/dyno-manager-controller";
 import { followRequestLog, readRequestLog } from "../provider/router/router-log";
 import { readTlsState } from "../provider/router/router-tls-store";
 import { hostRoutes, servesHost, type HostRoute } from "../provider/router/host-routes";
@@ -168,7 +168,10 @@ export const routerLogs: LogSource = async (docker, app, lines) => {
 /** The dyno manager's lines for the app: crashes, restarts, and a crashed dyno's last output. */
 const managerLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker, app, lines);
 
-export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs, managerLogs];
+/** The alert notifier's lines for the app: webhook deliveries, retries, giving up. */
+const notifierLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker, app, lines, ALERT_NOTIFIER);
+
+export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs, managerLogs, notifierLogs];
 
 const USAGE = "usage: dynoform logs --app NAME [-n LINES] [--tail|-t] [--dyno|-d web.2|web] [--source|-s app|heroku] [--type web]\n";
 
@@ -261,7 +264,9 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
   // end with them: the manager outlives any one app.
   const manager = new AbortController();
   signal?.addEventListener("abort", () => manager.abort(), { once: true });
-  const managerLines = followDynoManagerLog(docker, app, print, manager.signal).catch(() => undefined);
+  const managerLines = Promise.all(
+    [undefined, ALERT_NOTIFIER].map((c) => followDynoManagerLog(docker, app, print, manager.signal, c).catch(() => undefined)),
+  );
   await Promise.all([
     ...(await logContainers(docker, app)).filter((c) => c.State === "running" || c.Labels[LABEL.role] === "dyno").map(follow),
     ...(route ? [followRouter(docker.getContainer(route.router), route.routes)] : []),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProcessSpecSchema } from "./input-schemas";
+import { AlertThresholdsSchema, ProcessSpecSchema } from "./input-schemas";
 import { AppNameSchema, SpaceNameSchema } from "./names";
 import { HEROKU } from "./settings";
 
@@ -13,6 +13,8 @@ export const FormationFileSchema = z.object({
   processes: z.record(z.string(), ProcessSpecSchema.extend({ size: z.string().default(HEROKU.defaultSize) })),
   preboot: z.boolean().optional(),
   space: z.object({ name: SpaceNameSchema, shield: z.boolean().default(false) }).optional(),
+  /** Process type → threshold alerts (the webhook is the program's business, not the file's). */
+  alerts: z.record(z.string(), AlertThresholdsSchema).optional(),
 });
 
 export type FormationFile = z.infer<typeof FormationFileSchema>;

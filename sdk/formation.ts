@@ -2,10 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { type App, givenApp } from "./app";
 import { estimateMonthlyCost } from "./cost";
-import type { FormationInputsSchema, ProcessShape, Versioned } from "./input-schemas";
+import type { AlertThresholds, FormationInputsSchema, ProcessShape, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
 import { readGiven, type Given } from "./program-registry";
-import { HEROKU } from "./settings";
+import { HEROKU, runtimeSettings } from "./settings";
 
 /** One process type's share of a formation, as a program gives it. */
 export interface ProcessFormation {
@@ -13,6 +13,28 @@ export interface ProcessFormation {
   quantity: pulumi.Input<number>;
   /** A dyno size from the catalog (`eco`, `basic`, `standard-1x`, `performance-m`, …). Default `standard-1x`. */
   size?: pulumi.Input<string>;
+}
+
+/** One process type's threshold alerts (Standard, Performance, Private and Shield sizes; web only). */
+export interface ProcessAlerts {
+  /** Alert when the p95 response time (ms) is above this in every minute of the window. */
+  p95ResponseTimeMs?: number;
+  /** Alert when more than this percentage of requests fail (5xx, router errors included) in every minute of the window. */
+  failedRequestPercent?: number;
+  /** Heroku's sensitivity: 1, 5 (default) or 10 minutes over the threshold before the alert fires, and under it before it resolves. */
+  windowMinutes?: 1 | 5 | 10;
+}
+
+/** Threshold alerts: each fires once when crossed for its window, and resolves once when back under. */
+export interface FormationAlerts {
+  /** Process type (`web`) → thresholds. */
+  processes: Record<string, ProcessAlerts>;
+  /**
+   * Where alerts are POSTed as JSON (app, process type, metric, value, threshold, window, a link
+   * to the metrics page), retried with back-off when it fails. Kept secret: it often holds a
+   * token. Without it alerts are only lines in `dynoform logs`.
+   */
+  webhookUrl?: pulumi.Input<string>;
 }
 
 /** Arguments of a {@link Formation}. */
@@ -33,6 +55,8 @@ export interface FormationArgs {
    * them. Heroku's is 1800 (30 minutes); tests use a few seconds. Applies to dynos started after.
    */
   ecoSleepAfterSeconds?: pulumi.Input<number>;
+  /** Threshold alerts on response time and failed requests (not on Eco or Basic). */
+  alerts?: FormationAlerts;
 }
 
 /** What the Formation provider receives. */
@@ -97,6 +121,10 @@ export class Formation extends pulumi.dynamic.Resource {
       preboot: args.preboot ?? false,
       bootTimeoutSeconds: args.bootTimeoutSeconds ?? HEROKU.bootTimeoutSeconds,
       ecoSleepAfterSeconds: args.ecoSleepAfterSeconds ?? HEROKU.ecoSleepAfterSeconds,
+      alerts: (args.alerts?.processes ?? {}) as Record<string, AlertThresholds>,
+      // Secret whatever the program gave: webhook URLs often hold a token.
+      alertWebhookUrl: args.alerts?.webhookUrl === undefined ? "" : pulumi.secret(args.alerts.webhookUrl),
+      dashboardUrl: runtimeSettings().dashboardUrl,
       dynos: undefined,
       dynoManager: undefined,
       estimatedMonthlyCost: pulumi
@@ -108,7 +136,7 @@ export class Formation extends pulumi.dynamic.Resource {
       lazyProvider<FormationInputs, FormationOutputs>("formations/formation-provider"),
       resourceName,
       inputs,
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets", "alertWebhookUrl"] }),
       "dynoform",
       "Formation",
     );

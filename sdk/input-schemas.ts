@@ -60,6 +60,46 @@ export type ProcessShape = z.infer<typeof ProcessSchema>;
 /** Web autoscaling (Performance, Private, Shield): the quantity moves between min and max. */
 export const AutoscalingSchema = z.object({ min: z.number(), max: z.number(), p95ResponseTimeMs: z.number().optional() });
 
+/** Heroku's sensitivity windows for threshold alerts, in minutes (High, Medium, Low). */
+export const ALERT_WINDOWS_MINUTES = [1, 5, 10] as const;
+
+/**
+ * One process type's threshold alerts (Standard, Performance, Private, Shield): an alert fires
+ * when a threshold is exceeded in every minute of the window, and resolves when it is back under
+ * for a whole window.
+ */
+export const AlertThresholdsSchema = z
+  .object({
+    p95ResponseTimeMs: z
+      .number()
+      .refine((v) => Number.isInteger(v) && v > 0, {
+        error: (iss) => `alerts p95ResponseTimeMs ${iss.input} is not a whole number of ms above 0. Fix: give a response time, e.g. 500`,
+      })
+      .optional(),
+    failedRequestPercent: z
+      .number()
+      .refine((v) => v > 0 && v <= 100, {
+        error: (iss) => `alerts failedRequestPercent ${iss.input} is not a percentage above 0. Fix: give 0 < percent ≤ 100, e.g. 5`,
+      })
+      .optional(),
+    windowMinutes: z
+      .number()
+      .refine((v) => (ALERT_WINDOWS_MINUTES as readonly number[]).includes(v), {
+        error: (iss) => `alerts windowMinutes ${iss.input} is not one of Heroku's sensitivities. Fix: use 1, 5 or 10 (minutes)`,
+      })
+      .default(5),
+  })
+  .refine((a) => a.p95ResponseTimeMs !== undefined || a.failedRequestPercent !== undefined, {
+    error: "alerts without a threshold. Fix: give p95ResponseTimeMs, failedRequestPercent or both",
+  });
+export type AlertThresholds = z.infer<typeof AlertThresholdsSchema>;
+
+/** A webhook URL: http(s) with a host; "" for none. Never in a message: it may hold a token. */
+export const WebhookUrlSchema = z.string().refine((u) => u === "" || /^https?:\/\/[^/?#\s]+(?:[/?#]\S*)?$/.test(u), {
+  error:
+    "alerts.webhookUrl is not an http(s) URL (its value is not shown: it may hold a token). Fix: give the URL the alerts are POSTed to, like https://hooks.example.com/dynoform",
+});
+
 /** A process type as the tier rules and the formation file see it: the same shape, with autoscaling. */
 export const ProcessSpecSchema = ProcessSchema.extend({ autoscaling: AutoscalingSchema.optional() });
 
@@ -150,6 +190,12 @@ export const FormationInputsSchema = z.object({
   ecoSleepAfterSeconds: z
     .number()
     .positive({ error: "ecoSleepAfterSeconds must be above 0. Fix: leave it out (1800, as Heroku) or give a number of seconds" }),
+  /** Process type → threshold alerts; the tier rules check which process types and sizes may have them. */
+  alerts: z.record(z.string(), AlertThresholdsSchema).default({}),
+  /** Secret: where alerts are POSTed ("" for none: the log line only). */
+  alertWebhookUrl: WebhookUrlSchema.default(""),
+  /** The metrics page's base URL (DYNOFORM_DASHBOARD_URL): alerts link to `<it>/apps/<app>/metrics?type=<type>`. */
+  dashboardUrl: z.string().default(""),
 });
 
 export const DomainInputsSchema = z.object({

@@ -36,6 +36,11 @@ export const ENV = {
    * out of the app's dynos on sizes that would get it (README "Language runtime metrics").
    */
   runtimeMetrics: "DYNOFORM_RUNTIME_METRICS",
+  /**
+   * Where people open the metrics page (`dynoform dashboard`), for the link in alert webhooks
+   * (default `http://localhost:5100`); the page of an app's process type is `<url>/apps/<app>/metrics?type=<type>`.
+   */
+  dashboardUrl: "DYNOFORM_DASHBOARD_URL",
   /** Where tools and the Pulumi CLI for tests are kept (default `~/.cache/dynoform`). */
   cache: "DYNOFORM_CACHE",
 } as const;
@@ -69,6 +74,8 @@ export interface RuntimeSettings {
   routerHttpsPort: number;
   /** The ACME directory Certificates use unless they name one. */
   acmeDirectory: string;
+  /** The metrics page's base URL, linked from alert webhooks. */
+  dashboardUrl: string;
 }
 
 export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
@@ -78,6 +85,7 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     routerHttpPort: Number(env[ENV.routerHttpPort] || 8080),
     routerHttpsPort: Number(env[ENV.routerHttpsPort] || 8443),
     acmeDirectory: env[ENV.acmeDirectory] || "letsencrypt",
+    dashboardUrl: (env[ENV.dashboardUrl] || "http://localhost:5100").replace(/\/+$/, ""),
   };
 }
 

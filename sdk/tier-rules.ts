@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { DYNO_SIZE_NAMES, getDynoSize, MAX_DYNOS_PER_APP, MAX_RUNNING_ECO_DYNOS, type DynoSize } from "./dyno-sizes";
-import type { ProcessSpecSchema } from "./input-schemas";
+import type { AlertThresholds, ProcessSpecSchema } from "./input-schemas";
 import { PROCESS_TYPE_NAME } from "./names";
 
 /** One process type of a formation, as the rules see it (the one process shape, with autoscaling). */
@@ -15,6 +15,8 @@ export interface FormationSpec {
   preboot?: boolean;
   /** The Space the app runs in; undefined is the Common Runtime. */
   space?: { name: string; shield: boolean };
+  /** Process type → threshold alerts. */
+  alerts?: Record<string, Partial<AlertThresholds>>;
 }
 
 /** One broken rule: a stable id for tools, and words and a fix for people. */
@@ -40,6 +42,11 @@ export const TIER_RULES = [
   { id: "preboot-not-allowed", summary: "Preboot needs Standard or Performance sizes (Spaces use rolling deploys)." },
   { id: "autoscaling-not-allowed", summary: "Autoscaling is for the web process type on Performance, Private and Shield sizes." },
   { id: "autoscaling-range", summary: "Autoscaling needs 1 ≤ min ≤ max ≤ the size's scale limit." },
+  {
+    id: "alerts-not-allowed",
+    summary: "Threshold alerts need Standard, Performance, Private or Shield sizes (not Eco or Basic).",
+  },
+  { id: "alerts-process-type", summary: "Threshold alerts watch the router's requests: only on the formation's web process type." },
   { id: "space-private-size", summary: "Private sizes run only in a Private (non-Shield) Space." },
   { id: "space-shield-size", summary: "Shield sizes run only in a Shield Space." },
   { id: "space-common-size", summary: "Common Runtime sizes never run in a Space." },
@@ -219,6 +226,29 @@ export function validateFormation(spec: FormationSpec): RuleViolation[] {
         size.runtime === "common"
           ? "turn preboot off, or use Standard or Performance sizes"
           : "turn preboot off: apps in Spaces deploy with rolling deploys instead",
+      );
+    }
+  }
+  for (const [type, thresholds] of Object.entries(spec.alerts ?? {})) {
+    if (!thresholds) continue;
+    if (type !== "web" || !(type in spec.processes)) {
+      add(
+        "alerts-process-type",
+        type,
+        type !== "web"
+          ? "threshold alerts watch response times and failed requests, which only web dynos serve"
+          : "threshold alerts for web, but the formation has no web process type",
+        type !== "web" ? `move the alerts to "web", or remove them` : "add web to the formation's processes, or remove its alerts",
+      );
+      continue;
+    }
+    const size = sized.find(([t]) => t === type)?.[2];
+    if (size && !size.features.thresholdAlerting) {
+      add(
+        "alerts-not-allowed",
+        type,
+        `size "${size.name}" does not allow threshold alerts (${tierName(size)} tier)`,
+        "remove the alerts, or use a Standard, Performance, Private or Shield size",
       );
     }
   }

@@ -50,6 +50,7 @@ export type Role =
   | "router-network"
   | "router-lock"
   | "dyno-manager"
+  | "alert-notifier"
   | "one-off"
   | "release";
 

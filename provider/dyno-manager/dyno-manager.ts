@@ -25,6 +25,9 @@
  * recent-requests window alerts and autoscaling read (`requests`), and is counted in memory for
  * the store (router-buckets.ts), written with the next sampling round rather than per request.
  *
+ * It judges threshold alerts on the routers' recent requests (alert-controller.ts) and leaves
+ * webhooks to the alert notifier's container (alert-notifier.ts): the manager has no network.
+ *
  * Its stdout carries Heroku's platform lines for `dynoform logs` (manager-log.ts).
  */
 import { crashKey, forgetGone, recordCrash, stoppedWithEngine, type CrashBook } from "./crash-backoff";
@@ -58,6 +61,7 @@ import {
 } from "./metrics-store";
 import { putPreload, RuntimeReader } from "./runtime-reader";
 import { isRetention } from "./metrics-plan";
+import { AlertController } from "./alert-controller";
 import { RequestWindow } from "./request-window";
 import { RouterBuffer, withStored, type StoredRouterText } from "./router-buckets";
 import { RouterRequestFollower } from "./router-request-follower";
@@ -476,6 +480,8 @@ async function main(): Promise<void> {
     followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
+  const alerts = new AlertController(requests, appLog, log, timeScale);
+  setInterval(() => alerts.tick(), alerts.intervalMs);
   let sampling = false;
   if (METRICS_ON) {
     let refreshing = false;

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type Docker from "dockerode";
 import { docker, ignoreConflictOrNoop, ignoreNotFound, isNotFound } from "../docker/docker-client";
-import { demuxToText, execIn, lineSink } from "../docker/docker-exec";
+import { demuxToText, execIn, lineSink, putFiles } from "../docker/docker-exec";
 import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
 import { ensureSingletonContainer } from "../docker/singleton-container";
@@ -21,6 +21,7 @@ import {
   type RouterRow,
   type RuntimeRow,
 } from "../dyno-manager/metrics-store";
+import { ALERT_APPS, ALERTS_DIR, alertConfigFile, type AlertConfig } from "../dyno-manager/alert-store";
 
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
@@ -30,6 +31,16 @@ export const DYNO_MANAGER = "dynoform-dyno-manager";
  * describe dynos, so an engine without dynos has nothing to keep, and destroy leaves nothing.
  */
 export const DYNO_MANAGER_VOLUME = "dynoform-dyno-manager-data";
+/**
+ * The alert notifier (provider/dyno-manager/alert-notifier.ts): the manager's image with another
+ * entry point, on Docker's default bridge (egress for webhooks) with no Docker socket. It shares
+ * only the alerts volume with the manager: the manager leaves alerts there, the notifier POSTs them.
+ */
+export const ALERT_NOTIFIER = "dynoform-alert-notifier";
+/** The alerts volume (alert-store.ts): app configs with their webhook URLs, the outbox, the firing alerts. */
+export const ALERTS_VOLUME = "dynoform-alerts";
+/** The image's entry points, relative to `provider/`: the manager and the notifier. */
+const ENTRY_POINTS = [path.join("dyno-manager", "dyno-manager.js"), path.join("dyno-manager", "alert-notifier.js")];
 // sqlite3: the metrics store (provider/dyno-manager/metrics-store.ts).
 const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers, keeps their metrics.
 FROM debian:bookworm-slim
@@ -46,8 +57,8 @@ function compiledProviderDir(): string {
 }
 
 /**
- * The files the manager's image carries, relative to `provider/`: its entry point and every
- * module it reaches through relative `require`s, found by reading the compiled code, so the
+ * The files the manager's image carries, relative to `provider/`: its entry points and every
+ * module they reach through relative `require`s, found by reading the compiled code, so the
  * image holds what the daemon runs and no list is kept by hand.
  */
 export function dynoManagerFiles(root = compiledProviderDir()): string[] {
@@ -62,7 +73,7 @@ export function dynoManagerFiles(root = compiledProviderDir()): string[] {
       visit(target);
     }
   };
-  visit(path.join("dyno-manager", "dyno-manager.js"));
+  for (const entry of ENTRY_POINTS) visit(entry);
   return [...seen].sort();
 }
 
@@ -88,13 +99,26 @@ async function buildManagerImage(tag: string): Promise<void> {
   }
 }
 
-/** Starts the dyno manager unless it runs already (with the current code). */
+const timeScaleEnv = () => `${ENV.timeScale}=${process.env[ENV.timeScale] ?? "1"}`;
+
+async function ensureVolume(name: string, role: string): Promise<void> {
+  await docker()
+    .createVolume({ Name: name, Labels: { [LABEL.managed]: "true", [LABEL.role]: role } })
+    .catch(ignoreConflictOrNoop);
+}
+
+/** Starts the dyno manager and the alert notifier unless they run already (with the current code). */
 export async function ensureDynoManager(): Promise<void> {
   const tag = imageTag();
+  await ensureManager(tag);
+  await ensureAlertNotifier(tag);
+}
+
+async function ensureManager(tag: string): Promise<void> {
   const env = [
     `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`,
     `${ENV.metricsInterval}=${process.env[ENV.metricsInterval] ?? "20"}`,
-    `${ENV.timeScale}=${process.env[ENV.timeScale] ?? "1"}`,
+    timeScaleEnv(),
     `${ENV.metrics}=${process.env[ENV.metrics] === "off" ? "off" : "on"}`,
   ];
   await ensureSingletonContainer({
@@ -103,9 +127,8 @@ export async function ensureDynoManager(): Promise<void> {
     matches: (info) => info.Config.Image === tag && env.every((e) => (info.Config.Env ?? []).includes(e)),
     prepare: async () => {
       if (!(await imageExists(tag))) await buildManagerImage(tag);
-      await docker()
-        .createVolume({ Name: DYNO_MANAGER_VOLUME, Labels: { [LABEL.managed]: "true", [LABEL.role]: "dyno-manager-data" } })
-        .catch(ignoreConflictOrNoop);
+      await ensureVolume(DYNO_MANAGER_VOLUME, "dyno-manager-data");
+      await ensureVolume(ALERTS_VOLUME, "alerts-data");
     },
     create: () => ({
       Image: tag,
@@ -117,6 +140,7 @@ export async function ensureDynoManager(): Promise<void> {
           `${DYNO_MANAGER_VOLUME}:/var/lib/dynoform`,
           // Read-only: the dynos' CPU pressure (the waiting part of dyno load, cpu-pressure.ts).
           `/sys/fs/cgroup:${HOST_CGROUP}:ro`,
+          `${ALERTS_VOLUME}:${ALERTS_DIR}`,
         ],
         // No network: nothing, dynos included, can talk to the manager.
         NetworkMode: "none",
@@ -128,12 +152,52 @@ export async function ensureDynoManager(): Promise<void> {
   });
 }
 
-/** Removes the manager once no dyno is left on the engine, so destroy leaves nothing behind. */
+/** The notifier: the manager's image, the alerts volume only, a network with egress, no Docker socket. */
+async function ensureAlertNotifier(tag: string): Promise<void> {
+  const env = [timeScaleEnv()];
+  await ensureSingletonContainer({
+    name: ALERT_NOTIFIER,
+    matches: (info) => info.Config.Image === tag && env.every((e) => (info.Config.Env ?? []).includes(e)),
+    prepare: () => ensureVolume(ALERTS_VOLUME, "alerts-data"),
+    create: () => ({
+      Image: tag,
+      Cmd: ["node", "/opt/dynoform/dyno-manager/alert-notifier.js"],
+      Labels: { [LABEL.managed]: "true", [LABEL.role]: "alert-notifier" },
+      Env: env,
+      HostConfig: {
+        Binds: [`${ALERTS_VOLUME}:${ALERTS_DIR}`],
+        // Webhooks go out; nothing comes in (no published port), and no dyno shares this network.
+        NetworkMode: "bridge",
+        RestartPolicy: { Name: "always" },
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        ReadonlyRootfs: true,
+        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
+      },
+    }),
+  });
+}
+
+/**
+ * Gives the manager an app's threshold alerts (written into the alerts volume through the
+ * manager's container, readable by root only: the webhook URL may hold a token); none removes them.
+ */
+export async function writeAlertConfig(config: AlertConfig): Promise<void> {
+  const container = docker().getContainer(DYNO_MANAGER);
+  const file = alertConfigFile(config.app);
+  if (Object.keys(config.alerts).length === 0) {
+    await execIn(container, ["rm", "-f", path.posix.join(ALERTS_DIR, ALERT_APPS, file)]);
+    return;
+  }
+  await putFiles(container, ALERTS_DIR, { [`${ALERT_APPS}/${file}`]: JSON.stringify(config) }, { private: true });
+}
+
+/** Removes the manager and the notifier once no dyno is left on the engine, so destroy leaves nothing behind. */
 export async function removeDynoManagerIfIdle(): Promise<void> {
   const dynos = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno" }) });
   if (dynos.length > 0) return;
-  await docker().getContainer(DYNO_MANAGER).remove({ force: true }).catch(ignoreNotFound);
-  await docker().getVolume(DYNO_MANAGER_VOLUME).remove().catch(ignoreNotFound);
+  for (const c of [DYNO_MANAGER, ALERT_NOTIFIER]) await docker().getContainer(c).remove({ force: true }).catch(ignoreNotFound);
+  for (const v of [DYNO_MANAGER_VOLUME, ALERTS_VOLUME]) await docker().getVolume(v).remove().catch(ignoreNotFound);
 }
 
 /** Whether the dyno manager runs: without it crashed dynos stay down and Eco apps never sleep. */
@@ -162,15 +226,17 @@ export async function markStoppedByDynoform(ids: string[]): Promise<void> {
 /**
  * The app's lines the dyno manager wrote (manager-log.ts): Heroku's `heroku[web.1]` platform
  * lines (crashes, restarts, idling) and the last output of crashed dynos it replaced, oldest first.
- * For `dynoform logs`; `{ time, source, text }` as cli/logs.ts's LogLine.
+ * For `dynoform logs`; `{ time, source, text }` as cli/logs.ts's LogLine. `container`: the
+ * alert notifier writes the same kind of lines (webhook deliveries).
  */
 export async function readDynoManagerLog(
   dockerClient: Docker,
   app: string,
   lines: number,
+  container = DYNO_MANAGER,
 ): Promise<Array<{ time: string; source: string; text: string }>> {
   const raw = (await dockerClient
-    .getContainer(DYNO_MANAGER)
+    .getContainer(container)
     .logs({ stdout: true, stderr: false, follow: false, tail: 20_000 })
     .catch(() => Buffer.alloc(0))) as unknown as Buffer;
   return demuxToText(raw)
@@ -190,9 +256,10 @@ export async function followDynoManagerLog(
   app: string,
   onLine: (l: { time: string; source: string; text: string }) => void,
   signal?: AbortSignal,
+  container = DYNO_MANAGER,
 ): Promise<void> {
   const stream = (await dockerClient
-    .getContainer(DYNO_MANAGER)
+    .getContainer(container)
     .logs({ stdout: true, stderr: false, follow: true, since: Math.floor(Date.now() / 1000) })) as NodeJS.ReadableStream & {
     destroy(): void;
   };

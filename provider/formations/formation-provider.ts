@@ -7,7 +7,7 @@ import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { getDynoSize } from "../../sdk/dyno-sizes";
 import { formatViolations, validateFormation } from "../../sdk/tier-rules";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
-import { dynoManagerRunning, ensureDynoManager, removeDynoManagerIfIdle } from "./dyno-manager-controller";
+import { dynoManagerRunning, ensureDynoManager, removeDynoManagerIfIdle, writeAlertConfig } from "./dyno-manager-controller";
 import type Docker from "dockerode";
 import { containerName, observeDynos, renameDyno, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
 import { dynoName, observedQuantities, planFormation, planPreboot, type FormationAction, type PrebootPlan } from "./formation-plan";
@@ -27,6 +27,7 @@ export function formationProblems(news: FormationInputs): string[] {
     processes: news.processes,
     preboot: news.preboot === true,
     space,
+    alerts: typeof news.alerts === "object" && news.alerts ? news.alerts : undefined,
   }).map((v) => formatViolations([v]));
   // At preview the app's outputs are unknown (a placeholder string, not an object): checked again at up.
   const commands = typeof news.processCommands === "object" && news.processCommands ? news.processCommands : {};
@@ -174,6 +175,8 @@ async function converge(f: FormationInputs): Promise<string[]> {
       await syncRouter(routerOf(f));
     }
   }
+  // Alerts apply at once, without touching a dyno: the manager reads them on its next round.
+  await writeAlertConfig({ app: f.app, alerts: f.alerts ?? {}, webhookUrl: f.alertWebhookUrl ?? "", dashboardUrl: f.dashboardUrl ?? "" });
   const now = await observeDynos(f.app);
   return now
     .filter((d) => d.running)
@@ -249,6 +252,8 @@ export const provider = {
   async delete(_id: string, props: FormationOutputs): Promise<void> {
     const observed = await observeDynos(props.app);
     await Promise.all(observed.map((d) => stopDyno(d.id)));
+    // A manager that is not running has no alerts to forget; its volume goes with it below.
+    await writeAlertConfig({ app: props.app, alerts: {}, webhookUrl: "", dashboardUrl: "" }).catch(() => undefined);
     if (props.router) await syncRouter(routerOf(props));
     await removeDynoManagerIfIdle();
   },
@@ -258,8 +263,14 @@ export const provider = {
 export function diffFormation(olds: FormationOutputs, news: FormationInputs): pulumi.dynamic.DiffResult {
   // An app's name unknown at preview is not a change of app (it is the same App updating).
   const replaces = known(news.app) && olds.app !== news.app ? ["app"] : [];
-  const changes = (["app", "release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
+  const changes: string[] = (["app", "release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
     (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
   );
+  // States written before alerts existed have none: no alerts is the same as `{}`.
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (!same(olds.alerts ?? {}, news.alerts ?? {})) changes.push("alerts");
+  if ((olds.alertWebhookUrl ?? "") !== (news.alertWebhookUrl ?? "")) changes.push("alertWebhookUrl");
+  // The dashboard's address matters only to alerts' links.
+  if (Object.keys(news.alerts ?? {}).length > 0 && (olds.dashboardUrl ?? "") !== (news.dashboardUrl ?? "")) changes.push("dashboardUrl");
   return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
 }

@@ -68,6 +68,17 @@ describe("invalid programs fail at preview", () => {
     expect(upAttempt.code).not.toBe(0);
     expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
   });
+  it("threshold alerts on a Basic web break the alerts-not-allowed rule, and the webhook's token is never shown", async () => {
+    const { appName, preview, upAttempt } = await previewScenario("alerts-on-basic");
+    expect(preview.code).not.toBe(0);
+    expect(preview.output).toMatch(
+      /Formation "basic-alerts", process type "web": size "basic" does not allow threshold alerts \(Basic tier\) \(rule alerts-not-allowed\)\. Fix: /,
+    );
+    expect(preview.output + upAttempt.output).not.toContain("SECRET-TOKEN");
+    expect(upAttempt.code).not.toBe(0);
+    expect(await objectsLabelled({ "dynoform.app": appName })).toEqual({ containers: [], networks: [], images: [] });
+  });
+
   it("two Domains of one program claim the same hostname", async () => {
     const { appName, preview, upAttempt } = await previewScenario("duplicate-domain");
     expect(preview.code).not.toBe(0);

@@ -36,6 +36,17 @@ describe("dynoform check", () => {
     expect(r.err).toContain("rule tier-mixing");
   });
 
+  it("checks threshold alerts: refused on Eco with the rule's id, accepted on Standard", async () => {
+    const alerts = "alerts:\n  web: { p95ResponseTimeMs: 500, windowMinutes: 1 }\n";
+    const eco = await check("eco-alerts.yaml", `app: api\nprocesses:\n  web: { quantity: 1, size: eco }\n${alerts}`);
+    expect(eco.code).toBe(1);
+    expect(eco.err).toContain(
+      'Formation "api", process type "web": size "eco" does not allow threshold alerts (Eco tier) (rule alerts-not-allowed)',
+    );
+    const standard = await check("std-alerts.yaml", `app: api\nprocesses:\n  web: { quantity: 1, size: standard-1x }\n${alerts}`);
+    expect(standard.code).toBe(0);
+  });
+
   it("rejects a malformed file with the field that is wrong", async () => {
     const r = await check("bad.yaml", "app: Bad_Name\nprocesses:\n  web: { quantity: lots }\n");
     expect(r.code).toBe(1);

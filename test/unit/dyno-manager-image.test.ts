@@ -19,6 +19,16 @@ describe("the dyno manager's image", () => {
     expect(files.every((f) => !f.startsWith("formations") && !f.startsWith("apps"))).toBe(true);
   });
 
+  it("carries the alert notifier's entry point too: the notifier runs the same image", () => {
+    expect(dynoManagerFiles(DIST)).toEqual(
+      expect.arrayContaining(
+        ["alert-notifier.js", "alert-controller.js", "alert-plan.js", "alert-store.js", "webhook-backoff.js"].map((f) =>
+          path.join("dyno-manager", f),
+        ),
+      ),
+    );
+  });
+
   it("requires nothing but Node's own modules besides what it carries", () => {
     for (const f of dynoManagerFiles(DIST)) {
       const code = fs.readFileSync(path.join(DIST, f), "utf8");

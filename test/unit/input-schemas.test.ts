@@ -49,6 +49,9 @@ const formation: FormationOutputs = {
   ecoSleepAfterSeconds: 1800,
   dynos: ["web.1"],
   estimatedMonthlyCost: 25,
+  alerts: {},
+  alertWebhookUrl: "",
+  dashboardUrl: "http://localhost:5100",
 };
 
 describe("one zod schema per resource's inputs", () => {
@@ -141,6 +144,44 @@ describe("one zod schema per resource's inputs", () => {
       expect.stringMatching(/^Formation "api", process type "web": quantity -1 .*\(rule quantity-invalid\)\. Fix: /),
       expect.stringMatching(/^Formation "api": bootTimeoutSeconds must be above 0\. Fix: /),
     ]);
+  });
+});
+
+describe("Formation alerts", () => {
+  const alerts = { web: { p95ResponseTimeMs: 500, windowMinutes: 1 } };
+
+  it("are checked at preview: Heroku's windows, a threshold, an http(s) webhook whose value is never shown", async () => {
+    const r = await formations.check!(formation, {
+      ...formation,
+      alerts: { web: { failedRequestPercent: 120, windowMinutes: 3 } as never },
+      alertWebhookUrl: "ftp://user:TOKEN@hooks.example.com/x",
+    });
+    const reasons = r.failures!.map((f) => f.reason);
+    expect(reasons).toEqual([
+      'Formation "api": alerts failedRequestPercent 120 is not a percentage above 0. Fix: give 0 < percent ≤ 100, e.g. 5',
+      expect.stringContaining('Formation "api": alerts windowMinutes 3 is not one of Heroku\'s sensitivities. Fix: use 1, 5 or 10'),
+      expect.stringMatching(/^Formation "api": alerts\.webhookUrl is not an http\(s\) URL .*Fix: /),
+    ]);
+    expect(reasons.join("\n")).not.toContain("TOKEN");
+    const none = await formations.check!(formation, { ...formation, alerts: { web: { windowMinutes: 5 } } });
+    expect(none.failures!.map((f) => f.reason)).toEqual([
+      expect.stringContaining("alerts without a threshold. Fix: give p95ResponseTimeMs"),
+    ]);
+  });
+
+  it("are refused on Basic with the tier rule's id", async () => {
+    const r = await formations.check!(formation, { ...formation, processes: { web: { quantity: 1, size: "basic" } }, alerts });
+    expect(r.failures!.map((f) => f.reason)).toEqual([expect.stringContaining("(rule alerts-not-allowed)")]);
+  });
+
+  it("changes to thresholds or webhook are updates; a state from before alerts diffs clean", () => {
+    const withAlerts = { ...formation, alerts, alertWebhookUrl: "", dashboardUrl: "http://d" };
+    expect(diffFormation(formation, { ...formation, alerts: {}, alertWebhookUrl: "", dashboardUrl: "http://d" })).toMatchObject({
+      changes: false,
+    });
+    expect(diffFormation(formation, withAlerts)).toMatchObject({ changes: true, replaces: [] });
+    expect(diffFormation(withAlerts, { ...withAlerts, alertWebhookUrl: "https://h/x" })).toMatchObject({ changes: true });
+    expect(diffFormation(withAlerts, { ...withAlerts })).toMatchObject({ changes: false });
   });
 });
 

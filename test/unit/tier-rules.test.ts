@@ -3,6 +3,7 @@ import { DYNO_SIZES } from "../../sdk/dyno-sizes";
 import { TIER_RULES, validateFormation, type FormationSpec } from "../../sdk/tier-rules";
 
 const PRIVATE = { name: "pay", shield: false };
+const ALERT = { p95ResponseTimeMs: 500, windowMinutes: 1 };
 const SHIELD = { name: "vault", shield: true };
 const f = (processes: FormationSpec["processes"], extra: Partial<FormationSpec> = {}): FormationSpec => ({
   resource: "api",
@@ -84,6 +85,18 @@ const TABLE: Array<[string, FormationSpec, string[]]> = [
   ["common size in a space", f({ web: { quantity: 1, size: "standard-1x" } }, { space: PRIVATE }), ["space-common-size"]],
   ["unknown size", f({ web: { quantity: 1, size: "standard-3x" } }), ["size-unknown"]],
   ["bad process type name", f({ "Web Server": { quantity: 1, size: "standard-1x" } }), ["process-type-name"]],
+  ["alerts on standard web", f({ web: { quantity: 1, size: "standard-1x" } }, { alerts: { web: ALERT } }), []],
+  ["alerts on performance web", f({ web: { quantity: 2, size: "performance-m" } }, { alerts: { web: ALERT } }), []],
+  ["alerts on private web", f({ web: { quantity: 1, size: "private-s" } }, { space: PRIVATE, alerts: { web: ALERT } }), []],
+  ["alerts on shield web", f({ web: { quantity: 1, size: "shield-s" } }, { space: SHIELD, alerts: { web: ALERT } }), []],
+  ["alerts on eco", f({ web: { quantity: 1, size: "eco" } }, { alerts: { web: ALERT } }), ["alerts-not-allowed"]],
+  ["alerts on basic", f({ web: { quantity: 1, size: "basic" } }, { alerts: { web: ALERT } }), ["alerts-not-allowed"]],
+  [
+    "alerts on a worker",
+    f({ web: { quantity: 1, size: "standard-1x" }, worker: { quantity: 1, size: "standard-1x" } }, { alerts: { worker: ALERT } }),
+    ["alerts-process-type"],
+  ],
+  ["alerts on web without web", f({ worker: { quantity: 1, size: "standard-1x" } }, { alerts: { web: ALERT } }), ["alerts-process-type"]],
 ];
 
 describe("validateFormation: one row per rule and case", () => {
@@ -119,6 +132,13 @@ describe("messages", () => {
     const [v] = validateFormation(f({ web: { quantity: 1, size: "eco" }, worker: { quantity: 1, size: "standard-1x" } }));
     expect(v.message).toBe(
       'Formation "api", process type "web": size "eco" cannot be combined with "standard-1x" in one app (rule tier-mixing). Fix: use Eco for every process type, or move every process type to Standard/Performance sizes',
+    );
+  });
+
+  it("say which tiers allow threshold alerts", () => {
+    const [v] = validateFormation(f({ web: { quantity: 1, size: "basic" } }, { alerts: { web: ALERT } }));
+    expect(v.message).toBe(
+      'Formation "api", process type "web": size "basic" does not allow threshold alerts (Basic tier) (rule alerts-not-allowed). Fix: remove the alerts, or use a Standard, Performance, Private or Shield size',
     );
   });
 
