@@ -155,7 +155,7 @@ beforeAll(async () => {
   const traefik = await traefikBuild;
   if (traefik) {
     await startPeer(targets[3], await peerImage("traefik", { traefik }), {
-      "/etc/traefik": { "dynamic.yml": renderTraefikDynamic(peerApps) },
+      "/etc": { "traefik/dynamic.yml": renderTraefikDynamic(peerApps) },
       [CERT_DIR]: certFiles,
     });
   }
