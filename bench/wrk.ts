@@ -60,3 +60,98 @@ export function wrk(
     );
   });
 }
+
+/** One load for {@link wrkLoad}: HTTP keep-alive, a new connection per request, or HTTPS keep-alive. */
+export type LoadKind = "keep-alive" | "close" | "https";
+
+/** What {@link wrkLoad} merged from its wrk processes. */
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  failed: number;
+}
+
+/**
+ * A wrk script that connects to 127.0.0.1 whatever the URL's host (so the URL's host is the TLS
+ * SNI without a resolver entry), rotates the Host header over `hosts` per request, and prints the
+ * latency quantiles at every 0.1% so runs of several processes can be merged.
+ */
+export function wrkScript(hosts: string[]): string {
+  return `wrk.resolve = function(host, service) wrk.addrs = wrk.lookup("127.0.0.1", service) end
+local hosts = { ${hosts.map((h) => JSON.stringify(h)).join(", ")} }
+local i = 0
+request = function()
+  i = i % #hosts + 1
+  wrk.headers["Host"] = hosts[i]
+  return wrk.format()
+end
+done = function(summary, latency, requests)
+  local q = {}
+  for p = 1, 999 do q[#q + 1] = string.format("%d", latency:percentile(p / 10)) end
+  io.write("QUANTILES " .. table.concat(q, ",") .. "\\n")
+end
+`;
+}
+
+/** Merges the 0.1%…99.9% quantiles (µs) of several runs, each weighted by its request count. */
+export function mergeQuantiles(runs: Array<{ requests: number; quantilesUs: number[] }>, q: number): number {
+  const pool: Array<[number, number]> = [];
+  for (const r of runs) for (const v of r.quantilesUs) pool.push([v, r.requests / r.quantilesUs.length]);
+  pool.sort((a, b) => a[0] - b[0]);
+  const total = pool.reduce((n, [, w]) => n + w, 0);
+  let seen = 0;
+  for (const [v, w] of pool) {
+    seen += w;
+    if (seen >= total * q) return v / 1000;
+  }
+  return (pool.at(-1)?.[0] ?? NaN) / 1000;
+}
+
+/**
+ * Runs `processes` wrk processes at once against 127.0.0.1:`port`, `connectionsEach` connections
+ * each, `seconds` long; process i uses `sniHosts[i]` as its URL host (the TLS SNI). Every request
+ * rotates its Host over `hosts` (plain HTTP) or keeps its process's SNI host (HTTPS).
+ */
+export async function wrkLoad(opts: {
+  port: number;
+  kind: LoadKind;
+  hosts: string[];
+  sniHosts: string[];
+  connectionsEach: number;
+  seconds: number;
+  scriptDir: string;
+}): Promise<LoadResult> {
+  const { writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const runs = opts.sniHosts.map((sni, i) => {
+    const script = join(opts.scriptDir, `load-${opts.port}-${i}.lua`);
+    writeFileSync(script, wrkScript(opts.kind === "https" ? [sni] : opts.hosts));
+    const scheme = opts.kind === "https" ? "https" : "http";
+    const args = ["-t", "1", "-c", String(opts.connectionsEach), "-d", `${opts.seconds}s`, "-s", script];
+    if (opts.kind === "close") args.push("-H", "Connection: close");
+    args.push(`${scheme}://${sni}:${opts.port}/`);
+    return new Promise<{ out: string }>((resolve, reject) => {
+      const child = spawn("wrk", args);
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("error", reject);
+      child.on("close", (code) => (code === 0 ? resolve({ out }) : reject(new Error(`wrk exited ${code}: ${out}`))));
+    });
+  });
+  const outs = await Promise.all(runs);
+  const parsed = outs.map(({ out }) => {
+    const base = parseWrk(out);
+    const q = /QUANTILES ([\d,]+)/.exec(out)?.[1];
+    return { ...base, quantilesUs: q ? q.split(",").map(Number) : [] };
+  });
+  return {
+    requestsPerSecond: parsed.reduce((n, r) => n + r.requestsPerSecond, 0),
+    p50Ms: mergeQuantiles(parsed, 0.5),
+    p99Ms: mergeQuantiles(parsed, 0.99),
+    requests: parsed.reduce((n, r) => n + r.requests, 0),
+    failed: parsed.reduce((n, r) => n + r.failed, 0),
+  };
+}

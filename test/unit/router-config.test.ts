@@ -26,6 +26,11 @@ describe("renderRouterConfig", () => {
     expect(cfg).toContain("default_backend no_such_app");
   });
 
+  it("lets a client's first request reuse a dyno connection that proved reusable, as nginx's keep-alive pool does", () => {
+    const cfg = renderRouterConfig(routes, opts);
+    expect(cfg).toMatch(/^defaults\n(?: {2}.*\n)* {2}http-reuse aggressive\n/m);
+  });
+
   it("names each server after its dyno and finds it by its release's DNS name, in dyno order", () => {
     const cfg = renderRouterConfig(routes, opts);
     const web2 = cfg.indexOf("server web.2 web.2.v7.api.dyno:5000 check");
