@@ -398,7 +398,11 @@ const follower = new RouterRequestFollower(
  * since the last round, into the store in one transaction; R14 lines logged.
  */
 async function sampleMetrics(): Promise<void> {
-  const samples = await sampler.sample();
+  // The routers' requests are written even when sampling fails this round.
+  const samples = await sampler.sample().catch((e) => {
+    log(`metrics: sampling the dynos: ${(e as Error).message}`);
+    return [];
+  });
   const runtime = await runtimeReader.sample().catch((e) => {
     log(`runtime metrics: ${(e as Error).message}`);
     return [];

@@ -55,7 +55,8 @@ export class MetricsSampler {
     const samples: DynoSample[] = [];
     for (const c of running) {
       const stats = await this.docker.request<Stats>("GET", `/containers/${c.Id}/stats?stream=false&one-shot=true`).catch(() => undefined);
-      if (stats?.status !== 200 || !stats.body.memory_stats) continue;
+      // A dyno removed meanwhile answers 404, or 200 with an empty body.
+      if (stats?.status !== 200 || !stats.body?.memory_stats) continue;
       const s = this.toSample(c, stats.body);
       for (const text of r14Lines(this.r14, c.Id, s.memoryMb, s.quotaMb)) this.onLine(s.app, s.dyno, text);
       samples.push(s);

@@ -32,6 +32,8 @@ interface Listed {
 }
 
 const filter = (f: Record<string, string[]>) => encodeURIComponent(JSON.stringify(f));
+/** Requests kept until the next refresh when their app is not known yet. */
+const MAX_WAITING = 10_000;
 /** How often a router's custom domains are read again. */
 const CLAIMS_EVERY_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,6 +45,8 @@ export class RouterRequestFollower {
   private readonly lastCounted = new Map<string, number>();
   /** Per router name, its routes and a cache of the hosts already looked up. */
   private routes = new Map<string, { routes: HostRoute[]; hosts: Map<string, string | undefined> }>();
+  /** Requests whose app was not known at the last refresh (bounded: the rest are dropped). */
+  private readonly waiting: Array<{ router: string; r: RouterRequest }> = [];
   /** Per app, the retention of its web dynos' tier. */
   private retention = new Map<string, Retention>();
   /** Per router id, its domain claims and when they were read: an exec, so once a minute, not every refresh. */
@@ -78,6 +82,12 @@ export class RouterRequestFollower {
       }
     }
     this.routes = routes;
+    // Requests that came before their app was known: now it is, or it is no app (the router's "No such app").
+    const waiting = this.waiting.splice(0);
+    for (const { router, r } of waiting) {
+      const app = this.appFor(router, r.host);
+      if (app !== undefined) this.onRequest(app, this.retention.get(app) ?? "none", r);
+    }
     const live = new Set(routers.map((r) => r.Id));
     for (const id of [...this.claims.keys()]) if (!live.has(id)) this.claims.delete(id);
   }
@@ -129,8 +139,7 @@ export class RouterRequestFollower {
         const r = parseRequestLine(line);
         if (!r || r.atMs <= skipUpTo) return;
         if (r.atMs > (this.lastCounted.get(id) ?? 0)) this.lastCounted.set(id, r.atMs);
-        const app = this.appFor(name, r.host);
-        if (app) this.onRequest(app, this.retention.get(app) ?? "none", r);
+        this.handOver(name, r);
       };
       conn.on(
         "data",
@@ -146,6 +155,17 @@ export class RouterRequestFollower {
       conn.on("error", done);
       conn.write(onlyNew ? FOLLOW_NEW_RING_COMMAND : FOLLOW_RING_COMMAND);
     });
+  }
+
+  /**
+   * Hands a request on with its app and the app's retention. A request for a host or app the last
+   * refresh did not know yet (an app whose first dyno just started) waits for the next refresh.
+   */
+  private handOver(router: string, r: RouterRequest): void {
+    const app = this.appFor(router, r.host);
+    const retention = app === undefined ? undefined : this.retention.get(app);
+    if (app !== undefined && retention !== undefined) this.onRequest(app, retention, r);
+    else if (this.waiting.length < MAX_WAITING) this.waiting.push({ router, r });
   }
 
   private appFor(router: string, host: string): string | undefined {
