@@ -40,10 +40,10 @@ export function chartGeometry(input: GeometryInput): Geometry {
   let yMax = 1;
   if (max > 0) {
     const mag = 10 ** Math.floor(Math.log10(max));
-    const steps = [1, 2, 5, 10];
+    const steps = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
     let k = 0;
-    while (steps[k] * mag < max) k++;
-    yMax = steps[k] * mag;
+    while (Number((steps[k] * mag).toPrecision(6)) < max) k++;
+    yMax = Number((steps[k] * mag).toPrecision(6));
   }
   const n = input.times.length;
   const xOf = (i: number) => input.left + (n <= 1 ? plotW / 2 : (i / (n - 1)) * plotW);
@@ -88,7 +88,7 @@ select, button { font: inherit; padding: 4px 10px; border: 1px solid #cfd5e3; bo
 #message { margin: 16px 24px; padding: 12px 16px; border-radius: 4px; background: #fdf1f1; color: #a0282b; }
 #message:empty { display: none; }
 #meta { margin: 12px 24px 0; color: #7b8091; }
-main { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 16px; padding: 16px 24px; }
+main { display: grid; align-items: start; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 16px; padding: 16px 24px; }
 section.chart { background: #fff; border: 1px solid #e3e6ef; border-radius: 6px; padding: 12px 16px; }
 section.chart h2 { font-size: 14px; margin: 0 0 4px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin: 0 0 6px; font-size: 12px; list-style: none; padding: 0; }
@@ -107,7 +107,8 @@ const chartGeometry = ${chartGeometry.toString()};
 const COLORS = ["#79589f", "#3d9ad1", "#d0824a", "#4aa57a", "#c0504d", "#8a8f9c", "#b5a42e", "#2f6f8f"];
 const LIMIT_COLOR = "#c0504d";
 const params = new URLSearchParams(location.search);
-const state = { app: params.get("app") || "", type: params.get("type") || "", since: params.get("since") || "2h" };
+// type "" is every process type; absent, the page opens on web as Heroku's tab does.
+const state = { app: params.get("app") || "", type: params.get("type"), since: params.get("since") || "2h" };
 const refreshSeconds = Number(params.get("refresh") ?? "30");
 const $ = (sel) => document.querySelector(sel);
 const el = (name, attrs = {}, ns) => {
@@ -136,7 +137,7 @@ function renderPickers() {
   appSel.value = state.app;
   const app = apps.find((a) => a.name === state.app);
   const typeSel = $("#type");
-  typeSel.replaceChildren(...(app ? app.processTypes : []).map((t) => { const o = el("option", { value: t }); o.textContent = t; return o; }));
+  typeSel.replaceChildren(...["", ...(app ? app.processTypes : [])].map((t) => { const o = el("option", { value: t }); o.textContent = t || "all types"; return o; }));
   typeSel.value = state.type;
   for (const b of document.querySelectorAll(".windows button")) {
     const kept = app ? app.windows.includes(b.dataset.since) : false;
@@ -149,7 +150,7 @@ function renderPickers() {
 function drawChart(chart, report) {
   const section = el("section", { class: "chart", "data-chart": chart.id });
   const h2 = el("h2");
-  h2.textContent = chart.title + " (" + chart.unit + ")";
+  h2.textContent = chart.title + (chart.unit ? " (" + chart.unit + ")" : "");
   section.append(h2);
   const data = chart.series.filter((s) => s.latest !== null || s.points.some((p) => p !== null));
   if (data.length === 0) {
@@ -171,7 +172,8 @@ function drawChart(chart, report) {
     svg.append(label);
   }
   for (const t of g.xTicks) {
-    const label = el("text", { x: t.x, y: H - 4, "text-anchor": "middle" }, true);
+    const anchor = t.x < 60 ? "start" : t.x > W - 60 ? "end" : "middle";
+    const label = el("text", { x: t.x, y: H - 4, "text-anchor": anchor }, true);
     label.textContent = timeLabel(t.time, report.resolutionSeconds);
     svg.append(label);
   }
@@ -226,7 +228,7 @@ async function start() {
   apps = (await res.json()).apps;
   if (!apps.some((a) => a.name === state.app)) state.app = state.app || (apps.find((a) => a.windows.length) || apps[0] || { name: "" }).name;
   const app = apps.find((a) => a.name === state.app);
-  if (app && !state.type) state.type = app.processTypes.includes("web") ? "web" : app.processTypes[0] || "";
+  if (state.type === null) state.type = app && app.processTypes.includes("web") ? "web" : (app && app.processTypes[0]) || "";
   $("#app").addEventListener("change", (e) => { state.app = e.target.value; const a = apps.find((x) => x.name === state.app); state.type = a && a.processTypes.includes("web") ? "web" : (a && a.processTypes[0]) || ""; loadMetrics(); });
   $("#type").addEventListener("change", (e) => { state.type = e.target.value; loadMetrics(); });
   for (const b of document.querySelectorAll(".windows button")) b.addEventListener("click", () => { state.since = b.dataset.since; loadMetrics(); });

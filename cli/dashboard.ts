@@ -170,6 +170,7 @@ export async function handle(source: DashboardSource, method: string, rawUrl: st
   const url = new URL(rawUrl, "http://dashboard.invalid");
   if (method !== "GET" && method !== "HEAD")
     return problem(405, "method_not_allowed", `${method} is not served here: the dashboard is read-only.`);
+  if (url.pathname === "/favicon.ico") return { status: 204, type: "image/x-icon", body: "" };
   if (url.pathname === "/") return { status: 200, type: "text/html; charset=utf-8", body: dashboardPage() };
   if (url.pathname === "/metrics") return expositionReply(source, nowEpoch);
   if (url.pathname === "/api/apps") return json(200, { apps: await source.apps() });

@@ -62,11 +62,11 @@ export interface ChartSpec {
 
 export const CHARTS: readonly ChartSpec[] = [
   { id: "memory", title: "Memory usage", unit: "MB", limit: "quota" },
-  { id: "load", title: "Dyno load", unit: "load" },
+  { id: "load", title: "Dyno load", unit: "" },
   { id: "response_time", title: "Response time", unit: "ms" },
   { id: "throughput", title: "Throughput", unit: "rpm" },
   { id: "errors", title: "Router errors", unit: "rpm" },
-  { id: "events", title: "Restarts and crashes", unit: "events" },
+  { id: "events", title: "Restarts and crashes", unit: "per bucket" },
 ];
 
 /** One table of the store: its SQL and its rows as series. */

@@ -6,11 +6,11 @@ const input = { width: 200, height: 100, left: 40, bottom: 20 };
 describe("the dashboard page", () => {
   it("scales to a round maximum and spreads the grid across the plot", () => {
     const g = chartGeometry({ ...input, times: [0, 60, 120], series: [{ name: "web.1", points: [0, 130, 260] }] });
-    expect(g.yMax).toBe(500);
-    expect(g.lines).toEqual([{ name: "web.1", d: "M40 80 L116 61.3 L192 42.6", dashed: false, count: 3 }]);
-    expect(g.yTicks.map((t) => t.value)).toEqual([0, 250, 500]);
+    expect(g.yMax).toBe(300);
+    expect(g.lines).toEqual([{ name: "web.1", d: "M40 80 L116 48.8 L192 17.6", dashed: false, count: 3 }]);
+    expect(g.yTicks.map((t) => t.value)).toEqual([0, 150, 300]);
     expect(g.xTicks.map((t) => t.time)).toEqual([0, 60, 120]);
-    expect(chartGeometry({ ...input, times: [0], series: [{ name: "x", points: [0.3] }] }).yMax).toBe(0.5);
+    expect(chartGeometry({ ...input, times: [0], series: [{ name: "x", points: [0.3] }] }).yMax).toBe(0.3);
     expect(chartGeometry({ ...input, times: [0], series: [{ name: "x", points: [0] }] }).yMax).toBe(1);
   });
 
