@@ -189,7 +189,11 @@ function drawChart(chart, report) {
     const item = el("li", { "data-series": s.name });
     const swatch = el("i");
     swatch.style.background = color;
-    item.append(swatch, document.createTextNode(s.name + " " + fmt(s.latest)));
+    // Counts read as totals over the window; levels as their newest value.
+    const limits = data.filter((x) => x.name === chart.limit).length;
+    const name = line.dashed && limits > 1 ? s.name + " " + (s.labels.process_type || "") : s.name;
+    const text = chart.id === "events" ? name + " " + s.points.reduce((a, p) => a + (p || 0), 0) + " in window" : name + " " + fmt(s.latest);
+    item.append(swatch, document.createTextNode(text));
     legend.append(item);
   });
   section.append(legend, svg);

@@ -249,9 +249,14 @@ export interface MetricsReport {
   charts: Chart[];
 }
 
-/** Rows of each source (as `presentSources` gave them, same order) → the report. */
+/**
+ * Rows of each source (as `presentSources` gave them, same order) → the report. The grid starts at
+ * the window's start or at the first bucket with data, whichever is later: an app started ten
+ * minutes ago shows ten minutes, not a long empty past (the window is still what was asked).
+ */
 export function buildReport(q: SeriesQuery, rowsBySource: Array<{ source: SeriesSource; rows: StoreRow[] }>): MetricsReport {
-  const grid = gridOf(q);
+  const starts = rowsBySource.flatMap(({ rows }) => rows.map((r) => num(r.start)));
+  const grid = gridOf(starts.length ? { ...q, sinceEpoch: Math.max(q.sinceEpoch, Math.min(...starts)) } : q);
   const all = rowsBySource.flatMap(({ source, rows }) => source.series(rows, q, grid));
   return {
     app: q.app,

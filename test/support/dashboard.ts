@@ -98,13 +98,13 @@ export async function fastDynoManager(): Promise<{ restore: () => void }> {
 
 /**
  * Beside a {@link RouterTestApp}'s web dynos, on its network and image: `worker.1` holding 100 MB
- * and `crash.1`, which exits after 2 s every time it starts (crashes and restarts to count).
+ * and `crash.1`, which exits after 4 s every time it starts (crashes and restarts to count).
  */
 export async function startMetricsWorkers(t: RouterTestApp): Promise<void> {
   const size = getDynoSize("standard-1x")!;
   const base = { ...testDyno(t.app, 1, t.image), network: t.network, aliases: [], limits: size.docker };
   await startDyno({ ...base, processType: "worker", command: holdMemory(100) });
-  await startDyno({ ...base, processType: "crash", command: "sleep 2; exit 3" });
+  await startDyno({ ...base, processType: "crash", command: "sleep 4; exit 3" });
 }
 
 /** An Eco app of one sleeping worker on `t`'s network: an app that has no metrics. */

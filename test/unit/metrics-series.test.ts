@@ -91,8 +91,10 @@ describe("metrics series", () => {
   });
 
   it("builds a report with every chart, in order, empty where no source gave series", () => {
-    const r = buildReport(q, [{ source: dynoBuckets, rows: [bucket("web.1", 6240)] }]);
-    expect(r.times).toHaveLength(5);
+    const r = buildReport(q, [{ source: dynoBuckets, rows: [bucket("web.1", 6120), bucket("web.1", 6240)] }]);
+    // From the first bucket with data: no empty past before the app's first sample.
+    expect(r.times).toEqual([6120, 6180, 6240]);
+    expect(buildReport(q, []).times).toHaveLength(5);
     expect(r.charts.map((c) => [c.id, c.series.length])).toEqual([
       ["memory", 2],
       ["load", 1],
@@ -101,7 +103,7 @@ describe("metrics series", () => {
       ["errors", 0],
       ["events", 2],
     ]);
-    expect(r.charts[0].series[0].latest).toBe(100);
+    expect(r.charts[0].series[0]).toMatchObject({ points: [100, null, 100], latest: 100 });
   });
 
   it("reads counters' labels and errors' codes as the other tables write them", () => {
