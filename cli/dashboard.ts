@@ -175,7 +175,15 @@ export async function handle(source: DashboardSource, method: string, rawUrl: st
   if (url.pathname === "/metrics") return expositionReply(source, nowEpoch);
   if (url.pathname === "/api/apps") return json(200, { apps: await source.apps() });
   const m = /^\/api\/apps\/([^/]+)\/metrics$/.exec(url.pathname);
-  if (m) return metricsReply(source, decodeURIComponent(m[1]), url.searchParams, nowEpoch);
+  if (m) {
+    let app: string;
+    try {
+      app = decodeURIComponent(m[1]);
+    } catch {
+      return problem(400, "bad_app_name", `${m[1]} is not a URL-encoded app name.`);
+    }
+    return metricsReply(source, app, url.searchParams, nowEpoch);
+  }
   return problem(404, "not_found", `Nothing at ${url.pathname}: the dashboard serves /, /api/apps, /api/apps/APP/metrics and /metrics.`);
 }
 

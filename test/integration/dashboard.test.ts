@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +23,6 @@ describe("dynoform dashboard in a browser", () => {
   const ecoApp = `dash-eco-${uniqueSuffix()}`;
   const dashboard = new DashboardProcess();
   let browser: Browser | undefined;
-  let profile = "";
   let restore = () => {};
 
   beforeAll(async () => {
@@ -40,7 +38,6 @@ describe("dynoform dashboard in a browser", () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect((await load.stop()).ok).toBeGreaterThan(0);
     await dashboard.start();
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-chromium-"));
     // The flags keep Chromium from reaching for the network on its own (this machine has none).
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
@@ -57,7 +54,6 @@ describe("dynoform dashboard in a browser", () => {
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
     expect(await dashboard.stop()).toBe(0);
     await removeTestApps([ecoApp]);
     await t?.cleanup();

@@ -95,6 +95,7 @@ describe("dynoform dashboard", () => {
     const type = await get("/api/apps/shop/metrics?type=clock");
     expect([type.status, type.json.error]).toEqual([404, "App shop has no clock dynos (process types: web, worker)."]);
     expect((await get("/nowhere")).status).toBe(404);
+    expect((await get("/api/apps/%E0%A4%A/metrics")).status).toBe(400);
     expect((await handle(source(), "POST", "/api/apps", NOW)).status).toBe(405);
   });
 
