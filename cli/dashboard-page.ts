@@ -222,7 +222,8 @@ async function loadMetrics() {
   } else {
     setMessage("");
     $("#meta").textContent = "Past " + state.since + " at " + (body.resolutionSeconds >= 3600 ? body.resolutionSeconds / 3600 + " h" : body.resolutionSeconds / 60 + " min") + " resolution · times in UTC";
-    charts.replaceChildren(...body.charts.map((c) => drawChart(c, body)));
+    const shown = body.charts.filter((c) => !c.optional || c.series.some((x) => x.points.some((p) => p !== null)));
+    charts.replaceChildren(...shown.map((c) => drawChart(c, body)));
   }
   document.body.dataset.ready = "true";
 }

@@ -49,7 +49,7 @@ export interface Series {
   latest: number | null;
 }
 
-export type ChartId = "memory" | "load" | "response_time" | "throughput" | "errors" | "events";
+export type ChartId = "memory" | "load" | "response_time" | "throughput" | "errors" | "events" | "heap" | "gc" | "event_loop_delay";
 
 /** A chart of the page, in the order shown. */
 export interface ChartSpec {
@@ -58,6 +58,8 @@ export interface ChartSpec {
   unit: string;
   /** Series drawn dashed as a limit (the memory quota), not as data. */
   limit?: string;
+  /** Left off the page when it has no data: language metrics exist only for apps that have them. */
+  optional?: boolean;
 }
 
 export const CHARTS: readonly ChartSpec[] = [
@@ -67,6 +69,9 @@ export const CHARTS: readonly ChartSpec[] = [
   { id: "throughput", title: "Throughput", unit: "rpm" },
   { id: "errors", title: "Router errors", unit: "rpm" },
   { id: "events", title: "Restarts and crashes", unit: "per bucket" },
+  { id: "heap", title: "Node.js heap in use", unit: "MB", optional: true },
+  { id: "gc", title: "Node.js time in GC", unit: "ms per minute", optional: true },
+  { id: "event_loop_delay", title: "Node.js event-loop delay p99", unit: "ms", optional: true },
 ];
 
 /** One table of the store: its SQL and its rows as series. */
@@ -222,8 +227,50 @@ export const routerBuckets: SeriesSource = {
   },
 };
 
+/**
+ * `runtime_buckets` (Node.js runtime metrics of Standard and up): per dyno heap in use (MB), GC
+ * time per minute of run time (ms) and the event loop's p99 delay (ms, the bucket's worst).
+ */
+export const runtimeBuckets: SeriesSource = {
+  table: "runtime_buckets",
+  sql: (q) =>
+    `SELECT dyno, process, start, samples, seconds, heap_sum, gc_ms_sum, eld_samples, eld_p99_max FROM runtime_buckets WHERE ${where(q)} ORDER BY dyno, start;`,
+  series(rows, _q, grid) {
+    const out: Series[] = [];
+    for (const dyno of [...new Set(rows.map((r) => String(r.dyno)))].sort(byName)) {
+      const mine = rows.filter((r) => r.dyno === dyno);
+      const labels = { dyno, process_type: String(mine[0].process) };
+      out.push(
+        series(
+          "heap",
+          dyno,
+          labels,
+          onGrid(mine, grid, (r) => (num(r.samples) > 0 ? round(num(r.heap_sum) / num(r.samples)) : null)),
+        ),
+      );
+      out.push(
+        series(
+          "gc",
+          dyno,
+          labels,
+          onGrid(mine, grid, (r) => (num(r.seconds) > 0 ? round((num(r.gc_ms_sum) * 60) / num(r.seconds)) : null)),
+        ),
+      );
+      out.push(
+        series(
+          "event_loop_delay",
+          dyno,
+          labels,
+          onGrid(mine, grid, (r) => (num(r.eld_samples) > 0 ? round(num(r.eld_p99_max)) : null)),
+        ),
+      );
+    }
+    return out;
+  },
+};
+
 /** Every table the charts read, in the order their series are listed. */
-export const SOURCES: readonly SeriesSource[] = [dynoBuckets, routerBuckets];
+export const SOURCES: readonly SeriesSource[] = [dynoBuckets, routerBuckets, runtimeBuckets];
 
 /** The store's tables, as {@link tablesSql} lists them. */
 export const tablesSql = "SELECT name FROM sqlite_master WHERE type='table';";

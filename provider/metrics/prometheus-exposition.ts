@@ -112,6 +112,13 @@ export function metricFamilies(apps: AppSnapshot[]): Family[] {
   family("dynoform_router_requests_total", "counter", COUNTERS.router_requests_total.help);
   family("dynoform_router_errors_total", "counter", COUNTERS.router_errors_total.help);
   const responseTime = family("dynoform_router_response_time_seconds", "summary", RESPONSE_TIME_HELP);
+  const heap = family("dynoform_nodejs_heap_used_bytes", "gauge", "Node.js heap in use (Standard and up, Node.js apps).");
+  const gc = family("dynoform_nodejs_gc_time_ratio", "gauge", "Share of the Node.js process's time spent in garbage collection.");
+  const eventLoop = family(
+    "dynoform_nodejs_eventloop_delay_p99_seconds",
+    "gauge",
+    "Node.js event-loop delay, 99th percentile, newest bucket.",
+  );
 
   for (const a of apps) {
     const base = (processType: string, dyno = ""): Labels => ({
@@ -133,6 +140,16 @@ export function metricFamilies(apps: AppSnapshot[]): Family[] {
     }
     for (const s of charts.get("load") ?? []) {
       if (s.latest !== null) load.samples.push({ labels: base(s.labels.process_type ?? "", s.labels.dyno ?? s.name), value: s.latest });
+    }
+    for (const [chart, f, scale] of [
+      ["heap", heap, MB],
+      ["event_loop_delay", eventLoop, 1 / 1000],
+      ["gc", gc, 1 / 60_000],
+    ] as const) {
+      for (const s of charts.get(chart) ?? []) {
+        if (s.latest !== null)
+          f.samples.push({ labels: base(s.labels.process_type ?? "", s.labels.dyno ?? s.name), value: s.latest * scale });
+      }
     }
     for (const s of charts.get("response_time") ?? []) {
       if (s.latest === null) continue;

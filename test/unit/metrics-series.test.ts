@@ -9,6 +9,7 @@ import {
   parseLabels,
   presentSources,
   routerBuckets,
+  runtimeBuckets,
   SOURCES,
   totalRows,
   type SeriesQuery,
@@ -84,7 +85,7 @@ describe("metrics series", () => {
 
   it("reads only the tables the store has, and queries one app, resolution and type", () => {
     expect(presentSources(["buckets"]).map((s) => s.table)).toEqual(["buckets"]);
-    expect(presentSources(["buckets", "router_buckets", "totals"])).toEqual(SOURCES);
+    expect(presentSources(["buckets", "router_buckets", "runtime_buckets", "totals"])).toEqual(SOURCES);
     const sql = dynoBuckets.sql({ ...q, app: "o'brien" });
     expect(sql).toContain("app='o''brien' AND res=60 AND start>=6000 AND process='web'");
     expect(routerBuckets.sql({ ...q, processType: undefined })).not.toContain("process=");
@@ -102,6 +103,9 @@ describe("metrics series", () => {
       ["throughput", 0],
       ["errors", 0],
       ["events", 2],
+      ["heap", 0],
+      ["gc", 0],
+      ["event_loop_delay", 0],
     ]);
     expect(r.charts[0].series[0]).toMatchObject({ points: [100, null, 100], latest: 100 });
   });
@@ -122,5 +126,35 @@ describe("metrics series", () => {
       ["dyno_restarts_total", 2],
       ["dyno_crashes_total", 1],
     ]);
+  });
+});
+
+describe("runtime series", () => {
+  it("turns runtime buckets into heap MB, GC ms per minute and event-loop p99 per dyno", () => {
+    const rows = [
+      {
+        dyno: "web.1",
+        process: "web",
+        start: 6000,
+        samples: 2,
+        seconds: 30,
+        heap_sum: 80,
+        gc_ms_sum: 15,
+        eld_samples: 2,
+        eld_p99_max: 12.5,
+      },
+      { dyno: "web.1", process: "web", start: 6060, samples: 1, seconds: 20, heap_sum: 50, gc_ms_sum: 0, eld_samples: 0, eld_p99_max: 0 },
+    ];
+    const s = runtimeBuckets.series(rows, q, [6000, 6060]);
+    expect(s.map((x) => [x.chart, x.name, x.points])).toEqual([
+      ["heap", "web.1", [40, 50]],
+      ["gc", "web.1", [30, 0]],
+      ["event_loop_delay", "web.1", [12.5, null]],
+    ]);
+    expect(
+      buildReport(q, [])
+        .charts.filter((c) => c.optional)
+        .map((c) => c.id),
+    ).toEqual(["heap", "gc", "event_loop_delay"]);
   });
 });

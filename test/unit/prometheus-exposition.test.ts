@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildReport, dynoBuckets, routerBuckets, type SeriesQuery } from "../../provider/metrics/metrics-series";
+import { buildReport, dynoBuckets, routerBuckets, runtimeBuckets, type SeriesQuery } from "../../provider/metrics/metrics-series";
 import { metricFamilies, renderExposition, type AppSnapshot } from "../../provider/metrics/prometheus-exposition";
 import { addTo, encodeHistogram, type LatencyHistogram } from "../../provider/dyno-manager/latency-histogram";
 
@@ -75,5 +75,33 @@ describe("Prometheus exposition", () => {
       metricFamilies([{ ...snapshot, app: 'a"b\\c\nd', report: buildReport(q, []), totals: [snapshot.totals[0]] }]),
     );
     expect(esc).toContain('app="a\\"b\\\\c\\nd"');
+  });
+});
+
+describe("Prometheus exposition of runtime metrics", () => {
+  it("exports the newest heap, GC share and event-loop p99 per dyno in bytes, a ratio and seconds", () => {
+    const report = buildReport(q, [
+      {
+        source: runtimeBuckets,
+        rows: [
+          {
+            dyno: "web.1",
+            process: "web",
+            start: 6060,
+            samples: 2,
+            seconds: 60,
+            heap_sum: 100,
+            gc_ms_sum: 600,
+            eld_samples: 2,
+            eld_p99_max: 25,
+          },
+        ],
+      },
+    ]);
+    const text = renderExposition(metricFamilies([{ ...snapshot, report, totals: [] }]));
+    const labels = '{app="shop",process_type="web",dyno="web.1",size="standard-1x"}';
+    expect(text).toContain(`dynoform_nodejs_heap_used_bytes${labels} 52428800`);
+    expect(text).toContain(`dynoform_nodejs_gc_time_ratio${labels} 0.01`);
+    expect(text).toContain(`dynoform_nodejs_eventloop_delay_p99_seconds${labels} 0.025`);
   });
 });
