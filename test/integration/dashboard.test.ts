@@ -133,6 +133,15 @@ describe("dynoform dashboard in a browser", () => {
 
       // The router's series, once the store keeps them (router_buckets), are drawn for web too.
       if ((await storeTables(docker)).includes("router_buckets")) {
+        // The manager folds the router's log in every few seconds: wait for the API to have it first.
+        await waitFor(
+          "the router's series in the API",
+          async () => {
+            const r = await dashboard.json<Report>(`/api/apps/${t.app}/metrics?type=web&since=2h`);
+            return r.body.charts.find((c) => c.id === "throughput")?.series.length ? true : undefined;
+          },
+          60_000,
+        );
         await page.selectOption("#type", "web");
         await page.waitForSelector('section[data-chart="throughput"][data-state="ready"] path[data-series="2xx"]');
         await page.waitForSelector('section[data-chart="response_time"][data-state="ready"] path[data-series="p95"]');
