@@ -2,10 +2,9 @@ import * as http from "node:http";
 import Docker from "dockerode";
 import type { CommandIO } from "./check";
 import { parseArgs } from "./args";
-import { appRetention } from "./metrics";
 import { dashboardPage, WINDOWS } from "./dashboard-page";
 import { LABEL } from "../provider/docker/labels";
-import { parseSpan, RESOLUTIONS, resolutionFor, type Retention } from "../provider/dyno-manager/metrics-plan";
+import { isRetention, parseSpan, RESOLUTIONS, resolutionFor, type Retention } from "../provider/dyno-manager/metrics-plan";
 import {
   buildReport,
   eventTotals,
@@ -42,6 +41,17 @@ export interface DashboardSource {
 }
 
 const TIER: Record<Retention, string> = { none: "Eco", "24h": "Basic", "7d": "Standard" };
+const ORDER: Retention[] = ["none", "24h", "7d"];
+/**
+ * The widest retention among an app's dynos (what its tier keeps). Here rather than imported:
+ * `dynoform metrics` has it as `appRetention` on main and the router-metrics branch moves it to
+ * metrics-plan.ts as `widestRetention`; use that one once both are in.
+ */
+const widest = (labels: Array<Record<string, string>>): Retention =>
+  labels
+    .map((l) => l[LABEL.metrics])
+    .filter(isRetention)
+    .reduce<Retention>((a, b) => (ORDER.indexOf(b) > ORDER.indexOf(a) ? b : a), "none");
 const longest = (r: Retention) => Math.max(0, ...RESOLUTIONS[r].map((x) => x.windowSeconds));
 
 /** Container labels of the engine's dynos → apps, sorted by name. Pure. */
@@ -54,7 +64,7 @@ export function appsFromLabels(labels: Array<Record<string, string>>): AppInfo[]
   return [...byApp]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, ls]) => {
-      const retention = appRetention(ls);
+      const retention = widest(ls);
       const sizes: Record<string, string> = {};
       for (const l of ls) if (l[LABEL.process] && !sizes[l[LABEL.process]]) sizes[l[LABEL.process]] = l[LABEL.size] ?? "";
       return {
@@ -144,23 +154,27 @@ export async function expositionReply(source: DashboardSource, nowEpoch: number)
     const first = statements.length;
     statements.push(...sources.map((s) => s.sql(q)));
     const coarsest = RESOLUTIONS[a.retention].at(-1)?.seconds ?? finest;
-    if (!tables.includes("totals") && tables.includes("buckets")) statements.push(eventTotalsSql(a.name, coarsest));
-    return { app: a, q, first };
+    const events = tables.includes("buckets") ? statements.push(eventTotalsSql(a.name, coarsest)) - 1 : -1;
+    return { app: a, q, first, events };
   });
   const withTotals = tables.includes("totals");
   if (withTotals) statements.push(totalsSql(apps.map((a) => a.name)));
   const rows = await source.query(statements);
   const totals = withTotals ? totalRows(rows.at(-1) ?? []) : [];
-  const snapshots: AppSnapshot[] = plans.map(({ app, q, first }) => ({
+  // A counter the store's totals keep is read from there; the others (restarts and crashes, while
+  // no writer adds them to totals) are summed from the buckets, every dyno's from 0.
+  const kept = new Set(totals.map((t) => t.name));
+  const snapshots: AppSnapshot[] = plans.map(({ app, q, first, events }) => ({
     app: app.name,
     sizes: app.sizes,
     report: buildReport(
       q,
       sources.map((s, i) => ({ source: s, rows: rows[first + i] ?? [] })),
     ),
-    totals: withTotals
-      ? totals.filter((t) => t.app === app.name)
-      : eventTotals(tables.includes("buckets") ? (rows[first + sources.length] ?? []) : []),
+    totals: [
+      ...totals.filter((t) => t.app === app.name),
+      ...eventTotals(events >= 0 ? (rows[events] ?? []) : []).filter((t) => !kept.has(t.name)),
+    ],
   }));
   return { status: 200, type: EXPOSITION_CONTENT_TYPE, body: renderExposition(metricFamilies(snapshots)) };
 }

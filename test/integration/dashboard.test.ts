@@ -143,8 +143,11 @@ describe("dynoform dashboard in a browser", () => {
           60_000,
         );
         await page.selectOption("#type", "web");
-        await page.waitForSelector('section[data-chart="throughput"][data-state="ready"] path[data-series="2xx"]');
-        await page.waitForSelector('section[data-chart="response_time"][data-state="ready"] path[data-series="p95"]');
+        // Attached, not visible: a window with one bucket draws each line as a dot, which has no box.
+        await page.waitForSelector('section[data-chart="throughput"][data-state="ready"] path[data-series="2xx"]', { state: "attached" });
+        await page.waitForSelector('section[data-chart="response_time"][data-state="ready"] path[data-series="p95"]', {
+          state: "attached",
+        });
       }
 
       // An Eco app: the message, not an empty chart.

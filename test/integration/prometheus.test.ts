@@ -147,8 +147,9 @@ describe("Prometheus scrapes dynoform dashboard", () => {
     );
     expect(Number(ratio.value[1])).toBeGreaterThan(0.18);
     expect(Number(ratio.value[1])).toBeLessThan(0.4);
-    const load = await prometheus.until(`dynoform_dyno_load{app="${t.app}"}`, (s) => s.length >= 2);
-    expect(load.map((s) => s.metric.dyno).sort()).toContain("worker.1");
+    // crash.1 is down most of the time (its cool-offs grow): the worker's load is the one always there.
+    const [load] = await prometheus.until(`dynoform_dyno_load{app="${t.app}",dyno="worker.1"}`);
+    expect(Number(load.value[1])).toBeGreaterThanOrEqual(0);
   });
 
   it("counts crashes and restarts of the crashing dyno", async () => {

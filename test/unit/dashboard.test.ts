@@ -116,6 +116,11 @@ describe("dynoform dashboard", () => {
     const withTotals = source(["buckets", "router_buckets", "totals"]);
     await get("/metrics", withTotals);
     expect(withTotals.asked[0].at(-1)).toContain("FROM totals WHERE app IN ('blog','shop')");
+    // Totals that keep no restarts or crashes (the router's writer) leave those to the buckets.
+    const withRouterTotals = await get("/metrics", withTotals);
+    expect(withRouterTotals.body).toContain(
+      'dynoform_dyno_restarts_total{app="shop",process_type="web",dyno="web.1",size="standard-1x"} 2',
+    );
   });
 
   it("asks the store once a second for the same question", async () => {
