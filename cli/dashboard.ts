@@ -161,9 +161,14 @@ export async function expositionReply(source: DashboardSource, nowEpoch: number)
   if (withTotals) statements.push(totalsSql(apps.map((a) => a.name)));
   const rows = await source.query(statements);
   const totals = withTotals ? totalRows(rows.at(-1) ?? []) : [];
-  // A counter the store's totals keep is read from there; the others (restarts and crashes, while
-  // no writer adds them to totals) are summed from the buckets, every dyno's from 0.
+  // Restarts and crashes: from the totals where they keep them, a dyno with none there yet at 0 (a
+  // counter exists from the start); summed from the buckets where the totals keep no such counter.
   const kept = new Set(totals.map((t) => t.name));
+  const counted = new Set(totals.map((t) => `${t.app}\u0000${t.dyno}\u0000${t.name}`));
+  const fromBuckets = (rows: StoreRow[]) =>
+    eventTotals(rows)
+      .filter((t) => !counted.has(`${t.app}\u0000${t.dyno}\u0000${t.name}`))
+      .map((t) => (kept.has(t.name) ? { ...t, value: 0 } : t));
   const snapshots: AppSnapshot[] = plans.map(({ app, q, first, events }) => ({
     app: app.name,
     sizes: app.sizes,
@@ -171,10 +176,7 @@ export async function expositionReply(source: DashboardSource, nowEpoch: number)
       q,
       sources.map((s, i) => ({ source: s, rows: rows[first + i] ?? [] })),
     ),
-    totals: [
-      ...totals.filter((t) => t.app === app.name),
-      ...eventTotals(events >= 0 ? (rows[events] ?? []) : []).filter((t) => !kept.has(t.name)),
-    ],
+    totals: [...totals.filter((t) => t.app === app.name), ...fromBuckets(events >= 0 ? (rows[events] ?? []) : [])],
   }));
   return { status: 200, type: EXPOSITION_CONTENT_TYPE, body: renderExposition(metricFamilies(snapshots)) };
 }

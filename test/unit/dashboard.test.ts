@@ -121,6 +121,19 @@ describe("dynoform dashboard", () => {
     expect(withRouterTotals.body).toContain(
       'dynoform_dyno_restarts_total{app="shop",process_type="web",dyno="web.1",size="standard-1x"} 2',
     );
+    // Totals that keep crashes: theirs, and 0 for a dyno that has none there yet.
+    const keeping = source(["buckets", "totals"]);
+    const query = keeping.query;
+    keeping.query = async (st) =>
+      (await query(st)).map((rows, i) =>
+        st[i].includes("FROM totals")
+          ? [{ app: "shop", process: "web", dyno: "web.2", name: "dyno_crashes_total", labels: "", value: 4 }]
+          : rows,
+      );
+    const kept = (await get("/metrics", keeping)).body;
+    expect(kept).toContain('dynoform_dyno_crashes_total{app="shop",process_type="web",dyno="web.2",size="standard-1x"} 4');
+    expect(kept).toContain('dynoform_dyno_crashes_total{app="shop",process_type="web",dyno="web.1",size="standard-1x"} 0');
+    expect(kept).toContain('dynoform_dyno_restarts_total{app="shop",process_type="web",dyno="web.1",size="standard-1x"} 2');
   });
 
   it("asks the store once a second for the same question", async () => {
