@@ -15,7 +15,7 @@ interface Sample {
   value: [number, string];
 }
 
-/** Debian's Prometheus server on a free port with its own storage, scraping `target` every second. */
+/** Debian's Prometheus server on a free port with its own storage, scraping `target` every 2 s. */
 class PrometheusServer {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-prometheus-"));
   url = "";
@@ -28,12 +28,13 @@ class PrometheusServer {
     fs.writeFileSync(
       config,
       `global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
+  scrape_interval: 2s
+  evaluation_interval: 2s
 scrape_configs:
   - job_name: dynoform
-    scrape_interval: 1s
-    scrape_timeout: 1s
+    # A scrape is a docker exec into the dyno manager: on a busy machine it may take over a second.
+    scrape_interval: 2s
+    scrape_timeout: 2s
     static_configs:
       - targets: ["${target}"]
 `,
@@ -78,16 +79,21 @@ scrape_configs:
     return body.data.result;
   }
 
-  /** Polls a query until it returns samples (Prometheus scrapes every second). */
-  until(promql: string, accept: (s: Sample[]) => boolean = (s) => s.length > 0): Promise<Sample[]> {
-    return waitFor(
-      `PromQL ${promql}`,
-      async () => {
-        const s = await this.query(promql);
-        return accept(s) ? s : undefined;
-      },
-      60_000,
-    );
+  /** Polls a query until it returns samples (Prometheus scrapes every 2 s); a failure says how the scrapes went. */
+  async until(promql: string, accept: (s: Sample[]) => boolean = (s) => s.length > 0): Promise<Sample[]> {
+    try {
+      return await waitFor(
+        `PromQL ${promql}`,
+        async () => {
+          const s = await this.query(promql);
+          return accept(s) ? s : undefined;
+        },
+        90_000,
+      );
+    } catch (e) {
+      const targets = (await this.get("/api/v1/targets")).body;
+      throw new Error(`${(e as Error).message}; scrape targets: ${targets.slice(0, 1500)}`);
+    }
   }
 
   async stop(): Promise<void> {
