@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { defaultIO, runCheck, type CommandIO } from "./check";
+import { runDashboard } from "./dashboard";
 import { runLogs } from "./logs";
 import { runMetrics } from "./metrics";
 import { runPs } from "./ps";
@@ -19,6 +20,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "memory, load, crashes and restarts per dyno, with a chart per series (--app NAME [--type T] [--since 2h])",
     run: (a, io) => runMetrics(a, io),
   },
+  dashboard: {
+    summary: "the Metrics page, its JSON API and a Prometheus endpoint on this machine (--listen 127.0.0.1:9190)",
+    run: (a, io) => runDashboard(a, io),
+  },
   run: {
     summary: "a one-off dyno with the app's release, attached here or fed piped stdin (--app NAME [--] COMMAND…)",
     run: (a, io) => runRun(a, io),
@@ -32,7 +37,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
     if (name && name !== "help" && name !== "--help") io.stderr(`dynoform: unknown command "${name}"\n`);
     io.stderr(
       `usage: dynoform <command> [args]\n\ncommands:\n${Object.entries(COMMANDS)
-        .map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`)
+        .map(([n, c]) => `  ${n.padEnd(9)} ${c.summary}`)
         .join("\n")}\n`,
     );
     return name && name !== "help" && name !== "--help" ? 2 : 0;

@@ -30,6 +30,10 @@ apt_install() {
 
 # --- Debian packages: the engine, debootstrap for the base image, Pebble for ACME tests, wrk for benchmarks
 apt_install docker.io debootstrap pebble iproute2 wrk curl
+# --- for the dashboard's tests: a real browser (driven by playwright-core, which downloads none) and
+# a real Prometheus server that scrapes `dynoform dashboard` (each test starts its own on a free port);
+# sqlite3 runs the dashboard's SQL on a store made by the store's own code
+apt_install chromium prometheus sqlite3
 
 # --- Docker Engine. Every app gets a network of its own: Docker's default pools hold only about 30
 # networks, so an engine that Dynoform sets up gets room for thousands of /24s. And no userland

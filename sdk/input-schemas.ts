@@ -194,7 +194,7 @@ export const FormationInputsSchema = z.object({
   alerts: z.record(z.string(), AlertThresholdsSchema).default({}),
   /** Secret: where alerts are POSTed ("" for none: the log line only). */
   alertWebhookUrl: WebhookUrlSchema.default(""),
-  /** The metrics page's base URL (DYNOFORM_DASHBOARD_URL): alerts link to `<it>/apps/<app>/metrics?type=<type>`. */
+  /** The metrics page's base URL (DYNOFORM_DASHBOARD_URL): alerts link to `<it>/?app=<app>&type=<type>`. */
   dashboardUrl: z.string().default(""),
 });
 

@@ -38,7 +38,7 @@ export const ENV = {
   runtimeMetrics: "DYNOFORM_RUNTIME_METRICS",
   /**
    * Where people open the metrics page (`dynoform dashboard`), for the link in alert webhooks
-   * (default `http://localhost:5100`); the page of an app's process type is `<url>/apps/<app>/metrics?type=<type>`.
+   * (default `http://127.0.0.1:9190`, where `dynoform dashboard` listens); the page of an app's process type is `<url>/?app=<app>&type=<type>`.
    */
   dashboardUrl: "DYNOFORM_DASHBOARD_URL",
   /** Where tools and the Pulumi CLI for tests are kept (default `~/.cache/dynoform`). */
@@ -85,7 +85,7 @@ export function runtimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     routerHttpPort: Number(env[ENV.routerHttpPort] || 8080),
     routerHttpsPort: Number(env[ENV.routerHttpsPort] || 8443),
     acmeDirectory: env[ENV.acmeDirectory] || "letsencrypt",
-    dashboardUrl: (env[ENV.dashboardUrl] || "http://localhost:5100").replace(/\/+$/, ""),
+    dashboardUrl: (env[ENV.dashboardUrl] || "http://127.0.0.1:9190").replace(/\/+$/, ""),
   };
 }
 

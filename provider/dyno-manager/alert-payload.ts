@@ -43,7 +43,7 @@ export function alertText(e: AlertEvent): string {
 
 /** The page of the app's process type on the dashboard at `dashboardUrl`. */
 export function metricsPageUrl(dashboardUrl: string, app: string, processType: string): string {
-  return `${dashboardUrl.replace(/\/+$/, "")}/apps/${encodeURIComponent(app)}/metrics?type=${encodeURIComponent(processType)}`;
+  return `${dashboardUrl.replace(/\/+$/, "")}/?app=${encodeURIComponent(app)}&type=${encodeURIComponent(processType)}`;
 }
 
 export function alertPayload(e: AlertEvent, dashboardUrl: string): AlertPayload {

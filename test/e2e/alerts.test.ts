@@ -42,7 +42,7 @@ describe("threshold alerts declared on a Formation", () => {
         app: appName,
         alerts: { web: { p95ResponseTimeMs: 800, failedRequestPercent: 5, windowMinutes: 1 } },
         webhookUrl: `http://192.0.2.10:9/hook/${TOKEN}`,
-        dashboardUrl: "http://localhost:5100",
+        dashboardUrl: "http://127.0.0.1:9190",
       },
     });
     const state = (await stack.run(["stack", "export"])).stdout;

@@ -65,7 +65,7 @@ describe("drainOutbox", () => {
       [URL, "alert.fired"],
       [URL, "alert.resolved"],
     ]);
-    expect(posts[0].payload.metricsUrl).toBe("http://d/apps/api/metrics?type=web");
+    expect(posts[0].payload.metricsUrl).toBe("http://d/?app=api&type=web");
     expect(outbox(dir)).toEqual([]);
     expect(lines).toEqual([
       "api heroku[web]: Alert webhook delivered to https://hooks.example.com/… (alert.fired p95-response-time, attempt 1)",

@@ -15,7 +15,7 @@ const fired: AlertEvent = {
 
 describe("alertPayload", () => {
   it("has the app, process type, metric, value, threshold, window and the metrics page", () => {
-    expect(alertPayload(fired, "http://localhost:5100/")).toEqual({
+    expect(alertPayload(fired, "http://127.0.0.1:9190/")).toEqual({
       event: "alert.fired",
       state: "fired",
       app: "api",
@@ -26,7 +26,7 @@ describe("alertPayload", () => {
       unit: "ms",
       windowMinutes: 1,
       at: "2026-01-02T03:04:05.000Z",
-      metricsUrl: "http://localhost:5100/apps/api/metrics?type=web",
+      metricsUrl: "http://127.0.0.1:9190/?app=api&type=web",
       text: "Alert fired: web p95 response time 1234.6 ms, above 500 ms in every minute of 1 minute",
     });
   });
@@ -50,7 +50,7 @@ describe("alertPayload", () => {
   });
 
   it("links the page of the app's process type, names encoded", () => {
-    expect(metricsPageUrl("https://d.example.com//", "my-app", "web")).toBe("https://d.example.com/apps/my-app/metrics?type=web");
+    expect(metricsPageUrl("https://d.example.com//", "my-app", "web")).toBe("https://d.example.com/?app=my-app&type=web");
   });
 });
 

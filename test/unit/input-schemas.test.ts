@@ -51,7 +51,7 @@ const formation: FormationOutputs = {
   estimatedMonthlyCost: 25,
   alerts: {},
   alertWebhookUrl: "",
-  dashboardUrl: "http://localhost:5100",
+  dashboardUrl: "http://127.0.0.1:9190",
 };
 
 describe("one zod schema per resource's inputs", () => {
