@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { defaultIO, runCheck, type CommandIO } from "./check";
 import { runLogs } from "./logs";
+import { runMaintenance } from "./maintenance";
 import { runMetrics } from "./metrics";
 import { runPs } from "./ps";
+import { runRestart } from "./restart";
 import { runRun } from "./run";
 
 type Command = { summary: string; run: (args: string[], io: CommandIO) => Promise<number> };
@@ -19,6 +21,14 @@ const COMMANDS: Record<string, Command> = {
     summary: "memory, load, crashes and restarts per dyno, with a chart per series (--app NAME [--type T] [--since 2h])",
     run: (a, io) => runMetrics(a, io),
   },
+  maintenance: {
+    summary: "serve the 503 maintenance page (H80) for every request, or stop (on|off --app NAME)",
+    run: (a, io) => runMaintenance(a, io),
+  },
+  restart: {
+    summary: "SIGTERM, 30 s, SIGKILL and a fresh container per dyno, web without dropping requests (--app NAME [--type T | --dyno D])",
+    run: (a, io) => runRestart(a, io),
+  },
   run: {
     summary: "a one-off dyno with the app's release, attached here or fed piped stdin (--app NAME [--] COMMAND…)",
     run: (a, io) => runRun(a, io),
@@ -32,7 +42,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
     if (name && name !== "help" && name !== "--help") io.stderr(`dynoform: unknown command "${name}"\n`);
     io.stderr(
       `usage: dynoform <command> [args]\n\ncommands:\n${Object.entries(COMMANDS)
-        .map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`)
+        .map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`)
         .join("\n")}\n`,
     );
     return name && name !== "help" && name !== "--help" ? 2 : 0;

@@ -13,6 +13,7 @@ import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter
 import { tlsFile } from "../tls/router-tls";
 import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
 import { dockerignoreFilter } from "../../sdk/source";
+import { maintenanceOf, setMaintenance } from "../router/maintenance";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -157,6 +158,15 @@ export const provider = {
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
     if ((olds.routerHttpsPort ?? news.routerHttpsPort) !== news.routerHttpsPort) changes.push("routerHttpsPort");
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) changes.push("httpsRedirect");
+    // Maintenance as the program says, against the state and against Docker: `dynoform
+    // maintenance on|off` outside the program is a change the next `up` undoes.
+    if (Boolean(olds.maintenance) !== Boolean(news.maintenance) || (olds.maintenancePage ?? "") !== (news.maintenancePage ?? ""))
+      changes.push("maintenance");
+    else if (replaces.length === 0) {
+      const live = await maintenanceOf(news.name).catch(() => undefined);
+      if (live && (live.on !== Boolean(news.maintenance) || (live.on && live.page !== (news.maintenancePage ?? ""))))
+        changes.push("maintenance");
+    }
     // A router stopped by hand (`docker kill` keeps it down: Docker's restart rule) serves
     // nothing: an `up` with nothing else to change brings it back (update syncs the router).
     if (replaces.length === 0 && (await routerStatus(news.router ?? olds.router).catch(() => "running")) !== "running")
@@ -200,6 +210,7 @@ export const provider = {
       }
       throw e;
     }
+    await setMaintenance(inputs.name, inputs.router, Boolean(inputs.maintenance), inputs.maintenancePage ?? "");
     await syncRouter(routerOf(inputs));
     if (inputs.httpsRedirect) await setHttpsRedirect(inputs, true);
     return { id: inputs.name, outs: appOutputs(inputs, built, releaseNumber, network) };
@@ -214,6 +225,7 @@ export const provider = {
     // Keep the previous image: its dynos run until the formation rolls to the new release.
     await pruneImages(news.name, [built.imageId, olds.imageId]);
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
+    await setMaintenance(news.name, news.router, Boolean(news.maintenance), news.maintenancePage ?? "");
     // Idempotent: brings back a router that was stopped or removed (see diff).
     await syncRouter(routerOf(news));
     return { outs: appOutputs(news, built, releaseNumber, olds.network) };
@@ -237,13 +249,25 @@ export const provider = {
       : undefined;
     // `refresh` shows a router that is not running as drift (`routerStatus`); `up` restarts it.
     const router = await routerStatus(props.router);
-    return { id, props: { ...props, imageId: image?.Id ?? "", routerStatus: router } };
+    // Maintenance switched outside the program (`dynoform maintenance`) is drift.
+    const maintenance = await maintenanceOf(props.name ?? id);
+    return {
+      id,
+      props: {
+        ...props,
+        imageId: image?.Id ?? "",
+        routerStatus: router,
+        maintenance: maintenance.on,
+        maintenancePage: maintenance.on ? maintenance.page : props.maintenancePage,
+      },
+    };
   },
 
   async delete(_id: string, props: AppOutputs): Promise<void> {
     const network = appNetworkName(props.name);
     if (props.httpsRedirect) await setHttpsRedirect(props, false).catch(() => undefined);
     await removeReleasePhaseOutput(props.name);
+    await setMaintenance(props.name, props.router, false);
     await removeAppNetwork(routerOf(props), network).catch((e) => {
       throw new Error(
         `App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`,
