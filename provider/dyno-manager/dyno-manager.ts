@@ -104,7 +104,8 @@ async function onDynoDie(id: string): Promise<void> {
     const crash = {
       app,
       dyno,
-      release: labels[LABEL.release] ?? "",
+      // Per release and restart: `dynoform restart` stamps the fresh container, starting the cool-off over.
+      release: `${labels[LABEL.release] ?? ""}${labels[LABEL.restartedAt] ? `@${labels[LABEL.restartedAt]}` : ""}`,
       ranForMs: finishedAt - Date.parse(info.State.StartedAt),
       inSpace: Boolean(labels[LABEL.space]),
       container: id,

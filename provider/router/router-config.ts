@@ -73,7 +73,7 @@ export interface RenderedRouter {
   /** Relative to the TLS store (the crt-list), empty without certificates. */
   tlsFiles: Record<string, string>;
   /** Custom maintenance pages, relative to the errors folder (the router's own pages are always written). */
-  pages: Record<string, string>;
+  pages?: Record<string, string>;
 }
 
 /** Renders a whole router update from one observation: custom domains, TLS, config. */

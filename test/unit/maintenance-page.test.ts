@@ -44,7 +44,7 @@ describe("maintenance mode in the router (H80)", () => {
       options: { publicHttpPort: 8080 },
     });
     expect(out.config).toContain("errorfile /etc/haproxy/errors/maintenance-shop.http");
-    const file = out.pages[maintenanceFileName("shop", spec)];
+    const file = out.pages?.[maintenanceFileName("shop", spec)] ?? "";
     expect(file).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
     expect(file).toContain(`${LOG_HEADER}: at=info code=H80 desc="Maintenance mode"\r\n`);
     expect(file.endsWith("\r\n\r\n<h1>Back soon</h1>")).toBe(true);
