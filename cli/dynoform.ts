@@ -4,6 +4,7 @@ import { runLogs } from "./logs";
 import { runMaintenance } from "./maintenance";
 import { runMetrics } from "./metrics";
 import { runPs } from "./ps";
+import { runReleases, runRollback } from "./releases";
 import { runRestart } from "./restart";
 import { runRun } from "./run";
 
@@ -24,6 +25,14 @@ const COMMANDS: Record<string, Command> = {
   maintenance: {
     summary: "serve the 503 maintenance page (H80) for every request, or stop (on|off --app NAME)",
     run: (a, io) => runMaintenance(a, io),
+  },
+  releases: {
+    summary: "an app's kept releases: version, when, what changed (no values), release phase (--app NAME)",
+    run: (a, io) => runReleases(a, io),
+  },
+  rollback: {
+    summary: "a new release from release N's image and config, in seconds (--app NAME vN)",
+    run: (a, io) => runRollback(a, io),
   },
   restart: {
     summary: "SIGTERM, 30 s, SIGKILL and a fresh container per dyno, web without dropping requests (--app NAME [--type T | --dyno D])",

@@ -68,6 +68,11 @@ export interface AppOutputs extends AppInputs, Versioned {
   webUrl: string;
   /** The router's container as the last create, update or refresh saw it; not "running" is drift. */
   routerStatus?: "running" | "stopped" | "missing";
+  /**
+   * Set by `refresh` when a release made outside the program runs (`dynoform rollback`): that
+   * release and its description. The next `up` makes a new release of what the program says.
+   */
+  liveRelease?: string;
 }
 
 /**
@@ -162,6 +167,7 @@ export class App extends pulumi.dynamic.Resource {
       network: undefined,
       webUrl: undefined,
       routerStatus: undefined,
+      liveRelease: undefined,
       providerVersion: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["secrets"] };

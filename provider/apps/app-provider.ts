@@ -14,6 +14,7 @@ import { tlsFile } from "../tls/router-tls";
 import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
 import { dockerignoreFilter } from "../../sdk/source";
 import { maintenanceOf, setMaintenance } from "../router/maintenance";
+import { latestRelease, listReleases, pruneReleases, recordRelease, removeReleases } from "./release-history";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -63,6 +64,13 @@ async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string 
     return { imageId: found.Id, tag: inputs.imageRef };
   }
   const tag = `dynoform/app-${inputs.name}:${inputs.sourceHash}`;
+  // A kept release's image (the tag is the source's content hash): a reverted program starts it
+  // again without a build. Only for the same architecture: the hash does not say which one.
+  const kept = await docker()
+    .getImage(tag)
+    .inspect()
+    .catch(() => undefined);
+  if (kept && PLATFORM[inputs.generation].arch.includes(kept.Architecture)) return { imageId: kept.Id, tag };
   const labels = { [LABEL.managed]: "true", [LABEL.role]: "app-image", [LABEL.app]: inputs.name };
   const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir);
   // What .dockerignore leaves out is not sent at all (the source hash leaves it out too); with
@@ -118,9 +126,12 @@ async function generationProblem(inputs: AppInputs): Promise<string | undefined>
   return `App "${inputs.name}": generation "${inputs.generation}" builds ${platform} images, but the Docker Engine is ${engineArch} and has no emulator for them (no ${emulator}). Fix: use generation "${inputs.generation === "fir" ? "cedar" : "fir"}", or install qemu-user-static and binfmt-support on the engine's host`;
 }
 
-/** Runs the release phase when the Procfile has one; throws (and so deploys nothing) when it fails. */
-async function releasePhase(inputs: AppInputs, imageId: string, release: string, network: string): Promise<void> {
-  if (!inputs.releaseCommand) return;
+/**
+ * Runs the release phase when the Procfile has one; throws (and so deploys nothing) when it
+ * fails. Returns whether it ran.
+ */
+async function releasePhase(inputs: AppInputs, imageId: string, release: string, network: string): Promise<boolean> {
+  if (!inputs.releaseCommand) return false;
   await runReleasePhase({
     app: inputs.name,
     release,
@@ -128,6 +139,22 @@ async function releasePhase(inputs: AppInputs, imageId: string, release: string,
     command: inputs.releaseCommand,
     env: { ...inputs.config, ...inputs.secrets },
     network,
+  });
+  return true;
+}
+
+/** Keeps the release in the app's history (release-history.ts). */
+function record(inputs: AppInputs, built: { imageId: string; tag: string }, releaseNumber: number, ran: boolean) {
+  return recordRelease({
+    app: inputs.name,
+    release: `v${releaseNumber}`,
+    imageId: built.imageId,
+    imageTag: built.tag,
+    sourceHash: inputs.sourceHash,
+    config: inputs.config ?? {},
+    secrets: inputs.secrets ?? {},
+    releaseCommand: inputs.releaseCommand ?? "",
+    releasePhaseRan: ran,
   });
 }
 
@@ -167,6 +194,10 @@ export const provider = {
       if (live && (live.on !== Boolean(news.maintenance) || (live.on && live.page !== (news.maintenancePage ?? ""))))
         changes.push("maintenance");
     }
+    // A release made outside the program (`dynoform rollback`) is drift: the next `up` makes a
+    // new release of what the program says.
+    if (replaces.length === 0 && ((await latestRelease(news.name).catch(() => undefined))?.number ?? 0) > (olds.releaseNumber ?? 0))
+      changes.push("release");
     // A router stopped by hand (`docker kill` keeps it down: Docker's restart rule) serves
     // nothing: an `up` with nothing else to change brings it back (update syncs the router).
     if (replaces.length === 0 && (await routerStatus(news.router ?? olds.router).catch(() => "running")) !== "running")
@@ -198,7 +229,9 @@ export const provider = {
       { internal: inputs.space?.shield === true },
     );
     try {
-      if (adopted.isNew) await releasePhase(inputs, built.imageId, `v${releaseNumber}`, network);
+      const ran = adopted.isNew ? await releasePhase(inputs, built.imageId, `v${releaseNumber}`, network) : false;
+      if (adopted.isNew || !(await listReleases(inputs.name)).some((r) => r.number === releaseNumber))
+        await record(inputs, built, releaseNumber, ran);
     } catch (e) {
       if (releaseNumber === 1) {
         await unguardShieldNetwork(network).catch(() => undefined);
@@ -219,11 +252,15 @@ export const provider = {
   async update(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult> {
     const sameSource = olds.sourceHash === news.sourceHash && olds.build === news.build && olds.generation === news.generation;
     const built = sameSource ? { imageId: olds.imageId, tag: olds.imageTag } : await image(news);
-    const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
-    const releaseNumber = newRelease ? olds.releaseNumber + 1 : olds.releaseNumber;
-    if (newRelease) await releasePhase(news, built.imageId, `v${releaseNumber}`, olds.network);
+    // A rollback made outside the program left a newer release running: the program's is made again.
+    const live = (await latestRelease(news.name))?.number ?? 0;
+    const drifted = live > olds.releaseNumber;
+    const newRelease =
+      drifted || built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
+    const releaseNumber = newRelease ? Math.max(olds.releaseNumber, live) + 1 : olds.releaseNumber;
+    if (newRelease) await record(news, built, releaseNumber, await releasePhase(news, built.imageId, `v${releaseNumber}`, olds.network));
     // Keep the previous image: its dynos run until the formation rolls to the new release.
-    await pruneImages(news.name, [built.imageId, olds.imageId]);
+    await pruneReleases(news.name, [built.imageId, olds.imageId]);
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
     await setMaintenance(news.name, news.router, Boolean(news.maintenance), news.maintenancePage ?? "");
     // Idempotent: brings back a router that was stopped or removed (see diff).
@@ -251,6 +288,9 @@ export const provider = {
     const router = await routerStatus(props.router);
     // Maintenance switched outside the program (`dynoform maintenance`) is drift.
     const maintenance = await maintenanceOf(props.name ?? id);
+    // A release made outside the program (`dynoform rollback`) is drift, named here.
+    const live = await latestRelease(props.name ?? id).catch(() => undefined);
+    const liveRelease = live && live.number > (props.releaseNumber ?? 0) ? `${live.release} (${live.description})` : undefined;
     return {
       id,
       props: {
@@ -259,6 +299,7 @@ export const provider = {
         routerStatus: router,
         maintenance: maintenance.on,
         maintenancePage: maintenance.on ? maintenance.page : props.maintenancePage,
+        liveRelease,
       },
     };
   },
@@ -273,6 +314,7 @@ export const provider = {
         `App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`,
       );
     });
+    await removeReleases(props.name);
     await pruneImages(props.name, []);
   },
 } satisfies pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs>;
