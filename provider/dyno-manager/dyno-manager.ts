@@ -40,6 +40,7 @@ import { LABEL } from "../docker/labels";
 import { MetricsSampler } from "./metrics-sampler";
 import { eventSql, pruneSql, sampleSql, writeMetrics, type DynoEvent } from "./metrics-store";
 import { isRetention } from "./metrics-plan";
+import { startDynoCycling } from "./dyno-cycling";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -148,7 +149,7 @@ async function lastLines(id: string): Promise<Array<{ time: string; text: string
  * A fresh container with the old one's name, image, command, env, limits and network names. The
  * old one's last lines go to the manager's log first: `dynoform logs` still shows them after.
  */
-async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle"): Promise<void> {
+async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle" | "up"): Promise<void> {
   const name = info.Name.replace(/^\//, "");
   const current = await inspect(name);
   // Gone (scaled down, deploy) or replaced meanwhile: nothing to restart.
@@ -412,6 +413,7 @@ async function main(): Promise<void> {
     followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
+  startDynoCycling({ docker, recreate: recreate as never, appLog, timeScale: Number(process.env.DYNOFORM_TIME_SCALE || 1) });
   let sampling = false;
   setInterval(() => {
     if (sampling) return;
