@@ -16,6 +16,7 @@ import { execIn } from "../docker/docker-exec";
 import { LABEL, labelFilter } from "../docker/labels";
 import { formatManagerLogLine } from "../dyno-manager/manager-log";
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
+import { routerSettingsOf, syncRouter } from "../router/router-controller";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
 import { DYNO_MANAGER, markStoppedByDynoform } from "./dyno-manager-controller";
 import { STOP_GRACE_SECONDS } from "./dyno-driver";
@@ -132,11 +133,17 @@ export async function restartDyno(
   else await waitStillRunning(container, dyno);
   await log([RESTART_LINES.up]);
   if (inRouter) {
-    const ip = (await container.inspect()).NetworkSettings.Networks[routing.network]?.IPAddress;
-    const server = `${backendName(app)}/${dyno}`;
-    await routerAdmin(routing.router!, [...(ip ? [`set server ${server} addr ${ip}`] : []), `set server ${server} state ready`]).catch(
-      () => undefined,
-    );
+    if (opts.swap) {
+      // Another release: the router finds the dyno by a DNS name with the release in it, so its
+      // config is rendered again (a hitless reload; the new worker starts with every server ready).
+      await syncRouter(await routerSettingsOf(routing.router!));
+    } else {
+      const ip = (await container.inspect()).NetworkSettings.Networks[routing.network]?.IPAddress;
+      const server = `${backendName(app)}/${dyno}`;
+      await routerAdmin(routing.router!, [...(ip ? [`set server ${server} addr ${ip}`] : []), `set server ${server} state ready`]).catch(
+        () => undefined,
+      );
+    }
     // Back in rotation only when the health check passed: the next web dyno leaves after that.
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline && !(await serverUp(routing.router!, app, dyno))) await new Promise((r) => setTimeout(r, 200));

@@ -122,7 +122,10 @@ export function freshDynoOptions(
               .join(".")
           : a,
       );
-  const [first, ...rest] = Object.keys(info.NetworkSettings.Networks);
+  // The network the container was created on first (its NetworkMode), the others after.
+  const mode = String(info.HostConfig.NetworkMode ?? "");
+  const names = Object.keys(info.NetworkSettings.Networks);
+  const [first, ...rest] = names.includes(mode) ? [mode, ...names.filter((n) => n !== mode)] : names;
   const env = swap
     ? [
         ...(info.Config.Env ?? []).filter((e) => isPlatformVar(e.slice(0, e.indexOf("=")))),
