@@ -9,7 +9,7 @@ import { buildImage } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
 import { unguardShieldNetwork } from "../spaces/shield-guard";
 import { removeReleasePhaseOutput, runReleasePhase } from "./release-phase";
-import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter } from "../router/router-controller";
+import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter, waitForRouterDrain } from "../router/router-controller";
 import { tlsFile } from "../tls/router-tls";
 import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
 import { dockerignoreFilter } from "../../sdk/source";
@@ -262,9 +262,11 @@ export const provider = {
     // Keep the previous image: its dynos run until the formation rolls to the new release.
     await pruneReleases(news.name, [built.imageId, olds.imageId]);
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
-    await setMaintenance(news.name, news.router, Boolean(news.maintenance), news.maintenancePage ?? "");
+    const maintenanceChanged = await setMaintenance(news.name, news.router, Boolean(news.maintenance), news.maintenancePage ?? "");
     // Idempotent: brings back a router that was stopped or removed (see diff).
-    await syncRouter(routerOf(news));
+    const previous = await syncRouter(routerOf(news));
+    // Maintenance on or off is done when no router worker of the old rule is left.
+    if (maintenanceChanged) await waitForRouterDrain(routerOf(news), previous, 10_000);
     return { outs: appOutputs(news, built, releaseNumber, olds.network) };
   },
 

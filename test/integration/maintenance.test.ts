@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMaintenance } from "../../cli/maintenance";
 import { maintenanceOf, setMaintenance } from "../../provider/router/maintenance";
+import { waitForRouterDrain } from "../../provider/router/router-controller";
 import { docker } from "../support/docker";
 import { get, getUntil } from "../support/http";
 import { RouterTestApp, routerLog } from "../support/router-app";
@@ -62,12 +63,12 @@ describe("maintenance mode", () => {
 
   it("serves a custom page when one is set", async () => {
     await setMaintenance(t.app, router.name, true, "html:<h1>Back at noon</h1>");
-    await t.sync();
+    await waitForRouterDrain(router, await t.sync(), 10_000);
     const r = await get(t.url);
     expect(r.status).toBe(503);
     expect(r.body).toBe("<h1>Back at noon</h1>");
     await setMaintenance(t.app, router.name, false);
-    await t.sync();
+    await waitForRouterDrain(router, await t.sync(), 10_000);
     expect((await get(t.url)).status).toBe(200);
   });
 
