@@ -14,6 +14,11 @@ describe("daily dyno cycling", () => {
   const before = process.env[ENV.timeScale];
 
   beforeAll(async () => {
+    // The day is the shared manager's: every dyno on the engine would be cycled, not only this
+    // test's. Refuse (never skip) when other apps' dynos run.
+    const others = (await docker.listContainers({ filters: { label: ["dynoform.role=dyno"] } })).map((c) => c.Names[0]);
+    if (others.length > 0)
+      throw new Error(`other apps' dynos run on this engine (${others.slice(0, 3).join(", ")}…): this test would cycle them. Run it alone`);
     await t.setup();
     await t.scale(2);
     await getUntil(t.url, (r) => r.status === 200);
