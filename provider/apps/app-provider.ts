@@ -293,15 +293,17 @@ export const provider = {
     // A release made outside the program (`dynoform rollback`) is drift, named here.
     const live = await latestRelease(props.name ?? id).catch(() => undefined);
     const liveRelease = live && live.number > (props.releaseNumber ?? 0) ? `${live.release} (${live.description})` : undefined;
+    const { liveRelease: _before, ...rest } = props;
     return {
       id,
       props: {
-        ...props,
+        ...rest,
         imageId: image?.Id ?? "",
         routerStatus: router,
         maintenance: maintenance.on,
-        maintenancePage: maintenance.on ? maintenance.page : props.maintenancePage,
-        liveRelease,
+        maintenancePage: maintenance.on ? maintenance.page : (props.maintenancePage ?? ""),
+        // Only when there is one: an undefined value cannot go into Pulumi's state.
+        ...(liveRelease ? { liveRelease } : {}),
       },
     };
   },

@@ -57,9 +57,9 @@ describe("operating an app: maintenance, releases, rollback", () => {
     expect(list.out).toMatch(/v3 \(current\)\s+\S+Z\s+Rollback to v1\s+~GREETING/);
     const preview = await stack.preview(["--expect-no-changes"], { allowFailure: true });
     expect(preview.code).not.toBe(0);
-    expect(preview.output).toMatch(/dynoform:index:App\s+app\s+update/);
+    expect(preview.output, preview.output).toMatch(/~\s+pulumi-nodejs:dynamic\/dynoform:App\s+app\s+update/);
     const refresh = await stack.run(["refresh", "--yes", "--diff"]);
-    expect(refresh.output).toContain('liveRelease: "v3 (Rollback to v1)"');
+    expect(refresh.output, refresh.output).toMatch(/\+ liveRelease\s*: "v3 \(Rollback to v1\)"/);
     await stack.up();
     expect((await stack.outputs()).release).toBe("v4");
     expect(await greeting()).toBe("Howdy (one)\n");
@@ -69,7 +69,7 @@ describe("operating an app: maintenance, releases, rollback", () => {
   it("refuses a rollback to a release it does not keep, changing nothing", async () => {
     const io = capture();
     expect(await runRollback(["--app", appName, "v99"], io)).toBe(1);
-    expect(io.err).toContain("has no release v99 kept (kept: v4, v3, v2, v1");
+    expect(io.err, io.err).toContain("has no release v99 kept (kept: v4, v3, v2, v1");
     expect((await docker.getContainer(`${appName}.web.1`).inspect()).Config.Labels["dynoform.release"]).toBe("v4");
   });
 
