@@ -2,8 +2,11 @@
 import { defaultIO, runCheck, type CommandIO } from "./check";
 import { runDashboard } from "./dashboard";
 import { runLogs } from "./logs";
+import { runMaintenance } from "./maintenance";
 import { runMetrics } from "./metrics";
 import { runPs } from "./ps";
+import { runReleases, runRollback } from "./releases";
+import { runRestart } from "./restart";
 import { runRun } from "./run";
 
 type Command = { summary: string; run: (args: string[], io: CommandIO) => Promise<number> };
@@ -24,6 +27,22 @@ const COMMANDS: Record<string, Command> = {
     summary: "the Metrics page, its JSON API and a Prometheus endpoint on this machine (--listen 127.0.0.1:9190)",
     run: (a, io) => runDashboard(a, io),
   },
+  maintenance: {
+    summary: "serve the 503 maintenance page (H80) for every request, or stop (on|off --app NAME)",
+    run: (a, io) => runMaintenance(a, io),
+  },
+  releases: {
+    summary: "an app's kept releases: version, when, what changed (no values), release phase (--app NAME)",
+    run: (a, io) => runReleases(a, io),
+  },
+  rollback: {
+    summary: "a new release from release N's image and config, in seconds (--app NAME vN)",
+    run: (a, io) => runRollback(a, io),
+  },
+  restart: {
+    summary: "SIGTERM, 30 s, SIGKILL and a fresh container per dyno, web without dropping requests (--app NAME [--type T | --dyno D])",
+    run: (a, io) => runRestart(a, io),
+  },
   run: {
     summary: "a one-off dyno with the app's release, attached here or fed piped stdin (--app NAME [--] COMMAND…)",
     run: (a, io) => runRun(a, io),
@@ -37,7 +56,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO): Promise<n
     if (name && name !== "help" && name !== "--help") io.stderr(`dynoform: unknown command "${name}"\n`);
     io.stderr(
       `usage: dynoform <command> [args]\n\ncommands:\n${Object.entries(COMMANDS)
-        .map(([n, c]) => `  ${n.padEnd(9)} ${c.summary}`)
+        .map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`)
         .join("\n")}\n`,
     );
     return name && name !== "help" && name !== "--help" ? 2 : 0;

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { AppInputsSchema, Versioned } from "./input-schemas";
@@ -6,6 +7,7 @@ import { programRegistry, resolveGiven, type Given } from "./program-registry";
 import { runtimeSettings, WEB_PORT } from "./settings";
 import { fromSpace, givenSpace, type Space, type SpacePlacement } from "./space";
 import { contextSizeWarning, readSource, type SourceInfo } from "./source";
+import { maintenancePageSpec } from "./maintenance";
 
 /** Heroku's generations: Cedar runs x86-64 images, Fir runs ARM64 ones. */
 export type Generation = "cedar" | "fir";
@@ -39,6 +41,17 @@ export interface AppArgs {
    * Common Runtime. Moving an app between spaces replaces it.
    */
   space?: Space | pulumi.Input<string>;
+  /**
+   * Maintenance mode (Heroku's `maintenance:on`): the router answers every request with a 503
+   * maintenance page (code H80 in its log) while the dynos keep running, so `dynoform run` still
+   * works. Turning it off is immediate. `dynoform maintenance on|off` does the same outside the
+   * program (drift that `refresh` shows). Default false.
+   */
+  maintenance?: boolean;
+  /** A custom maintenance page at this http(s) URL, shown in a frame as Heroku's `MAINTENANCE_PAGE_URL`. */
+  maintenancePageUrl?: string;
+  /** A custom maintenance page from this HTML file (relative to the Pulumi project; at most 12,000 bytes). */
+  maintenancePage?: string;
 }
 
 /** What the App provider receives; plain data so it survives serialization into the state. */
@@ -55,6 +68,11 @@ export interface AppOutputs extends AppInputs, Versioned {
   webUrl: string;
   /** The router's container as the last create, update or refresh saw it; not "running" is drift. */
   routerStatus?: "running" | "stopped" | "missing";
+  /**
+   * Set by `refresh` when a release made outside the program runs (`dynoform rollback`): that
+   * release and its description. The next `up` makes a new release of what the program says.
+   */
+  liveRelease?: string;
 }
 
 /**
@@ -109,6 +127,16 @@ export class App extends pulumi.dynamic.Resource {
       }
     } else if (args.image === undefined)
       sourceError = "neither `source` nor `image` is set. Fix: set `source` to a folder with a Dockerfile, or `image` to a prebuilt image";
+    let maintenancePage = "";
+    if (args.maintenancePage !== undefined && args.maintenancePageUrl !== undefined)
+      maintenancePage = "give either `maintenancePage` or `maintenancePageUrl`, not both. Fix: remove one of them";
+    else if (args.maintenancePage !== undefined) {
+      try {
+        maintenancePage = maintenancePageSpec({ html: fs.readFileSync(args.maintenancePage, "utf8") });
+      } catch (e) {
+        maintenancePage = `could not read the maintenance page file "${args.maintenancePage}" (${(e as Error).message}). Fix: give a path relative to the Pulumi project`;
+      }
+    } else maintenancePage = maintenancePageSpec({ url: args.maintenancePageUrl });
     const inputs: Record<keyof AppOutputs, unknown> = {
       name,
       sourceDir: source.dir,
@@ -130,6 +158,8 @@ export class App extends pulumi.dynamic.Resource {
       spaceName: spaceName ?? "",
       spaceShield: spaceShield ?? false,
       httpsRedirect: args.httpsRedirect ?? false,
+      maintenance: args.maintenance ?? false,
+      maintenancePage,
       imageId: undefined,
       imageTag: undefined,
       release: undefined,
@@ -137,6 +167,7 @@ export class App extends pulumi.dynamic.Resource {
       network: undefined,
       webUrl: undefined,
       routerStatus: undefined,
+      liveRelease: undefined,
       providerVersion: undefined,
     };
     const secretOutputs = { additionalSecretOutputs: ["secrets"] };

@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as net from "node:net";
 import { z } from "zod";
 import { APP_NAME, CONFIG_VAR_NAME, HOSTNAME, SPACE_NAME, type NameRule } from "./names";
+import { maintenancePageProblem } from "./maintenance";
 
 /**
  * One zod schema per resource's provider inputs: the providers' `check` parses with them, and
@@ -159,6 +160,16 @@ export const AppInputsSchema = z.object({
   /** The space's name ("" on the Common Runtime) and kind, known at preview. */
   spaceName: z.string(),
   spaceShield: z.boolean(),
+  /** Maintenance mode: the router answers every request with the 503 maintenance page (H80). */
+  maintenance: z.boolean().optional(),
+  /** The custom maintenance page (sdk/maintenance.ts): "", `url:…` or `html:…`; carries a file that could not be read. */
+  maintenancePage: z
+    .string()
+    .optional()
+    .superRefine((v, ctx) => {
+      const problem = maintenancePageProblem(v ?? "");
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
 });
 
 export const FormationInputsSchema = z.object({

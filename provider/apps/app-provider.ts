@@ -9,11 +9,13 @@ import { buildImage } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
 import { unguardShieldNetwork } from "../spaces/shield-guard";
 import { removeReleasePhaseOutput, runReleasePhase } from "./release-phase";
-import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter } from "../router/router-controller";
+import { changeRouter, ensureNetwork, removeAppNetwork, routerStatus, syncRouter, waitForRouterDrain } from "../router/router-controller";
 import { tlsFile } from "../tls/router-tls";
 import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
 import { dockerignoreFilter } from "../../sdk/source";
 import { withoutPreload } from "../formations/preload-decision";
+import { maintenanceOf, setMaintenance } from "../router/maintenance";
+import { latestRelease, listReleases, pruneReleases, recordRelease, removeReleases } from "./release-history";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -72,6 +74,13 @@ async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string 
     return { imageId: found.Id, tag: inputs.imageRef };
   }
   const tag = `dynoform/app-${inputs.name}:${inputs.sourceHash}`;
+  // A kept release's image (the tag is the source's content hash): a reverted program starts it
+  // again without a build. Only for the same architecture: the hash does not say which one.
+  const kept = await docker()
+    .getImage(tag)
+    .inspect()
+    .catch(() => undefined);
+  if (kept && PLATFORM[inputs.generation].arch.includes(kept.Architecture)) return { imageId: kept.Id, tag };
   const labels = appImageLabels(inputs.name, inputs.build);
   const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir);
   // What .dockerignore leaves out is not sent at all (the source hash leaves it out too); with
@@ -127,9 +136,12 @@ async function generationProblem(inputs: AppInputs): Promise<string | undefined>
   return `App "${inputs.name}": generation "${inputs.generation}" builds ${platform} images, but the Docker Engine is ${engineArch} and has no emulator for them (no ${emulator}). Fix: use generation "${inputs.generation === "fir" ? "cedar" : "fir"}", or install qemu-user-static and binfmt-support on the engine's host`;
 }
 
-/** Runs the release phase when the Procfile has one; throws (and so deploys nothing) when it fails. */
-async function releasePhase(inputs: AppInputs, imageId: string, release: string, network: string): Promise<void> {
-  if (!inputs.releaseCommand) return;
+/**
+ * Runs the release phase when the Procfile has one; throws (and so deploys nothing) when it
+ * fails. Returns whether it ran.
+ */
+async function releasePhase(inputs: AppInputs, imageId: string, release: string, network: string): Promise<boolean> {
+  if (!inputs.releaseCommand) return false;
   await runReleasePhase({
     app: inputs.name,
     release,
@@ -137,6 +149,22 @@ async function releasePhase(inputs: AppInputs, imageId: string, release: string,
     command: inputs.releaseCommand,
     env: { ...inputs.config, ...inputs.secrets },
     network,
+  });
+  return true;
+}
+
+/** Keeps the release in the app's history (release-history.ts). */
+function record(inputs: AppInputs, built: { imageId: string; tag: string }, releaseNumber: number, ran: boolean) {
+  return recordRelease({
+    app: inputs.name,
+    release: `v${releaseNumber}`,
+    imageId: built.imageId,
+    imageTag: built.tag,
+    sourceHash: inputs.sourceHash,
+    config: inputs.config ?? {},
+    secrets: inputs.secrets ?? {},
+    releaseCommand: inputs.releaseCommand ?? "",
+    releasePhaseRan: ran,
   });
 }
 
@@ -167,6 +195,19 @@ export const provider = {
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
     if ((olds.routerHttpsPort ?? news.routerHttpsPort) !== news.routerHttpsPort) changes.push("routerHttpsPort");
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) changes.push("httpsRedirect");
+    // Maintenance as the program says, against the state and against Docker: `dynoform
+    // maintenance on|off` outside the program is a change the next `up` undoes.
+    if (Boolean(olds.maintenance) !== Boolean(news.maintenance) || (olds.maintenancePage ?? "") !== (news.maintenancePage ?? ""))
+      changes.push("maintenance");
+    else if (replaces.length === 0) {
+      const live = await maintenanceOf(news.name).catch(() => undefined);
+      if (live && (live.on !== Boolean(news.maintenance) || (live.on && live.page !== (news.maintenancePage ?? ""))))
+        changes.push("maintenance");
+    }
+    // A release made outside the program (`dynoform rollback`) is drift: the next `up` makes a
+    // new release of what the program says.
+    if (replaces.length === 0 && ((await latestRelease(news.name).catch(() => undefined))?.number ?? 0) > (olds.releaseNumber ?? 0))
+      changes.push("release");
     // A router stopped by hand (`docker kill` keeps it down: Docker's restart rule) serves
     // nothing: an `up` with nothing else to change brings it back (update syncs the router).
     if (replaces.length === 0 && (await routerStatus(news.router ?? olds.router).catch(() => "running")) !== "running")
@@ -198,7 +239,9 @@ export const provider = {
       { internal: inputs.space?.shield === true },
     );
     try {
-      if (adopted.isNew) await releasePhase(inputs, built.imageId, `v${releaseNumber}`, network);
+      const ran = adopted.isNew ? await releasePhase(inputs, built.imageId, `v${releaseNumber}`, network) : false;
+      if (adopted.isNew || !(await listReleases(inputs.name)).some((r) => r.number === releaseNumber))
+        await record(inputs, built, releaseNumber, ran);
     } catch (e) {
       if (releaseNumber === 1) {
         await unguardShieldNetwork(network).catch(() => undefined);
@@ -210,6 +253,7 @@ export const provider = {
       }
       throw e;
     }
+    await setMaintenance(inputs.name, inputs.router, Boolean(inputs.maintenance), inputs.maintenancePage ?? "");
     await syncRouter(routerOf(inputs));
     if (inputs.httpsRedirect) await setHttpsRedirect(inputs, true);
     return { id: inputs.name, outs: appOutputs(inputs, built, releaseNumber, network) };
@@ -218,14 +262,21 @@ export const provider = {
   async update(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult> {
     const sameSource = olds.sourceHash === news.sourceHash && olds.build === news.build && olds.generation === news.generation;
     const built = sameSource ? { imageId: olds.imageId, tag: olds.imageTag } : await image(news);
-    const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
-    const releaseNumber = newRelease ? olds.releaseNumber + 1 : olds.releaseNumber;
-    if (newRelease) await releasePhase(news, built.imageId, `v${releaseNumber}`, olds.network);
+    // A rollback made outside the program left a newer release running: the program's is made again.
+    const live = (await latestRelease(news.name))?.number ?? 0;
+    const drifted = live > olds.releaseNumber;
+    const newRelease =
+      drifted || built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
+    const releaseNumber = newRelease ? Math.max(olds.releaseNumber, live) + 1 : olds.releaseNumber;
+    if (newRelease) await record(news, built, releaseNumber, await releasePhase(news, built.imageId, `v${releaseNumber}`, olds.network));
     // Keep the previous image: its dynos run until the formation rolls to the new release.
-    await pruneImages(news.name, [built.imageId, olds.imageId]);
+    await pruneReleases(news.name, [built.imageId, olds.imageId]);
     if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) await setHttpsRedirect(news, Boolean(news.httpsRedirect));
+    const maintenanceChanged = await setMaintenance(news.name, news.router, Boolean(news.maintenance), news.maintenancePage ?? "");
     // Idempotent: brings back a router that was stopped or removed (see diff).
-    await syncRouter(routerOf(news));
+    const previous = await syncRouter(routerOf(news));
+    // Maintenance on or off is done when no router worker of the old rule is left.
+    if (maintenanceChanged) await waitForRouterDrain(routerOf(news), previous, 10_000);
     return { outs: appOutputs(news, built, releaseNumber, olds.network) };
   },
 
@@ -247,18 +298,37 @@ export const provider = {
       : undefined;
     // `refresh` shows a router that is not running as drift (`routerStatus`); `up` restarts it.
     const router = await routerStatus(props.router);
-    return { id, props: { ...props, imageId: image?.Id ?? "", routerStatus: router } };
+    // Maintenance switched outside the program (`dynoform maintenance`) is drift.
+    const maintenance = await maintenanceOf(props.name ?? id);
+    // A release made outside the program (`dynoform rollback`) is drift, named here.
+    const live = await latestRelease(props.name ?? id).catch(() => undefined);
+    const liveRelease = live && live.number > (props.releaseNumber ?? 0) ? `${live.release} (${live.description})` : undefined;
+    const { liveRelease: _before, ...rest } = props;
+    return {
+      id,
+      props: {
+        ...rest,
+        imageId: image?.Id ?? "",
+        routerStatus: router,
+        maintenance: maintenance.on,
+        maintenancePage: maintenance.on ? maintenance.page : (props.maintenancePage ?? ""),
+        // Only when there is one: an undefined value cannot go into Pulumi's state.
+        ...(liveRelease ? { liveRelease } : {}),
+      },
+    };
   },
 
   async delete(_id: string, props: AppOutputs): Promise<void> {
     const network = appNetworkName(props.name);
     if (props.httpsRedirect) await setHttpsRedirect(props, false).catch(() => undefined);
     await removeReleasePhaseOutput(props.name);
+    await setMaintenance(props.name, props.router, false);
     await removeAppNetwork(routerOf(props), network).catch((e) => {
       throw new Error(
         `App "${props.name}": could not remove network ${network}: ${e.message}. Fix: stop the containers still attached (docker network inspect ${network}) and run destroy again`,
       );
     });
+    await removeReleases(props.name);
     await pruneImages(props.name, []);
   },
 } satisfies pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs>;

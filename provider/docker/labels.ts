@@ -40,6 +40,11 @@ export const LABEL = {
   component: "dynoform.component",
   /** The port web dynos listen on inside their network (the `PORT` they are given). */
   webPort: "dynoform.web-port",
+  /**
+   * When `dynoform restart` (or a rollback) made this dyno's container: the dyno manager counts
+   * crash cool-offs per release and restart, so a restart starts the cool-off over.
+   */
+  restartedAt: "dynoform.restarted-at",
 } as const;
 
 export type Role =
@@ -52,7 +57,8 @@ export type Role =
   | "dyno-manager"
   | "alert-notifier"
   | "one-off"
-  | "release";
+  | "release"
+  | "maintenance";
 
 /** Labels for a Docker filter: `{ label: ["dynoform.app=api", ...] }`. */
 export function labelFilter(labels: Record<string, string>): { label: string[] } {

@@ -65,6 +65,7 @@ import { AlertController } from "./alert-controller";
 import { RequestWindow } from "./request-window";
 import { RouterBuffer, withStored, type StoredRouterText } from "./router-buckets";
 import { RouterRequestFollower } from "./router-request-follower";
+import { startDynoCycling } from "./dyno-cycling";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -137,7 +138,8 @@ async function onDynoDie(id: string): Promise<void> {
     const crash = {
       app,
       dyno,
-      release: labels[LABEL.release] ?? "",
+      // Per release and restart: `dynoform restart` stamps the fresh container, starting the cool-off over.
+      release: `${labels[LABEL.release] ?? ""}${labels[LABEL.restartedAt] ? `@${labels[LABEL.restartedAt]}` : ""}`,
       ranForMs: finishedAt - Date.parse(info.State.StartedAt),
       inSpace: Boolean(labels[LABEL.space]),
       container: id,
@@ -180,7 +182,7 @@ async function lastLines(id: string): Promise<Array<{ time: string; text: string
  * A fresh container with the old one's name, image, command, env, limits and network names. The
  * old one's last lines go to the manager's log first: `dynoform logs` still shows them after.
  */
-async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle"): Promise<void> {
+async function recreate(info: ContainerInfo, from: "crashed" | "down" | "idle" | "up"): Promise<void> {
   const name = info.Name.replace(/^\//, "");
   const current = await inspect(name);
   // Gone (scaled down, deploy) or replaced meanwhile: nothing to restart.
@@ -486,6 +488,7 @@ async function main(): Promise<void> {
   }, 2000);
   const alerts = new AlertController(requests, appLog, log, timeScale);
   setInterval(() => alerts.tick(), alerts.intervalMs);
+  startDynoCycling({ docker, recreate: recreate as never, appLog, timeScale });
   let sampling = false;
   if (METRICS_ON) {
     let refreshing = false;

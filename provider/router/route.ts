@@ -21,4 +21,9 @@ export interface Route {
   servers: RouteServer[];
   /** Eco: the web dynos sleep when idle, and a request wakes them (held up to 75 s, then H20). */
   sleeps?: boolean;
+  /**
+   * Maintenance mode (Heroku's H80): every request gets the 503 maintenance page, whatever the
+   * dynos do. `page` is the custom page's spec (sdk/maintenance.ts), "" for the router's own.
+   */
+  maintenance?: { page: string };
 }

@@ -21,6 +21,7 @@ import {
   type TlsState,
 } from "../tls/router-tls";
 import type { Route } from "./route";
+import { maintenanceFileName, renderMaintenanceFile } from "./maintenance-page";
 
 export type { Route, RouteServer } from "./route";
 
@@ -71,6 +72,8 @@ export interface RenderedRouter {
   config: string;
   /** Relative to the TLS store (the crt-list), empty without certificates. */
   tlsFiles: Record<string, string>;
+  /** Custom maintenance pages, relative to the errors folder (the router's own pages are always written). */
+  pages?: Record<string, string>;
 }
 
 /** Renders a whole router update from one observation: custom domains, TLS, config. */
@@ -78,7 +81,12 @@ export function renderRouter(o: RouterObservation): RenderedRouter {
   const served = withCustomDomains(o.routes, o.tls);
   const tls = routerTlsConfig(served, o.tls);
   const config = renderRouterConfig(served, { ...o.options, tls });
-  return { config, tlsFiles: tls.certificates.length > 0 ? { [tlsFile.crtList]: renderCrtList(tls) } : {} };
+  const pages = Object.fromEntries(
+    o.routes
+      .filter((r) => r.maintenance && r.maintenance.page !== "")
+      .map((r) => [maintenanceFileName(r.app, r.maintenance!.page), renderMaintenanceFile(r.maintenance!.page)]),
+  );
+  return { config, tlsFiles: tls.certificates.length > 0 ? { [tlsFile.crtList]: renderCrtList(tls) } : {}, pages };
 }
 
 export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): string {
@@ -174,6 +182,9 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
   lines.push("  default_backend no_such_app", "");
   for (const r of sorted) {
     lines.push(`backend ${backendName(r.app)}`, "  balance roundrobin");
+    // Maintenance first: it answers every request, before any rule that would wake or wait for dynos.
+    if (r.maintenance)
+      lines.push(`  http-request return status 503 errorfile ${ERRORS_DIR}/${maintenanceFileName(r.app, r.maintenance.page)}`);
     if (r.servers.length === 0) lines.push(`  http-request return status 503 errorfile ${errorFile("H14")}`);
     else if (r.sleeps) {
       lines.push(

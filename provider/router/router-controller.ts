@@ -8,6 +8,7 @@ import { LABEL, labelFilter } from "../docker/labels";
 import { ERRORS_DIR, renderRouter, WAKE_SCRIPT, type RenderedRouter, type Route, type RouterConfigOptions } from "./router-config";
 import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
 import { ensureRouterImage, routerDir, routerImageTag } from "./router-image";
+import { observeMaintenance } from "./maintenance";
 import { withRouterLock } from "./router-lock";
 import { guardShieldNetwork, unguardShieldNetwork } from "../spaces/shield-guard";
 import { admitsLoopback, loopbackSource, publishAddresses, trustedSources } from "../spaces/trusted-sources";
@@ -58,6 +59,7 @@ async function spaceOptions(router: Docker.Container, info: Docker.ContainerInsp
 export async function observeRoutes(router: string): Promise<Array<Route & { network: string }>> {
   const nets = await docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.router]: router }) });
   const dynos = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno", [LABEL.process]: "web" }) });
+  const maintenance = await observeMaintenance(router);
   return nets.map((n) => {
     const labels = n.Labels ?? {};
     const app = labels[LABEL.app];
@@ -75,6 +77,7 @@ export async function observeRoutes(router: string): Promise<Array<Route & { net
       webPort: Number(labels[LABEL.webPort] ?? 5000),
       servers: routed,
       sleeps: web.some((d) => LABEL.sleepAfter in d.Labels),
+      ...(maintenance.has(app) ? { maintenance: { page: maintenance.get(app)! } } : {}),
       network: n.Name,
     };
   });
@@ -234,7 +237,9 @@ export async function waitForRouterDrain(settings: RouterSettings, previousWorke
  */
 export async function applyConfig(router: Docker.Container, rendered: RenderedRouter): Promise<string[]> {
   const pages = Object.fromEntries(
-    Object.values(ROUTER_ERRORS).map((e) => [`${path.basename(ERRORS_DIR)}/${errorFileName(e)}`, renderErrorFile(e)]),
+    [...Object.values(ROUTER_ERRORS).map((e) => [errorFileName(e), renderErrorFile(e)]), ...Object.entries(rendered.pages ?? {})].map(
+      ([name, content]) => [`${path.basename(ERRORS_DIR)}/${name}`, content],
+    ),
   );
   const wake = fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8");
   const next = `haproxy.cfg.${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
@@ -327,6 +332,38 @@ async function removeRouter(name: string): Promise<void> {
   await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);
   await docker().getNetwork(name).remove().catch(ignoreNotFound);
   await removeTlsVolume(name);
+}
+
+/**
+ * The settings of a router that exists, read back from its container (for the `dynoform`
+ * command, which has no program to read them from): its name and published ports. A space's
+ * router keeps its rules in its labels, which every update reads.
+ */
+export async function routerSettingsOf(name: string): Promise<RouterSettings> {
+  const info = await docker()
+    .getContainer(name)
+    .inspect()
+    .catch((e) => {
+      if (isNotFound(e))
+        throw new Error(`the router ${name} does not exist, so nothing serves the app. Fix: run \`pulumi up\` for the app's stack`);
+      throw e;
+    });
+  const port = (p: string) => info.HostConfig.PortBindings?.[p]?.[0]?.HostPort;
+  const labels = info.Config.Labels ?? {};
+  return {
+    name,
+    httpPort: Number(port("80/tcp") ?? 0),
+    ...(port("443/tcp") ? { httpsPort: Number(port("443/tcp")) } : {}),
+    ...(labels[LABEL.space]
+      ? {
+          space: {
+            name: labels[LABEL.space],
+            shield: labels[LABEL.shield] === "true",
+            trustedIpRanges: (labels[LABEL.trustedRanges] ?? "").split(",").filter(Boolean),
+          },
+        }
+      : {}),
+  };
 }
 
 /** What `dynoform ps` and drift checks say about a router: its container runs, is stopped, or is gone. */

@@ -25,6 +25,8 @@ const app = {
   routerHttpPort: 8080,
   routerHttpsPort: 8443,
   httpsRedirect: false,
+  maintenance: false,
+  maintenancePage: "",
   spaceName: "",
   spaceShield: false,
 };

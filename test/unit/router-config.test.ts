@@ -125,7 +125,7 @@ describe("router error pages", () => {
       const page = renderErrorFile(e);
       const [head, body] = page.split("\r\n\r\n");
       expect(head).toMatch(new RegExp(`^HTTP/1.1 ${e.status} `));
-      expect(head).toContain(`x-dynoform-log: at=error code=${e.code} desc="${e.desc}"`);
+      expect(head).toContain(`x-dynoform-log: at=${e.code === "H80" ? "info" : "error"} code=${e.code} desc="${e.desc}"`);
       expect(head).toContain(`content-length: ${Buffer.byteLength(body)}`);
       expect(body).toContain(e.code);
     }

@@ -1,0 +1,129 @@
+/**
+ * Heroku's daily dyno cycling, run by the dyno manager: every dyno is restarted once a day,
+ * 24 hours plus a random 0–216 minutes after it started, with Heroku's `Cycling` line. The clock
+ * is the container's start: a deploy, a config change, a `dynoform restart` or a crash restart
+ * each make a fresh container, so each resets it, as on Heroku. The random part is drawn from the
+ * container's id, so a manager restart keeps each dyno's time. Web dynos leave their router
+ * before they stop and come back when their fresh container accepts connections, so a
+ * formation of two or more web dynos drops no request (their times differ by the random part).
+ * `DYNOFORM_TIME_SCALE` makes the day pass faster (tests).
+ *
+ * Wired into dyno-manager.ts with two lines; it gets the manager's own `recreate`.
+ */
+import * as crypto from "node:crypto";
+import { type DockerSocket, execOutput } from "../docker/docker-socket";
+import { LABEL } from "../docker/labels";
+import { ADMIN_SOCKET, backendName } from "../router/router-names";
+import { markStoppedOnPurpose } from "./manager-state";
+
+/** Heroku: 24 h plus up to 216 minutes. */
+export const CYCLE_BASE_MS = 24 * 60 * 60 * 1000;
+export const CYCLE_JITTER_MS = 216 * 60 * 1000;
+
+/** When a container that started at `startedAtMs` is due to cycle (its jitter drawn from its id). */
+export function cycleDueAtMs(id: string, startedAtMs: number, timeScale = 1): number {
+  const draw = crypto.createHash("sha256").update(id).digest().readUInt32BE(0) / 0xffffffff;
+  return startedAtMs + (CYCLE_BASE_MS + Math.floor(draw * CYCLE_JITTER_MS)) / Math.max(timeScale, 1e-9);
+}
+
+/** A dyno as the manager inspects it (the parts cycling needs). */
+interface Dyno {
+  Id: string;
+  Name: string;
+  State: { Running: boolean; StartedAt: string; ExitCode: number };
+  Config: { Labels: Record<string, string> };
+  NetworkSettings: { Networks: Record<string, { IPAddress?: string }> };
+}
+
+export interface CyclingDeps {
+  docker: DockerSocket;
+  /** The manager's fresh-container restart (logs `State changed from up to starting`, `Starting process …`). */
+  recreate: (info: never, from: "up") => Promise<void>;
+  /** A platform line of the app (`heroku[web.1]: Cycling`). */
+  appLog: (app: string, source: string, text: string) => void;
+  timeScale: number;
+}
+
+const cycling = new Set<string>();
+
+async function routerOf(d: CyclingDeps, app: string): Promise<string | undefined> {
+  const { body } = await d.docker.request<{ Labels?: Record<string, string> }>("GET", `/networks/dynoform-app-${encodeURIComponent(app)}`);
+  return body?.Labels?.[LABEL.router];
+}
+
+const admin = (d: CyclingDeps, router: string, commands: string[]) =>
+  execOutput(d.docker, router, ["sh", "-c", `printf '%s\\n' "$1" | socat stdio unix-connect:${ADMIN_SOCKET}`, "sh", commands.join(";")]);
+
+async function serverUp(d: CyclingDeps, router: string, app: string, dyno: string): Promise<boolean> {
+  const csv = await admin(d, router, [`show stat ${backendName(app)} 4 -1`]).catch(() => "");
+  const rows = csv.split("\n");
+  const header = (rows[0] ?? "").replace(/^# /, "").split(",");
+  const [sv, status] = [header.indexOf("svname"), header.indexOf("status")];
+  return rows.slice(1).some((r) => r.split(",")[sv] === dyno && /^UP/.test(r.split(",")[status] ?? ""));
+}
+
+/** Cycles one dyno: out of the router (web), SIGTERM/30 s/SIGKILL, the manager's fresh container, back in. */
+async function cycle(d: CyclingDeps, dyno: Dyno): Promise<void> {
+  const labels = dyno.Config.Labels;
+  const [app, name] = [labels[LABEL.app], labels[LABEL.dyno]];
+  const web = labels[LABEL.process] === "web";
+  d.appLog(app, `heroku[${name}]`, "Cycling");
+  const router = web ? await routerOf(d, app).catch(() => undefined) : undefined;
+  const server = `${backendName(app)}/${name}`;
+  if (router) await admin(d, router, [`set server ${server} state maint`]).catch(() => undefined);
+  markStoppedOnPurpose(dyno.Id);
+  d.appLog(app, `heroku[${name}]`, "Stopping all processes with SIGTERM");
+  await d.docker.request("POST", `/containers/${dyno.Id}/stop?t=30`);
+  const stopped = await d.docker.request<Dyno>("GET", `/containers/${dyno.Id}/json`);
+  d.appLog(app, `heroku[${name}]`, `Process exited with status ${stopped.body.State.ExitCode}`);
+  await d.recreate(stopped.body as never, "up");
+  if (!router) return;
+  const containerName = dyno.Name.replace(/^\//, "");
+  const network = `dynoform-app-${app}`;
+  for (let i = 0; i < 120; i++) {
+    const fresh = await d.docker.request<Dyno>("GET", `/containers/${encodeURIComponent(containerName)}/json`);
+    const ip = fresh.body?.NetworkSettings?.Networks?.[network]?.IPAddress;
+    if (ip) {
+      await admin(d, router, [`set server ${server} addr ${ip}`, `set server ${server} state ready`]).catch(() => undefined);
+      // Back in rotation once the health check passes: only then may the app's next dyno leave.
+      for (let j = 0; j < 60 && !(await serverUp(d, router, app, name)); j++) await new Promise((r) => setTimeout(r, 250));
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** One round: every running dyno past its time is cycled (each once, web dynos of an app one at a time). */
+export async function cycleDueDynos(d: CyclingDeps, now = Date.now()): Promise<void> {
+  const filter = encodeURIComponent(JSON.stringify({ label: ["dynoform.role=dyno"], status: ["running"] }));
+  const { body } = await d.docker.request<Array<{ Id: string }>>("GET", `/containers/json?filters=${filter}`);
+  const due: Dyno[] = [];
+  for (const c of body ?? []) {
+    if (cycling.has(c.Id)) continue;
+    const info = (await d.docker.request<Dyno>("GET", `/containers/${c.Id}/json`)).body;
+    if (info?.State?.Running && now >= cycleDueAtMs(info.Id, Date.parse(info.State.StartedAt), d.timeScale)) due.push(info);
+  }
+  const byApp = new Map<string, Dyno[]>();
+  for (const x of due) byApp.set(x.Config.Labels[LABEL.app], [...(byApp.get(x.Config.Labels[LABEL.app]) ?? []), x]);
+  await Promise.all(
+    [...byApp.values()].map(async (dynos) => {
+      for (const x of dynos) {
+        cycling.add(x.Id);
+        await cycle(d, x).finally(() => cycling.delete(x.Id));
+      }
+    }),
+  );
+}
+
+/** Starts the cycling loop (every 30 s, or faster with a time scale). */
+export function startDynoCycling(d: CyclingDeps): void {
+  let busy = false;
+  const everyMs = Math.max(1000, Math.min(30_000, CYCLE_BASE_MS / d.timeScale / 10));
+  setInterval(() => {
+    if (busy) return;
+    busy = true;
+    cycleDueDynos(d)
+      .catch((e) => process.stdout.write(`${new Date().toISOString()} cycling: ${(e as Error).message}\n`))
+      .finally(() => (busy = false));
+  }, everyMs);
+}
