@@ -3,7 +3,7 @@ import { demuxToText, lineSink } from "../provider/docker/docker-exec";
 import { followDynoManagerLog, readDynoManagerLog } from "../provider/formations/dyno-manager-controller";
 import { followRequestLog, readRequestLog } from "../provider/router/router-log";
 import { readTlsState } from "../provider/router/router-tls-store";
-import { hostnameCovers, isWildcard } from "../provider/tls/router-tls";
+import { hostRoutes, servesHost, type HostRoute } from "../provider/router/host-routes";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
 import { LABEL } from "../provider/docker/labels";
@@ -124,25 +124,6 @@ export const dynoLogs: LogSource = async (docker, app, lines) => {
   return mergeLogLines(streams);
 };
 
-/** A router's hostnames and the app each goes to. */
-export interface HostRoute {
-  app: string;
-  hostnames: string[];
-}
-
-/**
- * Whether the router sends a request for `host` to `app`, by its own rule: an exact hostname of
- * any app first, then the longest wildcard (see renderWildcardRoutes).
- */
-export function servesHost(routes: HostRoute[], app: string, host: string): boolean {
-  const h = host.toLowerCase();
-  const exact = routes.find((r) => r.hostnames.some((n) => !isWildcard(n) && n.toLowerCase() === h));
-  if (exact) return exact.app === app;
-  const wildcards = routes.flatMap((r) => r.hostnames.filter(isWildcard).map((n) => ({ n: n.toLowerCase(), app: r.app })));
-  wildcards.sort((a, b) => b.n.length - a.n.length || a.n.localeCompare(b.n));
-  return wildcards.find((w) => hostnameCovers(w.n, h))?.app === app;
-}
-
 /**
  * The router serving an app and every route on it: each app network's hostnames (its label)
  * with the custom domains claimed in the router's TLS store, which is where Domain resources live.
@@ -153,14 +134,11 @@ async function routerRoutes(docker: Docker, app: string): Promise<{ router: stri
   if (!router) return undefined;
   const all = await docker.listNetworks({ filters: { label: ["dynoform.role=app-network", `dynoform.router=${router}`] } });
   const claims = (await readTlsState(router).catch(() => undefined))?.domains ?? [];
-  const apps = [...new Set([app, ...all.map((n) => n.Labels?.[LABEL.app]).filter((a): a is string => Boolean(a))])];
-  const routes = apps.map((a) => ({
-    app: a,
-    hostnames: [
-      ...all.filter((n) => n.Labels?.[LABEL.app] === a).flatMap((n) => (n.Labels?.[LABEL.hostname] ?? "").split(",").filter(Boolean)),
-      ...claims.filter((c) => c.app === a).map((c) => c.hostname),
-    ],
-  }));
+  const routes = hostRoutes(
+    all.map((n) => n.Labels ?? {}),
+    claims,
+    [app],
+  );
   return { router, routes };
 }
 

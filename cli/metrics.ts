@@ -4,7 +4,7 @@ import { parseArgs } from "./args";
 import { sparkline } from "./sparkline";
 import { LABEL } from "../provider/docker/labels";
 import { readMetrics } from "../provider/formations/dyno-manager-controller";
-import { isRetention, parseSpan, resolutionFor, type Retention } from "../provider/dyno-manager/metrics-plan";
+import { parseSpan, resolutionFor, widestRetention } from "../provider/dyno-manager/metrics-plan";
 import type { MetricsRow } from "../provider/dyno-manager/metrics-store";
 
 const USAGE = "usage: dynoform metrics --app NAME [--type TYPE] [--since 2h]\n";
@@ -25,15 +25,6 @@ export function parseMetricsArgs(args: string[]): MetricsRequest | string {
   const sinceSeconds = parseSpan(since);
   if (sinceSeconds === undefined) return `dynoform metrics: --since wants a span such as 30m, 2h, 3d or 7d, not "${since}"\n${USAGE}`;
   return { app, processType: str("type"), sinceSeconds };
-}
-
-/** The widest retention among the app's dynos: what its tier keeps (Eco: none). */
-export function appRetention(labels: Array<Record<string, string>>): Retention {
-  const order: Retention[] = ["none", "24h", "7d"];
-  return labels
-    .map((l) => l[LABEL.metrics])
-    .filter(isRetention)
-    .reduce<Retention>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), "none");
 }
 
 const span = (seconds: number) =>
@@ -116,7 +107,7 @@ export async function runMetrics(args: string[], io: CommandIO, docker = new Doc
     io.stderr(`dynoform metrics: app ${app} has no dynos on this Docker Engine (is the name right? \`dynoform ps --app ${app}\`)\n`);
     return 1;
   }
-  const retention = appRetention(dynos.map((d) => d.Labels));
+  const retention = widestRetention(dynos.map((d) => d.Labels));
   const res = resolutionFor(retention, sinceSeconds);
   if (!res) {
     io.stdout(`Metrics are not available for Eco dynos (app ${app}). Basic keeps 24 hours; Standard and Performance keep 7 days.\n`);

@@ -22,6 +22,11 @@ export const ENV = {
   /** Seconds between the dyno manager's memory and load samples (default 20, Heroku's cadence; tests: 1). */
   metricsInterval: "DYNOFORM_METRICS_INTERVAL",
   /**
+   * `off`: the dyno manager neither samples dynos (so no R14 lines either) nor follows the routers'
+   * requests. The benchmarks' anchor for what metrics cost; default on.
+   */
+  metrics: "DYNOFORM_METRICS",
+  /**
    * How many times faster than real time alerts and autoscaling run (default 1; tests: 60, so a
    * minute of Heroku's windows and pacing passes in a second). Read by the dyno manager.
    */

@@ -1,4 +1,5 @@
 import * as http from "node:http";
+import type { Duplex } from "node:stream";
 
 /**
  * The few Docker Engine API calls the dyno manager makes, over the engine's unix socket. The
@@ -51,6 +52,29 @@ export class DockerSocket {
       req.on("error", reject);
       if (data) req.write(data);
       req.end();
+    });
+  }
+
+  /** POSTs `body` and takes the connection over (HTTP upgrade), as `docker exec -i` does. */
+  hijack(path: string, body: unknown): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const data = JSON.stringify(body);
+      const req = http.request({
+        socketPath: this.socketPath,
+        method: "POST",
+        path,
+        headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(data), Connection: "Upgrade", Upgrade: "tcp" },
+      });
+      req.on("upgrade", (_res, conn, head) => {
+        if (head.length > 0) conn.unshift(head);
+        resolve(conn);
+      });
+      req.on("response", (res) => {
+        res.resume();
+        reject(new Error(`${path}: the engine answered ${res.statusCode} instead of taking the connection over`));
+      });
+      req.on("error", reject);
+      req.end(data);
     });
   }
 
@@ -127,6 +151,22 @@ export async function execOutput(socket: DockerSocket, id: string, cmd: string[]
     { Detach: false, Tty: false },
   );
   return out;
+}
+
+/**
+ * Starts a command in a container with its stdin attached and returns the hijacked connection:
+ * what is written to it goes to the command's stdin, what comes back is Docker's framed output
+ * (decode with {@link frameDecoder}). Destroying it closes the command's stdin.
+ */
+export async function execAttached(socket: DockerSocket, id: string, cmd: string[]): Promise<Duplex> {
+  const exec = await socket.request<{ Id: string; message?: string }>("POST", `/containers/${encodeURIComponent(id)}/exec`, {
+    Cmd: cmd,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  if (exec.status !== 201) throw new Error(`exec in ${id}: ${exec.body.message ?? exec.status}`);
+  return socket.hijack(`/exec/${exec.body.Id}/start`, { Detach: false, Tty: false });
 }
 
 export interface DockerEvent {

@@ -18,6 +18,9 @@
  *
  * Every 20 s it samples each running dyno's memory and load into the metrics store on its volume
  * (metrics-sampler.ts, metrics-store.ts) and logs Heroku's R14 lines for dynos over their quota.
+ * It follows every router's request ring (router-request-follower.ts): each request goes to the
+ * recent-requests window alerts and autoscaling read (`requests`), and is counted in memory for
+ * the store (router-buckets.ts), written with the next sampling round rather than per request.
  *
  * Its stdout carries Heroku's platform lines for `dynoform logs` (manager-log.ts).
  */
@@ -38,8 +41,21 @@ import {
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
 import { LABEL } from "../docker/labels";
 import { MetricsSampler } from "./metrics-sampler";
-import { eventSql, pruneSql, sampleSql, writeMetrics, type DynoEvent } from "./metrics-store";
+import {
+  eventSql,
+  pruneSql,
+  queryMetrics,
+  routerBucketSql,
+  sampleSql,
+  storedRouterTextSql,
+  totalsSql,
+  writeMetrics,
+  type DynoEvent,
+} from "./metrics-store";
 import { isRetention } from "./metrics-plan";
+import { RequestWindow } from "./request-window";
+import { RouterBuffer, withStored, type StoredRouterText } from "./router-buckets";
+import { RouterRequestFollower } from "./router-request-follower";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -55,6 +71,14 @@ let shuttingDown = false;
 const KEPT_LINES = 100;
 /** Seconds between memory and load samples: Heroku's 20 s; tests speed it up. */
 const METRICS_INTERVAL_SECONDS = Number(process.env.DYNOFORM_METRICS_INTERVAL || 20);
+/** `off`: no sampling and no following of the routers' requests (the benchmarks' anchor). */
+const METRICS_ON = process.env.DYNOFORM_METRICS !== "off";
+/** How many times faster than real time alerts and autoscaling run (tests: 60). */
+const timeScale = Number(process.env.DYNOFORM_TIME_SCALE || 1) || 1;
+/** The routers' recent requests per app and process type: what alerts and autoscaling read. */
+const requests = new RequestWindow(10_000 / timeScale, 3_600_000 / timeScale);
+/** Requests counted for the store since the last sampling round. */
+const routerBuffer = new RouterBuffer();
 
 interface ContainerInfo {
   Id: string;
@@ -338,18 +362,46 @@ function recordEvent(labels: Record<string, string>, kind: DynoEvent["kind"]): v
     atMs: Date.now(),
     kind,
   };
-  writeMetrics(eventSql(event)).catch((e) => log(`metrics: ${(e as Error).message}`));
+  if (event.retention === "none") return;
+  const total = { app: event.app, process: event.processType, dyno: event.dyno, labels: "", value: 1 };
+  const name = kind === "crash" ? "dyno_crashes_total" : "dyno_restarts_total";
+  writeMetrics([eventSql(event), totalsSql([{ ...total, name }])].join("\n")).catch((e) => log(`metrics: ${(e as Error).message}`));
 }
 
 const sampler = new MetricsSampler(docker, (app, dyno, text) => appLog(app, `heroku[${dyno}]`, text));
 let samplesTaken = 0;
 
-/** One sampling round: memory and load of every running dyno into the store, R14 lines logged. */
+const follower = new RouterRequestFollower(
+  docker,
+  (app, retention, r) => {
+    // Router traffic is web traffic.
+    requests.record({ app, processType: "web", atMs: r.atMs, serviceMs: r.serviceMs, status: r.status, websocket: r.websocket });
+    routerBuffer.add(app, "web", retention, r);
+  },
+  log,
+);
+
+/**
+ * One sampling round: memory and load of every running dyno, and the requests the routers served
+ * since the last round, into the store in one transaction; R14 lines logged.
+ */
 async function sampleMetrics(): Promise<void> {
   const samples = await sampler.sample();
+  const router = routerBuffer.take();
+  const stored = await queryMetrics<StoredRouterText>(storedRouterTextSql(router.buckets));
   // Pruning once a minute or so is enough: the windows are hours long.
   const prune = samplesTaken++ % Math.max(1, Math.round(60 / METRICS_INTERVAL_SECONDS)) === 0 ? pruneSql(Date.now()) : "";
-  await writeMetrics([sampleSql(samples.filter((s) => s.retention !== "none")), prune].filter(Boolean).join("\n"));
+  requests.prune(Date.now());
+  await writeMetrics(
+    [
+      sampleSql(samples.filter((s) => s.retention !== "none")),
+      routerBucketSql(withStored(router.buckets, stored)),
+      totalsSql(router.totals),
+      prune,
+    ]
+      .filter(Boolean)
+      .join("\n"),
+  );
 }
 
 function onEvent(e: DockerEvent): void {
@@ -405,15 +457,16 @@ function onSigterm(): void {
 async function main(): Promise<void> {
   process.on("SIGTERM", onSigterm);
   log(
-    `dyno manager started (cool-off scale ${scale}; metrics every ${METRICS_INTERVAL_SECONDS} s${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`,
+    `dyno manager started (cool-off scale ${scale}; ${METRICS_ON ? `metrics every ${METRICS_INTERVAL_SECONDS} s` : "metrics off"}${engineStopAt ? `; the engine stopped at ${new Date(engineStopAt).toISOString()}` : ""})`,
   );
   setInterval(() => {
     followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
   let sampling = false;
+  if (METRICS_ON) setInterval(() => follower.refresh().catch((e) => log(`following routers' requests: ${(e as Error).message}`)), 5000);
   setInterval(() => {
-    if (sampling) return;
+    if (sampling || !METRICS_ON) return;
     sampling = true;
     sampleMetrics()
       .catch((e) => log(`metrics: ${(e as Error).message}`))

@@ -8,6 +8,7 @@
  * keeps only its window. Data thus becomes coarser as it ages without a rollup pass, and the store
  * holds at most `sum(window / resolution)` buckets per dyno.
  */
+import { LABEL } from "../docker/labels";
 
 /** A dyno's metrics retention, as its tier's `features.metricsRetention` (sdk/dyno-sizes.ts). */
 export type Retention = "none" | "24h" | "7d";
@@ -38,6 +39,15 @@ export const RESOLUTIONS: Record<Retention, readonly Resolution[]> = {
 };
 
 export const isRetention = (v: string | undefined): v is Retention => v === "none" || v === "24h" || v === "7d";
+
+/** The widest retention among dynos' labels (`dynoform.metrics`): what an app's tier keeps (Eco: none). */
+export function widestRetention(labels: Array<Record<string, string>>): Retention {
+  const order: Retention[] = ["none", "24h", "7d"];
+  return labels
+    .map((l) => l[LABEL.metrics])
+    .filter(isRetention)
+    .reduce<Retention>((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), "none");
+}
 
 /** The buckets (resolution, start in epoch seconds) a sample taken at `atMs` is folded into. */
 export function bucketsFor(retention: Retention, atMs: number): Array<{ res: number; start: number }> {

@@ -2,8 +2,10 @@
  * The dyno manager's metrics store: one SQLite database on its volume
  * (`/var/lib/dynoform/metrics.db`), driven through Debian's `sqlite3` command (the manager's
  * image runs Debian's Node.js 18, which has no SQLite binding, and carries no node_modules).
- * SQLite keeps the file consistent across crashes of the manager and of the engine (WAL journal);
- * the schema is one table of buckets (metrics-plan.ts).
+ * SQLite keeps the file consistent across crashes of the manager and of the engine (WAL journal).
+ * Tables: `buckets` (each dyno's memory, load, crashes and restarts), `router_buckets` (each app's
+ * requests through its router, router-buckets.ts), both per resolution (metrics-plan.ts) and
+ * pruned as they age; `totals`, cumulative counters never pruned (Prometheus counters).
  *
  * The SQL text is built here (pure, unit-tested); `writeMetrics` runs it. `dynoform metrics` runs
  * `metricsQuery`'s SQL with `sqlite3 -json` inside the manager's container.
@@ -11,6 +13,8 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { bucketsFor, retentionCutoffs, type DynoSample, type Retention } from "./metrics-plan";
+import { encodeHistogram } from "./latency-histogram";
+import { encodeErrors, type RouterBucket, type TotalDelta } from "./router-buckets";
 import { DATA_DIR } from "./manager-state";
 
 export const METRICS_DB = path.posix.join(DATA_DIR, "metrics.db");
@@ -28,6 +32,18 @@ CREATE TABLE IF NOT EXISTS buckets (
   load_sum REAL NOT NULL DEFAULT 0, load_max REAL NOT NULL DEFAULT 0,
   restarts INTEGER NOT NULL DEFAULT 0, crashes INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (app, dyno, res, start)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS router_buckets (
+  app TEXT NOT NULL, process TEXT NOT NULL, res INTEGER NOT NULL, start INTEGER NOT NULL,
+  requests INTEGER NOT NULL DEFAULT 0,
+  s2xx INTEGER NOT NULL DEFAULT 0, s3xx INTEGER NOT NULL DEFAULT 0, s4xx INTEGER NOT NULL DEFAULT 0, s5xx INTEGER NOT NULL DEFAULT 0,
+  latency TEXT NOT NULL DEFAULT '', errors TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (app, process, res, start)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS totals (
+  app TEXT NOT NULL, process TEXT NOT NULL, dyno TEXT NOT NULL, name TEXT NOT NULL, labels TEXT NOT NULL,
+  value REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY (app, process, dyno, name, labels)
 ) WITHOUT ROWID;`;
 
 /** Folds samples into their buckets. */
@@ -64,11 +80,62 @@ export function eventSql(e: DynoEvent): string {
 ON CONFLICT (app,dyno,res,start) DO UPDATE SET ${column}=${column}+1;`;
 }
 
-/** Deletes what each resolution no longer keeps at `nowMs`. */
+/** Deletes what each resolution no longer keeps at `nowMs` (`totals` are counters: never pruned). */
 export function pruneSql(nowMs: number): string {
   return retentionCutoffs(nowMs)
-    .map((c) => `DELETE FROM buckets WHERE res=${c.res} AND start<${c.keepFrom};`)
+    .flatMap((c) => ["buckets", "router_buckets"].map((t) => `DELETE FROM ${t} WHERE res=${c.res} AND start<${c.keepFrom};`))
     .join("\n");
+}
+
+const routerKey = (b: { app: string; process: string; res: number; start: number }) =>
+  `(${[sqlText(b.app), sqlText(b.process), b.res, b.start].join(",")})`;
+
+/** The stored histogram and errors of these buckets (router-buckets.ts withStored merges them). */
+export function storedRouterTextSql(buckets: RouterBucket[]): string {
+  if (buckets.length === 0) return "";
+  return `SELECT app, process, res, start, latency, errors FROM router_buckets WHERE (app,process,res,start) IN (VALUES ${buckets.map(routerKey).join(",")});`;
+}
+
+/** Adds buckets' counts; their histogram and errors must already include what is stored (withStored). */
+export function routerBucketSql(buckets: RouterBucket[]): string {
+  if (buckets.length === 0) return "";
+  const rows = buckets.map(
+    (b) =>
+      `(${[sqlText(b.app), sqlText(b.process), b.res, b.start, b.requests, b.s2xx, b.s3xx, b.s4xx, b.s5xx, sqlText(encodeHistogram(b.latency)), sqlText(encodeErrors(b.errors))].join(",")})`,
+  );
+  return `INSERT INTO router_buckets (app,process,res,start,requests,s2xx,s3xx,s4xx,s5xx,latency,errors) VALUES ${rows.join(",")}
+ON CONFLICT (app,process,res,start) DO UPDATE SET requests=requests+excluded.requests, s2xx=s2xx+excluded.s2xx, s3xx=s3xx+excluded.s3xx,
+  s4xx=s4xx+excluded.s4xx, s5xx=s5xx+excluded.s5xx, latency=excluded.latency, errors=excluded.errors;`;
+}
+
+/** Adds to cumulative counters. */
+export function totalsSql(deltas: TotalDelta[]): string {
+  if (deltas.length === 0) return "";
+  const rows = deltas.map(
+    (d) => `(${[sqlText(d.app), sqlText(d.process), sqlText(d.dyno), sqlText(d.name), sqlText(d.labels), sqlNumber(d.value)].join(",")})`,
+  );
+  return `INSERT INTO totals (app,process,dyno,name,labels,value) VALUES ${rows.join(",")}
+ON CONFLICT (app,process,dyno,name,labels) DO UPDATE SET value=value+excluded.value;`;
+}
+
+/** One router bucket as `dynoform metrics` reads it. */
+export interface RouterRow {
+  process: string;
+  start: number;
+  requests: number;
+  s2xx: number;
+  s3xx: number;
+  s4xx: number;
+  s5xx: number;
+  latency: string;
+  errors: string;
+}
+
+/** An app's router buckets of one resolution since `sinceEpoch`, oldest first. */
+export function routerMetricsQuery(q: { app: string; processType?: string; res: number; sinceEpoch: number }): string {
+  const where = [`app=${sqlText(q.app)}`, `res=${q.res}`, `start>=${q.sinceEpoch}`];
+  if (q.processType) where.push(`process=${sqlText(q.processType)}`);
+  return `SELECT process, start, requests, s2xx, s3xx, s4xx, s5xx, latency, errors FROM router_buckets WHERE ${where.join(" AND ")} ORDER BY process, start;`;
 }
 
 /** One bucket as `dynoform metrics` reads it. */
@@ -96,9 +163,9 @@ FROM buckets WHERE ${where.join(" AND ")} ORDER BY dyno, start;`;
 }
 
 /** Runs SQL against the store with Debian's `sqlite3` (waits up to 5 s for a reader's lock). */
-export function runSql(sql: string, db = METRICS_DB): Promise<string> {
+export function runSql(sql: string, db = METRICS_DB, args: string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile("sqlite3", ["-cmd", ".timeout 5000", db], { timeout: 30_000 }, (err, stdout, stderr) => {
+    const child = execFile("sqlite3", [...args, "-cmd", ".timeout 5000", db], { timeout: 30_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`sqlite3 ${db}: ${stderr.trim() || err.message}`));
       else resolve(stdout);
     });
@@ -109,10 +176,21 @@ export function runSql(sql: string, db = METRICS_DB): Promise<string> {
 /** Databases whose table exists (created once per manager start). */
 const ready = new Set<string>();
 
-/** Writes SQL in one transaction, creating the table on first use. */
+/** Writes SQL in one transaction, creating the tables on first use. */
 export async function writeMetrics(sql: string, db = METRICS_DB): Promise<void> {
   if (!sql) return;
   const schema = ready.has(db) ? "" : `${SCHEMA}\n`;
   await runSql(`${schema}BEGIN;\n${sql}\nCOMMIT;`, db);
   ready.add(db);
+}
+
+/** Rows a query returns (`sqlite3 -json`), creating the tables first when this manager has not yet. */
+export async function queryMetrics<T>(sql: string, db = METRICS_DB): Promise<T[]> {
+  if (!sql) return [];
+  if (!ready.has(db)) {
+    await runSql(SCHEMA, db);
+    ready.add(db);
+  }
+  const out = (await runSql(sql, db, ["-json"])).trim();
+  return out ? (JSON.parse(out) as T[]) : [];
 }

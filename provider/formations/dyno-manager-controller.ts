@@ -86,6 +86,7 @@ export async function ensureDynoManager(): Promise<void> {
     `DYNOFORM_CRASH_BACKOFF_SCALE=${process.env.DYNOFORM_CRASH_BACKOFF_SCALE ?? "1"}`,
     `${ENV.metricsInterval}=${process.env[ENV.metricsInterval] ?? "20"}`,
     `${ENV.timeScale}=${process.env[ENV.timeScale] ?? "1"}`,
+    `${ENV.metrics}=${process.env[ENV.metrics] === "off" ? "off" : "on"}`,
   ];
   await ensureSingletonContainer({
     name: DYNO_MANAGER,

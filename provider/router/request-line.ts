@@ -22,7 +22,13 @@ export interface RouterRequest {
   websocket: boolean;
 }
 
-const field = (line: string, name: string): string | undefined => new RegExp(`(?:^| )${name}=("[^"]*"|\\S+)`).exec(line)?.[1];
+/** One compiled pattern per field: the dyno manager reads every request the routers serve. */
+const patterns = new Map<string, RegExp>();
+const field = (line: string, name: string): string | undefined => {
+  let re = patterns.get(name);
+  if (!re) patterns.set(name, (re = new RegExp(`(?:^| )${name}=("[^"]*"|\\S+)`)));
+  return re.exec(line)?.[1];
+};
 
 /** The line, or undefined when it is not a request line. */
 export function parseRequestLine(line: string): RouterRequest | undefined {

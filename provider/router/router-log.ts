@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { execIn, lineSink } from "../docker/docker-exec";
 import { ADMIN_SOCKET, REQUEST_LOG_RING } from "./router-names";
+import { FOLLOW_RING_COMMAND, isRingRequestLine, normalizeRingLine, STOPPING_WORKER_GRACE_MS, WORKER_STOPPING } from "./request-ring";
 
 /**
  * The router's request log: one line per request in Heroku's format, kept in HAProxy's in-memory
@@ -10,29 +11,11 @@ import { ADMIN_SOCKET, REQUEST_LOG_RING } from "./router-names";
  */
 const showEvents = () => ["sh", "-c", `echo "show events ${REQUEST_LOG_RING}" | socat -t 86400 stdio unix-connect:${ADMIN_SOCKET}`];
 
-/** `2026-01-01T12:00:00.123456+00:00 at=info …` → Docker's stamp (`…Z`), so lines sort with dyno logs. */
-export function normalizeRingLine(line: string): string {
-  return line.replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)\+00:00 /, "$1Z ");
-}
-
 /** Every request line the router holds now, oldest first. */
 export async function readRequestLog(router: Docker.Container): Promise<string[]> {
   const { output } = await execIn(router, showEvents());
-  return output
-    .split("\n")
-    .filter((l) => /^\d{4}-/.test(l))
-    .map(normalizeRingLine);
+  return output.split("\n").filter(isRingRequestLine).map(normalizeRingLine);
 }
-
-/** What a worker writes into the ring when a reload stops it: its proxies stop listening. */
-const WORKER_STOPPING = /^\S+ Proxy \S+ stopped /;
-
-/**
- * How long a follow stays on a stopping worker: it still answers one request on each idle
- * keep-alive connection (option idle-close-on-response), and those lines are only in its ring.
- * Short, because the connection keeps the worker (and so a deploy's drain) waiting.
- */
-const STOPPING_WORKER_GRACE_MS = 2000;
 
 /**
  * Calls `onLine` with each request line the router holds, then each new one as it is logged.
@@ -56,10 +39,10 @@ export async function followRequestLog(router: Docker.Container, onLine: (line: 
     if (WORKER_STOPPING.test(l)) {
       stopping();
       setTimeout(stop, STOPPING_WORKER_GRACE_MS).unref();
-    } else if (/^\d{4}-/.test(l)) onLine(normalizeRingLine(l));
+    } else if (isRingRequestLine(l)) onLine(normalizeRingLine(l));
   });
   router.modem.demuxStream(stream, out, out);
-  stream.write(`show events ${REQUEST_LOG_RING} -w\n`);
+  stream.write(FOLLOW_RING_COMMAND);
   if (signal?.aborted) stop();
   signal?.addEventListener("abort", stop);
   stream.on("close", () => signal?.removeEventListener("abort", stop));

@@ -8,9 +8,9 @@ import {
   parseTimestamped,
   routerLinesFor,
   SeenLines,
-  servesHost,
   type LogLine,
 } from "../../cli/logs";
+import { servesHost } from "../../provider/router/host-routes";
 
 describe("dynoform logs", () => {
   it("parses Docker's timestamped lines", () => {
@@ -69,17 +69,6 @@ describe("custom domains in dynoform logs", () => {
     { app: "admin", hostnames: ["admin.dynoform.localhost", "admin.shop.example"] },
     { app: "wide", hostnames: ["*.example"] },
   ];
-
-  it("gives a request to the app the router sends it to: exact hostname first, then the longest wildcard", () => {
-    expect(servesHost(routes, "shop", "shop.dynoform.localhost")).toBe(true);
-    expect(servesHost(routes, "shop", "WWW.Shop.Example")).toBe(true);
-    expect(servesHost(routes, "shop", "eu.shop.example")).toBe(true);
-    expect(servesHost(routes, "shop", "admin.shop.example")).toBe(false);
-    expect(servesHost(routes, "admin", "admin.shop.example")).toBe(true);
-    expect(servesHost(routes, "shop", "other.example")).toBe(false);
-    expect(servesHost(routes, "wide", "other.example")).toBe(true);
-    expect(servesHost(routes, "wide", "eu.shop.example")).toBe(false);
-  });
 
   it("keeps the router's lines for the app's custom domains", () => {
     const lines = parseTimestamped(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { appRetention, parseMetricsArgs, renderMetrics } from "../../cli/metrics";
+import { parseMetricsArgs, renderMetrics } from "../../cli/metrics";
+import { widestRetention } from "../../provider/dyno-manager/metrics-plan";
 import type { MetricsRow } from "../../provider/dyno-manager/metrics-store";
 
 const row = (start: number, over: Partial<MetricsRow> = {}): MetricsRow => ({
@@ -30,9 +31,9 @@ describe("dynoform metrics", () => {
   });
 
   it("takes the widest retention among the app's dynos (Eco: none)", () => {
-    expect(appRetention([{ "dynoform.metrics": "none" }])).toBe("none");
-    expect(appRetention([{ "dynoform.metrics": "24h" }, { "dynoform.metrics": "7d" }])).toBe("7d");
-    expect(appRetention([{}])).toBe("none");
+    expect(widestRetention([{ "dynoform.metrics": "none" }])).toBe("none");
+    expect(widestRetention([{ "dynoform.metrics": "24h" }, { "dynoform.metrics": "7d" }])).toBe("7d");
+    expect(widestRetention([{}])).toBe("none");
   });
 
   it("prints per dyno the numbers and a chart per series, gaps where no sample came", () => {

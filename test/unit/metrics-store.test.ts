@@ -2,7 +2,23 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { eventSql, metricsQuery, pruneSql, runSql, sampleSql, sqlText, writeMetrics } from "../../provider/dyno-manager/metrics-store";
+import {
+  eventSql,
+  metricsQuery,
+  pruneSql,
+  queryMetrics,
+  routerBucketSql,
+  routerMetricsQuery,
+  runSql,
+  sampleSql,
+  sqlText,
+  storedRouterTextSql,
+  totalsSql,
+  writeMetrics,
+  type RouterRow,
+} from "../../provider/dyno-manager/metrics-store";
+import { RouterBuffer, withStored, type StoredRouterText } from "../../provider/dyno-manager/router-buckets";
+import { decodeHistogram, histogramCount } from "../../provider/dyno-manager/latency-histogram";
 import type { DynoSample } from "../../provider/dyno-manager/metrics-plan";
 
 // Real SQLite (Debian's sqlite3, as in the dyno manager's image) on a temporary file.
@@ -81,4 +97,36 @@ describe("metrics store", () => {
     expect(Number((await runSql("SELECT count(*) FROM buckets;", db)).trim())).toBeLessThanOrEqual(488);
     expect(fs.statSync(db).size).toBeLessThan(64 * 1024);
   }, 30_000);
+});
+
+describe("router metrics in the store", () => {
+  const req = (atMs: number, status: number, serviceMs: number, code?: string) => ({ atMs, status, serviceMs, code, websocket: false });
+
+  it("adds hand-overs into the same buckets, merges histograms and errors, and keeps counters past pruning", async () => {
+    const db = path.join(dir, "router.db");
+    const buffer = new RouterBuffer();
+    const handOver = async () => {
+      const { buckets, totals } = buffer.take();
+      const stored = await queryMetrics<StoredRouterText>(storedRouterTextSql(buckets), db);
+      await writeMetrics([routerBucketSql(withStored(buckets, stored)), totalsSql(totals)].join("\n"), db);
+    };
+    buffer.add("sh'op", "web", "7d", req(T, 200, 10));
+    buffer.add("sh'op", "web", "7d", req(T + 1000, 500, 30_000, "H12"));
+    await handOver();
+    buffer.add("sh'op", "web", "7d", req(T + 2000, 200, 10));
+    buffer.add("sh'op", "web", "7d", req(T + 3000, 404, 2));
+    await handOver();
+    const rows = await queryMetrics<RouterRow>(routerMetricsQuery({ app: "sh'op", res: 60, sinceEpoch: 0 }), db);
+    expect(rows.map((r) => [r.requests, r.s2xx, r.s4xx, r.s5xx, r.errors])).toEqual([[4, 2, 1, 1, "H12:1"]]);
+    expect(histogramCount(decodeHistogram(rows[0].latency))).toBe(4);
+    const totals = await queryMetrics<{ name: string; labels: string; value: number }>(
+      "SELECT name, labels, value FROM totals ORDER BY name, labels;",
+      db,
+    );
+    expect(totals).toContainEqual({ name: "router_requests_total", labels: 'status_class="2xx"', value: 2 });
+    expect(totals).toContainEqual({ name: "router_response_time_ms_count", labels: "", value: 4 });
+    await writeMetrics(pruneSql(T + 8 * 86400_000), db);
+    expect(await queryMetrics(routerMetricsQuery({ app: "sh'op", res: 60, sinceEpoch: 0 }), db)).toEqual([]);
+    expect((await queryMetrics("SELECT * FROM totals;", db)).length).toBe(totals.length);
+  });
 });
