@@ -27,14 +27,14 @@ export interface DynoClone {
 /** Env vars that name the dyno: Heroku's `DYNO`, and the space's DNS name of the dyno. */
 const NUMBERED_ENV = new Set(["DYNO", "HEROKU_DNS_DYNO_NAME"]);
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const regexQuote = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * `processType.from` → `processType.to` where it stands as a whole (`web.1` but not `web.10`),
  * and `from.processType.` → `to.processType.` (a space's dyno names put the number first).
  */
 export function renumber(text: string, processType: string, from: number, to: number): string {
-  const t = escape(processType);
+  const t = regexQuote(processType);
   return text
     .replace(new RegExp(`(^|[^A-Za-z0-9_-])${t}\\.${from}(?![0-9])`, "g"), `$1${processType}.${to}`)
     .replace(new RegExp(`(^|[^A-Za-z0-9_-])${from}\\.${t}\\.`, "g"), `$1${to}.${processType}.`);

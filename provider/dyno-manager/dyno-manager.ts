@@ -54,6 +54,7 @@ import {
 } from "./metrics-store";
 import { isRetention } from "./metrics-plan";
 import { RequestWindow } from "./request-window";
+import { AutoscaleController } from "./autoscale-controller";
 import { RouterBuffer, withStored, type StoredRouterText } from "./router-buckets";
 import { RouterRequestFollower } from "./router-request-follower";
 
@@ -454,6 +455,17 @@ function onSigterm(): void {
   process.exit(0);
 }
 
+/** Moves autoscaled apps' web quantity between their min and max (autoscale-controller.ts). */
+const autoscaler = new AutoscaleController({
+  docker,
+  requests,
+  timeScale,
+  routerOf: (app) => routerOfApp.get(app),
+  routerAdmin,
+  log,
+  appLog: (app, source, text) => appLog(app, source, text),
+});
+
 async function main(): Promise<void> {
   process.on("SIGTERM", onSigterm);
   log(
@@ -464,6 +476,8 @@ async function main(): Promise<void> {
     sleepIdleApps().catch((e) => log(`eco sleeping: ${(e as Error).message}`));
   }, 2000);
   let sampling = false;
+  // Web autoscaling reads the routers' requests: with them off it has nothing to go by.
+  if (METRICS_ON) setInterval(() => autoscaler.tick(), autoscaler.intervalMs);
   if (METRICS_ON) setInterval(() => follower.refresh().catch((e) => log(`following routers' requests: ${(e as Error).message}`)), 5000);
   setInterval(() => {
     if (sampling || !METRICS_ON) return;
