@@ -136,8 +136,15 @@ export class AutoscaleController {
     saveAutoscaleState(this.state);
     if (decision.action === "none") return this.maxReached(app, type, policy, recent.p95Ms, nowMs);
     this.deps.log(`app ${app}: autoscaling ${type} ${dynos.length} → ${decision.quantity}: ${decision.reason}`);
-    if (decision.action === "up") await this.scaleUp(app, type, dynos, decision);
-    else await this.scaleDown(app, type, dynos, decision);
+    try {
+      if (decision.action === "up") await this.scaleUp(app, type, dynos, decision);
+      else await this.scaleDown(app, type, dynos, decision);
+    } finally {
+      // The pacing and the next window count from when the new quantity serves: the requests
+      // of the boot (or the drain) say nothing about it.
+      this.state = { ...this.state, [app]: afterDecision(this.state[app] ?? {}, decision, Date.now()) };
+      saveAutoscaleState(this.state);
+    }
   }
 
   /** The notice: the app's log and the manager's, and the hook (alerts' webhook). */
