@@ -251,17 +251,42 @@ export class AutoscaleController {
     throw new Error(`${name} did not accept connections on $PORT (${port}) within ${BOOT_TIMEOUT_MS / 1000} s (Heroku's R10 boot timeout)`);
   }
 
-  /** A runtime server in the app's backend, with the same health checks the rendered config gives. */
+  /**
+   * A runtime server in the app's backend, with the same health checks the rendered config gives.
+   * A server of that name may be there already (a rendered one, or one this controller drained
+   * earlier): it is pointed at the new dyno's address and made ready instead.
+   */
   private async addToRouter(router: string, app: string, dyno: string, ip: string, port: number): Promise<void> {
     const server = `${backendName(app)}/${dyno}`;
     const answer = await this.deps.routerAdmin(
       router,
-      `add server ${server} ${ip}:${port} check inter 1s fall 2 rise 1; enable health ${server}; set server ${server} state ready`,
+      [
+        `add server ${server} ${ip}:${port} check inter 1s fall 2 rise 1`,
+        `set server ${server} addr ${ip} port ${port}`,
+        `enable health ${server}`,
+        `set server ${server} state ready`,
+      ].join("; "),
     );
-    // A router reloaded meanwhile may already render the dyno from its labels: then it is there.
-    if (/error|unknown|invalid/i.test(answer) && !/already exists/i.test(answer)) {
-      throw new Error(`the router ${router} refused ${server}: ${answer.trim()}`);
+    const problems = answer
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => /error|unknown|invalid|no such/i.test(l) && !/already exists/i.test(l));
+    const row = await this.serverRow(router, app, dyno);
+    if (problems.length > 0 || !row || /MAINT/.test(row.status ?? "")) {
+      throw new Error(`the router ${router} did not take ${server} (${row?.status ?? "absent"}): ${answer.trim()}`);
     }
+  }
+
+  /** One server's row of the router's statistics (`show stat`), by column name. */
+  private async serverRow(router: string, app: string, dyno: string): Promise<Record<string, string> | undefined> {
+    const csv = await this.deps.routerAdmin(router, "show stat -1 4 -1").catch(() => "");
+    const rows = csv.split("\n");
+    const header = (rows[0] ?? "").replace(/^# /, "").split(",");
+    const cols = rows
+      .slice(1)
+      .map((r) => r.split(","))
+      .find((c) => c[header.indexOf("pxname")] === backendName(app) && c[header.indexOf("svname")] === dyno);
+    return cols ? Object.fromEntries(header.map((h, i) => [h, cols[i]])) : undefined;
   }
 
   private async scaleDown(app: string, type: string, dynos: Listed[], decision: AutoscaleDecision & { quantity: number }): Promise<void> {
@@ -285,15 +310,8 @@ export class AutoscaleController {
     await this.deps.routerAdmin(router, `set server ${server} state drain`);
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      const csv = await this.deps.routerAdmin(router, `show stat ${backendName(app)} 4 -1`).catch(() => "");
-      const rows = csv.split("\n");
-      const header = (rows[0] ?? "").replace(/^# /, "").split(",");
-      const [sv, scur, qcur] = ["svname", "scur", "qcur"].map((c) => header.indexOf(c));
-      const row = rows
-        .slice(1)
-        .map((r) => r.split(","))
-        .find((c) => c[sv] === dyno);
-      if (!row || (Number(row[scur] || 0) === 0 && Number(row[qcur] || 0) === 0)) break;
+      const row = await this.serverRow(router, app, dyno);
+      if (!row || (Number(row.scur || 0) === 0 && Number(row.qcur || 0) === 0)) break;
       await sleep(100);
     }
     await this.deps.routerAdmin(router, `set server ${server} state maint`);
