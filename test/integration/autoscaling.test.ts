@@ -5,7 +5,7 @@ import { diffFormation, provider as formations } from "../../provider/formations
 import type { FormationInputs, FormationOutputs } from "../../sdk/formation";
 import { wrk } from "../../bench/wrk";
 import { docker, removeTestRouter, waitFor } from "../support/docker";
-import { RouterTestApp, websocketEcho } from "../support/router-app";
+import { RouterTestApp, routerLog, websocketEcho } from "../support/router-app";
 import { uniqueSuffix } from "../support/pulumi";
 
 // Web autoscaling for real: the router's requests feed the dyno manager, which adds and removes
@@ -71,6 +71,9 @@ describe("web autoscaling (time scale 60: a minute is a second)", () => {
     expect(replies.every((r) => /echo: hi$/.test(r))).toBe(true);
     // Three Heroku minutes: three chances to add a dyno, had the upgrades counted.
     await new Promise((r) => setTimeout(r, 3000));
+    // The router logged them (the manager reads the same lines), each with its slow service time.
+    const upgrades = (await routerLog(router.name)).filter((l) => l.includes('path="/ws?delay=1500"') && l.includes("status=101"));
+    expect(upgrades).toHaveLength(30);
     expect(await webDynos()).toEqual(["web.1"]);
     expect(await scaledTo()).toEqual([]);
   });
@@ -84,6 +87,8 @@ describe("web autoscaling (time scale 60: a minute is a second)", () => {
       const read = await formations.read!(t.app, state);
       expect(read.props?.processes.web.quantity).toBe(4);
       expect(diffFormation(read.props as FormationOutputs, inputs).changes).toBe(false);
+      // Two more seconds of load, so the last dyno added serves some of it.
+      await new Promise((r) => setTimeout(r, 2000));
     } finally {
       stop.abort();
     }
@@ -92,6 +97,9 @@ describe("web autoscaling (time scale 60: a minute is a second)", () => {
     expect(result.failed).toBe(0);
     expect(await webDynos()).toEqual(["web.1", "web.2", "web.3", "web.4"]);
     expect(await scaledTo()).toEqual([2, 3, 4]);
+    // The added dynos took requests before any router reload (none ran: the runtime API added them).
+    const served = new Set((await routerLog(router.name)).map((l) => /dyno=(\S+)/.exec(l)?.[1]));
+    expect(["web.1", "web.2", "web.3", "web.4"].filter((d) => served.has(d))).toEqual(["web.1", "web.2", "web.3", "web.4"]);
     // One dyno per event, at least a (scaled) minute apart.
     const times = (await managerLines()).map((l) => Date.parse(l.time));
     for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(1000);
@@ -104,7 +112,17 @@ describe("web autoscaling (time scale 60: a minute is a second)", () => {
   });
 
   it("comes back to min when the load stops, more slowly, and `up` after it changes nothing", async () => {
-    await waitFor("1 web dyno", async () => ((await webDynos()).length === 1 ? true : undefined), 90_000);
+    // A light load (well under half the target) goes on while dynos drain and stop: none may fail.
+    const stop = new AbortController();
+    const light = wrk(router.httpPort, t.hostname, { seconds: 90, connections: 2, path: "/load", signal: stop.signal });
+    try {
+      await waitFor("1 web dyno", async () => ((await webDynos()).length === 1 ? true : undefined), 90_000);
+    } finally {
+      stop.abort();
+    }
+    const result = await light;
+    expect(result.requests).toBeGreaterThan(100);
+    expect(result.failed).toBe(0);
     expect(await scaledTo()).toEqual([2, 3, 4, 3, 2, 1]);
     const times = (await managerLines()).map((l) => Date.parse(l.time));
     // Down only after 5 calm (scaled) minutes, and 5 between each step down.
