@@ -2,6 +2,8 @@ import Docker from "dockerode";
 import type { CommandIO } from "./check";
 import { parseArgs } from "./args";
 import { LABEL } from "../provider/docker/labels";
+import { readAutoscalePolicy } from "../provider/formations/dyno-manager-controller";
+import type { AutoscalePolicyFile } from "../provider/dyno-manager/manager-state";
 
 /** One dyno as `dynoform ps` shows it. */
 export interface DynoRow {
@@ -99,6 +101,20 @@ export function formatPs(rows: DynoRow[], now: Date): string {
   return `${table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n")}\n`;
 }
 
+/**
+ * One line per autoscaled process type, as Heroku's `ps` heads a type:
+ * `=== api web (performance-m): 3 (autoscaled 1–10, p95 target 300 ms)`.
+ */
+export function formatAutoscaled(rows: DynoRow[], policies: Map<string, AutoscalePolicyFile>): string {
+  const lines: string[] = [];
+  for (const [app, p] of [...policies].sort(([a], [b]) => a.localeCompare(b))) {
+    const mine = rows.filter((r) => r.app === app && r.dyno.startsWith(`${p.processType}.`));
+    const size = mine[0]?.size ?? "?";
+    lines.push(`=== ${app} ${p.processType} (${size}): ${mine.length} (autoscaled ${p.min}–${p.max}, p95 target ${p.p95TargetMs} ms)`);
+  }
+  return lines.length ? `\n${lines.join("\n")}\n` : "";
+}
+
 /** `dynoform ps [--app NAME]`: every dyno on this engine, or one app's. */
 export async function runPs(args: string[], io: CommandIO, docker = new Docker()): Promise<number> {
   const { flags } = parseArgs(args, ["app"]);
@@ -120,6 +136,12 @@ export async function runPs(args: string[], io: CommandIO, docker = new Docker()
     }),
   );
   io.stdout(formatPs(rows, new Date()));
+  const policies = new Map<string, AutoscalePolicyFile>();
+  for (const app of new Set(rows.map((r) => r.app))) {
+    const p = await readAutoscalePolicy(docker, app);
+    if (p) policies.set(app, p);
+  }
+  io.stdout(formatAutoscaled(rows, policies));
   const warnings = serviceWarnings(await serviceStatus(docker, rows.length > 0));
   if (warnings.length) io.stdout(`\n${warnings.map((w) => `!  ${w}\n`).join("")}`);
   return 0;

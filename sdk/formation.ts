@@ -2,17 +2,37 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { type App, givenApp } from "./app";
 import { estimateMonthlyCost } from "./cost";
-import type { AlertThresholds, FormationInputsSchema, ProcessShape, Versioned } from "./input-schemas";
+import type { AlertThresholds, FormationInputsSchema, ProcessSpec, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
 import { readGiven, type Given } from "./program-registry";
 import { HEROKU, runtimeSettings } from "./settings";
 
 /** One process type's share of a formation, as a program gives it. */
 export interface ProcessFormation {
-  /** How many dynos run this process type; 0 keeps the type with none running. */
+  /**
+   * How many dynos run this process type; 0 keeps the type with none running. With autoscaling,
+   * the quantity of the first `up` only (pulled into the range): after that the dyno manager owns it.
+   */
   quantity: pulumi.Input<number>;
   /** A dyno size from the catalog (`eco`, `basic`, `standard-1x`, `performance-m`, …). Default `standard-1x`. */
   size?: pulumi.Input<string>;
+  /**
+   * Web only, on Performance, Private and Shield sizes: the dyno manager moves the quantity
+   * between `min` and `max` to hold the p95 response time, as Heroku's autoscaling does (one
+   * dyno per event, at least a minute apart, down more slowly than up). `preview` and `up` leave
+   * the quantity it chose alone; a changed range applies at the next `up`.
+   */
+  autoscaling?: pulumi.Input<AutoscalingArgs>;
+}
+
+/** Heroku's web autoscaling settings. */
+export interface AutoscalingArgs {
+  /** Fewest web dynos (at least 1). */
+  min: number;
+  /** Most web dynos (at most the size's limit per process type, 10 for Performance). */
+  max: number;
+  /** The desired p95 response time in ms, WebSockets left out (default 1000). */
+  p95ResponseTimeMs?: number;
 }
 
 /** One process type's threshold alerts (Standard, Performance, Private and Shield sizes; web only). */
@@ -79,7 +99,7 @@ export class Formation extends pulumi.dynamic.Resource {
   /** US dollars per month at Heroku's prices: known at preview, so a pull request shows what a change costs. */
   public readonly estimatedMonthlyCost!: pulumi.Output<number>;
   public readonly release!: pulumi.Output<string>;
-  public readonly processes!: pulumi.Output<Record<string, ProcessShape>>;
+  public readonly processes!: pulumi.Output<Record<string, ProcessSpec>>;
 
   constructor(resourceName: string, args: FormationArgs, opts?: pulumi.CustomResourceOptions) {
     const app = givenApp(args.app);
@@ -88,9 +108,11 @@ export class Formation extends pulumi.dynamic.Resource {
     // every field as [secret] and the app's name as changed (a replace) at preview.
     // A name this program does not declare fails the program once, through the `app` field.
     const field = <T>(read: (a: App) => pulumi.Input<T>) => fromApp(app, read, () => undefined as T);
-    const processes: Record<string, pulumi.Input<ProcessShape>> = {};
+    const processes: Record<string, pulumi.Input<ProcessSpec>> = {};
     for (const [type, p] of Object.entries(args.processes)) {
-      processes[type] = pulumi.all([p.quantity, p.size ?? DEFAULT_SIZE]).apply(([quantity, size]) => ({ quantity, size }));
+      processes[type] = pulumi
+        .all([p.quantity, p.size ?? DEFAULT_SIZE, p.autoscaling])
+        .apply(([quantity, size, autoscaling]) => (autoscaling ? { quantity, size, autoscaling } : { quantity, size }));
     }
     const inputs: Record<keyof FormationOutputs, unknown> = {
       resource: resourceName,

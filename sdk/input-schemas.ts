@@ -103,6 +103,7 @@ export const WebhookUrlSchema = z.string().refine((u) => u === "" || /^https?:\/
 
 /** A process type as the tier rules and the formation file see it: the same shape, with autoscaling. */
 export const ProcessSpecSchema = ProcessSchema.extend({ autoscaling: AutoscalingSchema.optional() });
+export type ProcessSpec = z.infer<typeof ProcessSpecSchema>;
 
 export const SpaceInputsSchema = z.object({
   name: named(SPACE_NAME),
@@ -193,7 +194,7 @@ export const FormationInputsSchema = z.object({
   /** The space's network, which every dyno joins too ("" on the Common Runtime). */
   spaceNetwork: z.string(),
   /** Process type → quantity and size; the tier rules check names, quantities and sizes together. */
-  processes: z.record(z.string(), ProcessSchema),
+  processes: z.record(z.string(), ProcessSpecSchema),
   preboot: z.boolean(),
   bootTimeoutSeconds: z
     .number()

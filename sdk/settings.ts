@@ -55,6 +55,11 @@ export const HEROKU = {
   ecoSleepAfterSeconds: 1800,
   /** The size a process type gets when none is given. */
   defaultSize: "standard-1x",
+  /**
+   * Autoscaling's desired p95 response time when the program gives none. Heroku starts from the
+   * app's p95 of the past hour; a program is written before any request, so Dynoform needs a number.
+   */
+  autoscaleP95TargetMs: 1000,
   /** ACM renews certificates with fewer days than this left (one month). */
   renewBeforeDays: 30,
 } as const;

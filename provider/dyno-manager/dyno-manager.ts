@@ -63,6 +63,7 @@ import { putPreload, RuntimeReader } from "./runtime-reader";
 import { isRetention } from "./metrics-plan";
 import { AlertController } from "./alert-controller";
 import { RequestWindow } from "./request-window";
+import { AutoscaleController } from "./autoscale-controller";
 import { RouterBuffer, withStored, type StoredRouterText } from "./router-buckets";
 import { RouterRequestFollower } from "./router-request-follower";
 import { startDynoCycling } from "./dyno-cycling";
@@ -477,6 +478,17 @@ function onSigterm(): void {
   process.exit(0);
 }
 
+/** Moves autoscaled apps' web quantity between their min and max (autoscale-controller.ts). */
+const autoscaler = new AutoscaleController({
+  docker,
+  requests,
+  timeScale,
+  routerOf: (app) => routerOfApp.get(app),
+  routerAdmin,
+  log,
+  appLog: (app, source, text) => appLog(app, source, text),
+});
+
 async function main(): Promise<void> {
   process.on("SIGTERM", onSigterm);
   log(
@@ -490,6 +502,8 @@ async function main(): Promise<void> {
   setInterval(() => alerts.tick(), alerts.intervalMs);
   startDynoCycling({ docker, recreate: recreate as never, appLog, timeScale });
   let sampling = false;
+  // Web autoscaling reads the routers' requests: with them off it has nothing to go by.
+  if (METRICS_ON) setInterval(() => autoscaler.tick(), autoscaler.intervalMs);
   if (METRICS_ON) {
     let refreshing = false;
     const refresh = () => {

@@ -1,10 +1,12 @@
 /**
  * What the dyno manager keeps across its own restarts, on its Docker volume
  * (`dynoform-dyno-manager-data` at /var/lib/dynoform): the crash history, the marks Dynoform
- * puts on a dyno before it stops it on purpose, and when the engine last shut down.
+ * puts on a dyno before it stops it on purpose, when the engine last shut down, and autoscaling:
+ * each app's policy (written by the Formation provider at `up`) and its last events.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { AutoscalePolicy, AutoscaleState } from "./autoscale-plan";
 import type { CrashBook } from "./crash-backoff";
 
 /** Where the manager's volume is mounted (a later metrics feature stores its data here too). */
@@ -54,3 +56,37 @@ export function stopMarks(): string[] {
     return [];
   }
 }
+
+/**
+ * One file per autoscaled app, `<app>.json`, written by the Formation provider at every `up`
+ * (dyno-manager-controller.ts writeAutoscalePolicy) and removed when autoscaling is turned off:
+ * a range changed in the program applies at the next check, with no dyno recreated.
+ */
+export const AUTOSCALE_DIR = path.posix.join(DATA_DIR, "dyno-manager", "autoscale");
+const AUTOSCALE_STATE_FILE = path.join(DATA_DIR, "dyno-manager", "autoscale-state.json");
+
+/** An app's autoscaling, as the provider hands it to the manager. */
+export interface AutoscalePolicyFile extends AutoscalePolicy {
+  processType: string;
+  /** While `up` changes the app's dynos, the autoscaler holds still (until then at most). */
+  pausedUntilMs?: number;
+}
+
+export function loadAutoscalePolicies(): Map<string, AutoscalePolicyFile> {
+  const out = new Map<string, AutoscalePolicyFile>();
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(AUTOSCALE_DIR).filter((f) => f.endsWith(".json"));
+  } catch {
+    return out;
+  }
+  for (const f of files) {
+    const p = readJson<AutoscalePolicyFile | undefined>(path.join(AUTOSCALE_DIR, f), undefined);
+    if (p && Number.isFinite(p.min) && Number.isFinite(p.max) && Number.isFinite(p.p95TargetMs)) out.set(f.slice(0, -5), p);
+  }
+  return out;
+}
+
+/** Each autoscaled app's last event and notice: the pacing holds across the manager's restarts. */
+export const loadAutoscaleState = (): Record<string, AutoscaleState> => readJson<Record<string, AutoscaleState>>(AUTOSCALE_STATE_FILE, {});
+export const saveAutoscaleState = (state: Record<string, AutoscaleState>): void => writeJson(AUTOSCALE_STATE_FILE, state);

@@ -9,7 +9,7 @@ import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
 import { ensureSingletonContainer } from "../docker/singleton-container";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
-import { STOPS_DIR } from "../dyno-manager/manager-state";
+import { AUTOSCALE_DIR, STOPS_DIR, type AutoscalePolicyFile } from "../dyno-manager/manager-state";
 import { HOST_CGROUP } from "../dyno-manager/cpu-pressure";
 import { ENV } from "../../sdk/settings";
 import {
@@ -221,6 +221,45 @@ export async function markStoppedByDynoform(ids: string[]): Promise<void> {
   await execIn(docker().getContainer(DYNO_MANAGER), ["sh", "-c", 'mkdir -p "$0" && cd "$0" && touch "$@"', STOPS_DIR, ...ids]).catch(
     () => undefined,
   );
+}
+
+/**
+ * Hands an app's autoscaling to the dyno manager (a file on its volume, read at each check), or
+ * takes it back (`undefined`). Fails loudly: an autoscaler that did not get the new range would
+ * keep scaling by the old one.
+ */
+export async function writeAutoscalePolicy(app: string, policy: AutoscalePolicyFile | undefined): Promise<void> {
+  const file = `${AUTOSCALE_DIR}/${app}.json`;
+  const cmd = policy
+    ? ["sh", "-c", 'mkdir -p "$(dirname "$0")" && printf %s "$1" > "$0.tmp" && mv -f "$0.tmp" "$0"', file, JSON.stringify(policy)]
+    : ["rm", "-f", file];
+  const manager = docker().getContainer(DYNO_MANAGER);
+  const run = await execIn(manager, cmd).catch((e: Error) => {
+    // No manager running (destroy after it was removed or stopped): nothing autoscales, nothing to take back.
+    if (!policy) return { exitCode: 0, output: "" };
+    throw e;
+  });
+  if (run.exitCode !== 0) {
+    throw new Error(
+      `could not hand app "${app}"'s autoscaling to the dyno manager (${file} in ${DYNO_MANAGER}): ${run.output.trim()}. Fix: check that ${DYNO_MANAGER} runs (\`dynoform ps\`), then run \`pulumi up\` again`,
+    );
+  }
+}
+
+/**
+ * An app's autoscaling as the dyno manager holds it (for `dynoform ps`), undefined when off.
+ */
+export async function readAutoscalePolicy(dockerClient: Docker, app: string): Promise<AutoscalePolicyFile | undefined> {
+  const { exitCode, output } = await execIn(dockerClient.getContainer(DYNO_MANAGER), ["cat", `${AUTOSCALE_DIR}/${app}.json`]).catch(() => ({
+    exitCode: 1,
+    output: "",
+  }));
+  if (exitCode !== 0) return undefined;
+  try {
+    return JSON.parse(output) as AutoscalePolicyFile;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

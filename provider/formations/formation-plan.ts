@@ -119,3 +119,44 @@ export function planPreboot(desired: DesiredFormation, observed: ObservedDyno[],
     ),
   };
 }
+
+/** A process type as the program gives it, autoscaling included (web on Performance, Private, Shield). */
+export interface ProcessWithAutoscaling extends DesiredProcess {
+  autoscaling?: { min: number; max: number; p95ResponseTimeMs?: number };
+}
+
+/**
+ * The quantity `up` runs for a process type. Without autoscaling, the program's. With it, the
+ * dyno manager owns the quantity: the one running now is kept, pulled into `[min, max]` at once
+ * when the range changed; with none running (the first `up`), the program's, in the range.
+ */
+export function quantityToRun(p: ProcessWithAutoscaling, running: number): number {
+  if (!p.autoscaling) return p.quantity;
+  const min = Math.max(1, p.autoscaling.min);
+  const max = Math.max(min, p.autoscaling.max);
+  return Math.min(max, Math.max(min, running > 0 ? running : p.quantity));
+}
+
+/**
+ * Whether the program changed the process types, as `preview` sees it. An autoscaled quantity is
+ * the dyno manager's: the one in the state (the running one, after refresh or up) is no change
+ * while it lies within the program's range, whatever the program's `quantity` says. Anything
+ * else (a size, the range itself, a quantity outside it) is a change.
+ */
+export function processesChanged(olds: Record<string, ProcessWithAutoscaling>, news: Record<string, ProcessWithAutoscaling>): boolean {
+  const types = new Set([...Object.keys(olds ?? {}), ...Object.keys(news ?? {})]);
+  for (const type of types) {
+    const [o, n] = [olds?.[type], news?.[type]];
+    if (!o || !n) return true;
+    if (o.size !== n.size || JSON.stringify(o.autoscaling ?? null) !== JSON.stringify(n.autoscaling ?? null)) return true;
+    if (n.autoscaling && typeof o.quantity === "number") {
+      if (quantityToRun(n, o.quantity) !== o.quantity) return true;
+    } else if (o.quantity !== n.quantity) return true;
+  }
+  return false;
+}
+
+/** Web dynos that count as running for autoscaling: every running web dyno under its plain number. */
+export function runningQuantity(observed: ObservedDyno[], processType: string): number {
+  return new Set(observed.filter((d) => d.processType === processType && d.running && d.index >= 1).map((d) => d.index)).size;
+}

@@ -7,10 +7,27 @@ import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { getDynoSize } from "../../sdk/dyno-sizes";
 import { formatViolations, validateFormation } from "../../sdk/tier-rules";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
-import { dynoManagerRunning, ensureDynoManager, removeDynoManagerIfIdle, writeAlertConfig } from "./dyno-manager-controller";
+import {
+  dynoManagerRunning,
+  ensureDynoManager,
+  removeDynoManagerIfIdle,
+  writeAlertConfig,
+  writeAutoscalePolicy,
+} from "./dyno-manager-controller";
 import type Docker from "dockerode";
 import { containerName, observeDynos, renameDyno, startDyno, stopDyno, type DynoSpec } from "./dyno-driver";
-import { dynoName, observedQuantities, planFormation, planPreboot, type FormationAction, type PrebootPlan } from "./formation-plan";
+import {
+  dynoName,
+  observedQuantities,
+  planFormation,
+  planPreboot,
+  processesChanged,
+  quantityToRun,
+  runningQuantity,
+  type FormationAction,
+  type PrebootPlan,
+} from "./formation-plan";
+import { HEROKU } from "../../sdk/settings";
 import { dynoAddress, syncRouter, waitForRouterDrain } from "../router/router-controller";
 import { dynoDnsName, formationDnsName, spaceDnsEnv } from "../spaces/space-network";
 
@@ -153,13 +170,34 @@ async function prebootWeb(f: FormationInputs, plan: PrebootPlan): Promise<void> 
  * Heroku); with preboot and a new release, web dynos are swapped without a gap. Then the router
  * is pointed at the live web dynos.
  */
-async function converge(f: FormationInputs): Promise<string[]> {
+async function converge(f: FormationInputs): Promise<{ dynos: string[]; processes: FormationInputs["processes"] }> {
   await ensureDynoManager();
+  const autoscaled = autoscalePolicyOf(f);
+  // The autoscaler holds still while `up` changes the dynos (it goes on from what `up` leaves).
+  if (autoscaled) await writeAutoscalePolicy(f.app, { ...autoscaled, pausedUntilMs: Date.now() + 10 * 60_000 });
+  try {
+    return await convergeDynos(f);
+  } finally {
+    await writeAutoscalePolicy(f.app, autoscaled);
+  }
+}
+
+/** What the dyno manager's autoscaler gets for this formation (none: autoscaling is off). */
+function autoscalePolicyOf(f: FormationInputs) {
+  const a = f.processes.web?.autoscaling;
+  return a ? { processType: "web", min: a.min, max: a.max, p95TargetMs: a.p95ResponseTimeMs ?? HEROKU.autoscaleP95TargetMs } : undefined;
+}
+
+async function convergeDynos(f: FormationInputs): Promise<{ dynos: string[]; processes: FormationInputs["processes"] }> {
   // Leftovers of an interrupted preboot: the plainly named dynos are the ones that serve.
   const leftovers = (await observeDynos(f.app)).filter((d) => d.name !== containerName(f.app, d.processType, d.index));
   await Promise.all(leftovers.map((d) => stopDyno(d.id)));
   const observed = await observeDynos(f.app);
-  const desired = { release: f.release, processes: f.processes };
+  // An autoscaled quantity is the one running (the autoscaler's), in the program's range.
+  const processes = Object.fromEntries(
+    Object.entries(f.processes).map(([type, p]) => [type, { ...p, quantity: quantityToRun(p, runningQuantity(observed, type)) }]),
+  );
+  const desired = { release: f.release, processes };
   const preboot = planPreboot(desired, observed, f.preboot === true);
   if (preboot) {
     await prebootWeb(f, preboot);
@@ -178,10 +216,13 @@ async function converge(f: FormationInputs): Promise<string[]> {
   // Alerts apply at once, without touching a dyno: the manager reads them on its next round.
   await writeAlertConfig({ app: f.app, alerts: f.alerts ?? {}, webhookUrl: f.alertWebhookUrl ?? "", dashboardUrl: f.dashboardUrl ?? "" });
   const now = await observeDynos(f.app);
-  return now
-    .filter((d) => d.running)
-    .map((d) => dynoName(d.processType, d.index))
-    .sort();
+  return {
+    dynos: now
+      .filter((d) => d.running)
+      .map((d) => dynoName(d.processType, d.index))
+      .sort(),
+    processes,
+  };
 }
 
 export const provider = {
@@ -203,11 +244,12 @@ export const provider = {
   },
 
   async create(inputs: FormationInputs): Promise<pulumi.dynamic.CreateResult> {
-    const dynos = await converge(inputs);
+    const { dynos, processes } = await converge(inputs);
     return {
       id: inputs.app,
       outs: {
         ...inputs,
+        processes,
         dynos,
         dynoManager: "running",
         estimatedMonthlyCost: estimateMonthlyCost(inputs.processes).totalUsd,
@@ -217,10 +259,11 @@ export const provider = {
   },
 
   async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
-    const dynos = await converge(news);
+    const { dynos, processes } = await converge(news);
     return {
       outs: {
         ...news,
+        processes,
         dynos,
         dynoManager: "running",
         estimatedMonthlyCost: estimateMonthlyCost(news.processes).totalUsd,
@@ -251,6 +294,8 @@ export const provider = {
 
   async delete(_id: string, props: FormationOutputs): Promise<void> {
     const observed = await observeDynos(props.app);
+    // The autoscaler lets go first, so it adds no dyno while these stop.
+    await writeAutoscalePolicy(props.app, undefined);
     await Promise.all(observed.map((d) => stopDyno(d.id)));
     // A manager that is not running has no alerts to forget; its volume goes with it below.
     await writeAlertConfig({ app: props.app, alerts: {}, webhookUrl: "", dashboardUrl: "" }).catch(() => undefined);
@@ -263,9 +308,11 @@ export const provider = {
 export function diffFormation(olds: FormationOutputs, news: FormationInputs): pulumi.dynamic.DiffResult {
   // An app's name unknown at preview is not a change of app (it is the same App updating).
   const replaces = known(news.app) && olds.app !== news.app ? ["app"] : [];
-  const changes: string[] = (["app", "release", "image", "processes", "preboot", "config", "secrets", "processCommands"] as const).filter(
+  const changes: string[] = (["app", "release", "image", "preboot", "config", "secrets", "processCommands"] as const).filter(
     (k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]),
   );
+  // An autoscaled web quantity within its range is the dyno manager's, not drift (processesChanged).
+  if (!known(news.processes) || processesChanged(olds.processes, news.processes)) changes.push("processes");
   // States written before alerts existed have none: no alerts is the same as `{}`.
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(olds.alerts ?? {}, news.alerts ?? {})) changes.push("alerts");

@@ -96,7 +96,7 @@ export class RouterTestApp {
 }
 
 /** Opens a WebSocket through the router, sends one text message and returns the first reply. */
-export function websocketEcho(port: number, host: string, message: string): Promise<string> {
+export function websocketEcho(port: number, host: string, message: string, path = "/ws"): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: "127.0.0.1", port });
     const timer = setTimeout(() => socket.destroy(new Error("no WebSocket reply within 10 s")), 10_000);
@@ -104,7 +104,7 @@ export function websocketEcho(port: number, host: string, message: string): Prom
     let upgraded = false;
     socket.on("connect", () => {
       socket.write(
-        `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });
     socket.on("data", (d) => {

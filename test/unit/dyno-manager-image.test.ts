@@ -14,7 +14,11 @@ describe("the dyno manager's image", () => {
     expect(files).toContain(path.join("dyno-manager", "dyno-manager.js"));
     expect(files).toContain(path.join("dyno-manager", "crash-backoff.js"));
     expect(files).toEqual(
-      expect.arrayContaining(["metrics-sampler.js", "metrics-store.js", "metrics-plan.js"].map((f) => path.join("dyno-manager", f))),
+      expect.arrayContaining(
+        ["metrics-sampler.js", "metrics-store.js", "metrics-plan.js", "autoscale-controller.js", "autoscale-plan.js", "dyno-clone.js"].map(
+          (f) => path.join("dyno-manager", f),
+        ),
+      ),
     );
     expect(files.every((f) => !f.startsWith("formations") && !f.startsWith("apps"))).toBe(true);
   });

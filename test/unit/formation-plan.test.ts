@@ -6,6 +6,7 @@ import {
   type FormationAction,
   type ObservedDyno,
 } from "../../provider/formations/formation-plan";
+import { processesChanged, quantityToRun, runningQuantity } from "../../provider/formations/formation-plan";
 
 const dyno = (processType: string, index: number, over: Partial<ObservedDyno> = {}): ObservedDyno => ({
   id: `${processType}.${index}`,
@@ -151,5 +152,51 @@ describe("planPreboot", () => {
     expect(
       planPreboot({ release: "v3", processes: { web: { quantity: 1, size: "standard-2x" } } }, [webDyno("web", 1, "v3")], true),
     ).toBeDefined();
+  });
+});
+
+describe("autoscaled web quantity (the autoscaler and Pulumi do not fight)", () => {
+  const auto = { quantity: 1, size: "performance-m", autoscaling: { min: 1, max: 10, p95ResponseTimeMs: 300 } };
+
+  it("keeps the running quantity, pulled into a changed range at once", () => {
+    expect(quantityToRun(auto, 3)).toBe(3);
+    expect(quantityToRun({ ...auto, autoscaling: { min: 4, max: 10 } }, 3)).toBe(4);
+    expect(quantityToRun({ ...auto, autoscaling: { min: 1, max: 2 } }, 3)).toBe(2);
+    expect(quantityToRun(auto, 0)).toBe(1);
+    expect(quantityToRun({ ...auto, quantity: 20 }, 0)).toBe(10);
+    expect(quantityToRun({ quantity: 2, size: "standard-1x" }, 5)).toBe(2);
+  });
+
+  it("sees no change while the quantity in the state is inside the program's range", () => {
+    expect(processesChanged({ web: { ...auto, quantity: 3 } }, { web: auto })).toBe(false);
+    expect(processesChanged({ web: { ...auto, quantity: 10 } }, { web: auto })).toBe(false);
+  });
+
+  it("sees a change of range, of size, a quantity outside the range, autoscaling turned on or off", () => {
+    expect(processesChanged({ web: { ...auto, quantity: 3 } }, { web: { ...auto, autoscaling: { min: 1, max: 2 } } })).toBe(true);
+    expect(processesChanged({ web: { ...auto, quantity: 3 } }, { web: { ...auto, size: "performance-l" } })).toBe(true);
+    expect(processesChanged({ web: { ...auto, quantity: 0 } }, { web: auto })).toBe(true);
+    expect(processesChanged({ web: { quantity: 3, size: "performance-m" } }, { web: auto })).toBe(true);
+    expect(processesChanged({ web: { ...auto, quantity: 1 } }, { web: { quantity: 1, size: "performance-m" } })).toBe(true);
+  });
+
+  it("still sees every quantity change without autoscaling, and added or removed types", () => {
+    const plain = { quantity: 2, size: "standard-1x" };
+    expect(processesChanged({ web: plain }, { web: plain })).toBe(false);
+    expect(processesChanged({ web: plain }, { web: { ...plain, quantity: 3 } })).toBe(true);
+    expect(processesChanged({ web: plain }, { web: plain, worker: plain })).toBe(true);
+    expect(processesChanged({ web: plain, worker: plain }, { web: plain })).toBe(true);
+  });
+
+  it("counts running web dynos by number", () => {
+    const d = (index: number, running = true, processType = "web") => ({
+      id: `${index}`,
+      processType,
+      index,
+      release: "v1",
+      size: "x",
+      running,
+    });
+    expect(runningQuantity([d(1), d(2), d(3, false), d(1, true, "worker")], "web")).toBe(2);
   });
 });

@@ -194,6 +194,18 @@ describe("Formation diff", () => {
     expect(diffFormation(formation, { ...formation, app: "other" })).toMatchObject({ changes: true, replaces: ["app"] });
   });
 
+  it("an autoscaled web quantity the manager moved is no change; a new range is", () => {
+    const autoscaling = { min: 1, max: 10, p95ResponseTimeMs: 300 };
+    const state = { ...formation, processes: { web: { quantity: 4, size: "performance-m", autoscaling } } };
+    const program = { ...formation, processes: { web: { quantity: 1, size: "performance-m", autoscaling } } };
+    expect(diffFormation(state, program)).toMatchObject({ changes: false });
+    expect(
+      diffFormation(state, { ...program, processes: { web: { ...program.processes.web, autoscaling: { ...autoscaling, max: 3 } } } }),
+    ).toMatchObject({
+      changes: true,
+    });
+  });
+
   it("a state written before providerVersion existed diffs clean", async () => {
     const { dynos: _d, estimatedMonthlyCost: _c, ...inputs } = formation;
     expect(formation.providerVersion).toBeUndefined();

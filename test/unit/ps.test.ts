@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dynoState, formatPs, formatUptime, serviceWarnings } from "../../cli/ps";
+import { dynoState, formatAutoscaled, formatPs, formatUptime, serviceWarnings } from "../../cli/ps";
 
 describe("dynoform ps formatting", () => {
   it("uses Heroku's states", () => {
@@ -56,5 +56,15 @@ describe("dynoform ps formatting", () => {
       ].join("\n"),
     );
     expect(formatPs([], now)).toBe("No dynos.\n");
+  });
+});
+
+describe("dynoform ps: autoscaled process types", () => {
+  const row = (app: string, dyno: string) => ({ app, dyno, state: "up", release: "v1", size: "performance-m", command: "x" });
+  it("heads each autoscaled type with its quantity, range and target", () => {
+    const rows = [row("api", "web.1"), row("api", "web.2"), row("api", "web.3"), row("api", "worker.1"), row("other", "web.1")];
+    const policies = new Map([["api", { processType: "web", min: 1, max: 10, p95TargetMs: 300 }]]);
+    expect(formatAutoscaled(rows, policies)).toBe("\n=== api web (performance-m): 3 (autoscaled 1–10, p95 target 300 ms)\n");
+    expect(formatAutoscaled(rows, new Map())).toBe("");
   });
 });
