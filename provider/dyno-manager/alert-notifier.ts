@@ -94,11 +94,12 @@ export async function drainOutbox(nowMs: number, opts: NotifierOptions = {}): Pr
       }
       const url = config.webhookUrl;
       const attempt = item.attempts + 1;
-      const sent = await post(url, alertPayload(e, config.dashboardUrl));
+      const payload = alertPayload(e, config.dashboardUrl);
+      const sent = await post(url, payload);
       const result = { ...sent, detail: scrubUrl(sent.detail, url) };
       if (result.ok) {
         removeFromOutbox(name, dir);
-        appLog(app, source, `Alert webhook delivered to ${maskUrl(url)} (alert.${e.state} ${e.metric}, attempt ${attempt})`);
+        appLog(app, source, `Alert webhook delivered to ${maskUrl(url)} (${payload.event} ${e.metric}, attempt ${attempt})`);
         continue;
       }
       const delay = retryDelayMs(attempt, timeScale, random());

@@ -3,16 +3,16 @@
  * `heroku[<process type>]`, so `--dyno web` and `--type web` keep it). Pure. Webhook URLs often
  * carry a token: they appear in lines and messages only through `maskUrl`.
  */
-import type { AlertEvent, AlertMetric } from "./alert-plan";
+import type { AlertEvent, AlertMetric, NoticeMetric } from "./alert-plan";
 
 /** The body POSTed to the webhook. */
 export interface AlertPayload {
-  /** `alert.fired` or `alert.resolved`. */
+  /** `alert.fired`, `alert.resolved`, or a notice's (`autoscaling.max-reached`). */
   event: string;
   state: AlertEvent["state"];
   app: string;
   processType: string;
-  metric: AlertMetric;
+  metric: AlertMetric | NoticeMetric;
   /** The metric in the window's last minute (one decimal). */
   value: number;
   threshold: number;
@@ -26,8 +26,16 @@ export interface AlertPayload {
   text: string;
 }
 
-const UNIT: Record<AlertMetric, "ms" | "%"> = { "p95-response-time": "ms", "failed-request-rate": "%" };
-const WORDS: Record<AlertMetric, string> = { "p95-response-time": "p95 response time", "failed-request-rate": "failed requests" };
+const UNIT: Record<AlertMetric | NoticeMetric, "ms" | "%"> = {
+  "p95-response-time": "ms",
+  "failed-request-rate": "%",
+  "autoscaling-max-reached": "ms",
+};
+const WORDS: Record<AlertMetric | NoticeMetric, string> = {
+  "p95-response-time": "p95 response time",
+  "failed-request-rate": "failed requests",
+  "autoscaling-max-reached": "p95 response time",
+};
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const minutes = (n: number) => `${n} minute${n === 1 ? "" : "s"}`;
@@ -36,6 +44,8 @@ const minutes = (n: number) => `${n} minute${n === 1 ? "" : "s"}`;
 export function alertText(e: AlertEvent): string {
   const unit = UNIT[e.metric] === "ms" ? " ms" : "%";
   const [value, threshold] = [`${round1(e.value)}${unit}`, `${e.threshold}${unit}`];
+  if (e.state === "notice")
+    return `Autoscaling reached its maximum: ${e.processType} at ${e.max ?? "its maximum"} dynos, ${WORDS[e.metric]} ${value} against a target of ${threshold}`;
   return e.state === "fired"
     ? `Alert fired: ${e.processType} ${WORDS[e.metric]} ${value}, above ${threshold} in every minute of ${minutes(e.windowMinutes)}`
     : `Alert resolved: ${e.processType} ${WORDS[e.metric]} ${value}, back under ${threshold} for ${minutes(e.windowMinutes)}`;
@@ -48,7 +58,7 @@ export function metricsPageUrl(dashboardUrl: string, app: string, processType: s
 
 export function alertPayload(e: AlertEvent, dashboardUrl: string): AlertPayload {
   return {
-    event: `alert.${e.state}`,
+    event: e.state === "notice" ? `autoscaling.${e.metric.replace(/^autoscaling-/, "")}` : `alert.${e.state}`,
     state: e.state,
     app: e.app,
     processType: e.processType,

@@ -12,6 +12,9 @@ import type { WindowStats } from "./request-window";
 /** What is watched; the names are the webhook's `metric`. */
 export type AlertMetric = "p95-response-time" | "failed-request-rate";
 
+/** What a one-off notice is about (not a threshold: it neither fires nor resolves). */
+export type NoticeMetric = "autoscaling-max-reached";
+
 /** One process type's thresholds (sdk/input-schemas.ts AlertThresholdsSchema, as the manager reads them). */
 export interface AlertThresholds {
   p95ResponseTimeMs?: number;
@@ -37,15 +40,18 @@ export interface AlertInput {
 export type AlertBook = Record<string, { firedAtMs: number }>;
 
 export interface AlertEvent {
-  state: "fired" | "resolved";
+  /** `notice`: a one-off, such as autoscaling reaching its maximum (at most once a day). */
+  state: "fired" | "resolved" | "notice";
   app: string;
   processType: string;
-  metric: AlertMetric;
+  metric: AlertMetric | NoticeMetric;
   /** The metric in the window's last minute: ms for response time, % for failed requests. */
   value: number;
   threshold: number;
   windowMinutes: number;
   atMs: number;
+  /** A notice about autoscaling: the maximum quantity it reached. */
+  max?: number;
 }
 
 export const alertKey = (app: string, processType: string, metric: AlertMetric): string => `${app}/${processType}/${metric}`;

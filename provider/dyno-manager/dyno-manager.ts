@@ -62,6 +62,7 @@ import {
 import { putPreload, RuntimeReader } from "./runtime-reader";
 import { isRetention } from "./metrics-plan";
 import { AlertController } from "./alert-controller";
+import { enqueueAlert, loadAlertConfig } from "./alert-store";
 import { RequestWindow } from "./request-window";
 import { AutoscaleController } from "./autoscale-controller";
 import { RouterBuffer, withStored, type StoredRouterText } from "./router-buckets";
@@ -487,6 +488,21 @@ const autoscaler = new AutoscaleController({
   routerAdmin,
   log,
   appLog: (app, source, text) => appLog(app, source, text),
+  // To the alert webhook when the app has one (the notifier drops it otherwise); the log line is the controller's.
+  onMaxReached: (n) => {
+    if (!loadAlertConfig(n.app)?.webhookUrl) return;
+    enqueueAlert({
+      state: "notice",
+      app: n.app,
+      processType: n.processType,
+      metric: "autoscaling-max-reached",
+      value: n.p95Ms ?? 0,
+      threshold: n.p95TargetMs,
+      windowMinutes: 60,
+      atMs: n.atMs,
+      max: n.max,
+    });
+  },
 });
 
 async function main(): Promise<void> {

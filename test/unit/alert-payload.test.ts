@@ -66,4 +66,22 @@ describe("webhook URLs stay hidden", () => {
     expect(scrubUrl(`request to ${url} failed, reason: timeout`, url)).toBe("request to https://h.example.com/… failed, reason: timeout");
     expect(scrubUrl("ECONNREFUSED 172.17.0.1:9", "")).toBe("ECONNREFUSED 172.17.0.1:9");
   });
+
+  it("says a notice that autoscaling reached its maximum, with its own event name", () => {
+    const notice = {
+      state: "notice" as const,
+      app: "api",
+      processType: "web",
+      metric: "autoscaling-max-reached" as const,
+      value: 912.4,
+      threshold: 300,
+      windowMinutes: 60,
+      atMs: Date.parse("2026-11-26T10:00:00Z"),
+      max: 10,
+    };
+    const p = alertPayload(notice, "http://127.0.0.1:9190");
+    expect(p.event).toBe("autoscaling.max-reached");
+    expect(p.text).toBe("Autoscaling reached its maximum: web at 10 dynos, p95 response time 912.4 ms against a target of 300 ms");
+    expect(p.metricsUrl).toBe("http://127.0.0.1:9190/?app=api&type=web");
+  });
 });
