@@ -15,7 +15,7 @@ import { removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
 import { dockerignoreFilter } from "../../sdk/source";
 import { withoutPreload } from "../formations/preload-decision";
 import { maintenanceOf, setMaintenance } from "../router/maintenance";
-import { latestRelease, listReleases, pruneReleases, recordRelease, removeReleases } from "./release-history";
+import { latestRelease, listReleases, pruneReleases, recordRelease, removeAppImages, removeReleases } from "./release-history";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -88,23 +88,6 @@ async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string 
   const dockerignore = dockerignoreFilter(inputs.sourceDir);
   const leaveOut = dockerignore.hasExceptions ? undefined : (p: string) => dockerignore.ignored(p);
   return buildImage(inputs.sourceDir, tag, labels, { dockerfile, platform: PLATFORM[inputs.generation].platform, leaveOut });
-}
-
-/** Removes this app's images except the ones named; an image still used by a dyno stays. */
-async function pruneImages(app: string, keep: string[]): Promise<void> {
-  const images = await docker().listImages({ filters: labelFilter({ [LABEL.role]: "app-image", [LABEL.app]: app }) });
-  for (const img of images) {
-    if (keep.includes(img.Id)) continue;
-    for (const tag of img.RepoTags ?? [])
-      await docker()
-        .getImage(tag)
-        .remove()
-        .catch(() => undefined);
-    await docker()
-      .getImage(img.Id)
-      .remove()
-      .catch(() => undefined);
-  }
 }
 
 /**
@@ -249,7 +232,7 @@ export const provider = {
           .getNetwork(network)
           .remove()
           .catch(() => undefined);
-        await pruneImages(inputs.name, []);
+        await removeAppImages(inputs.name, []);
       }
       throw e;
     }
@@ -329,7 +312,7 @@ export const provider = {
       );
     });
     await removeReleases(props.name);
-    await pruneImages(props.name, []);
+    await removeAppImages(props.name, []);
   },
 } satisfies pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs>;
 

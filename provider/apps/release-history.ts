@@ -121,10 +121,14 @@ export async function pruneReleases(app: string, keep: string[]): Promise<void> 
   const live = records.at(-1)?.release;
   const drop = recordsToPrune(records, live);
   for (const r of drop) await docker().getContainer(recordContainerName(app, r.release)).remove({ force: true }).catch(ignoreNotFound);
-  const kept = new Set([...keep, ...records.filter((r) => !drop.includes(r)).map((r) => r.imageId)]);
+  await removeAppImages(app, [...keep, ...records.filter((r) => !drop.includes(r)).map((r) => r.imageId)]);
+}
+
+/** Removes the app's images except the ones named; an image a container still uses stays (Docker refuses). */
+export async function removeAppImages(app: string, keep: string[]): Promise<void> {
   const images = await docker().listImages({ filters: labelFilter({ [LABEL.role]: "app-image", [LABEL.app]: app }) });
   for (const img of images) {
-    if (kept.has(img.Id)) continue;
+    if (keep.includes(img.Id)) continue;
     for (const tag of img.RepoTags ?? [])
       await docker()
         .getImage(tag)
