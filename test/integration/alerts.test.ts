@@ -114,7 +114,7 @@ describe("threshold alerts fire and resolve exactly once (time scale 60: a minut
       threshold: 200,
       unit: "ms",
       windowMinutes: 1,
-      metricsUrl: `http://dashboard.test/apps/${t.app}/metrics?type=web`,
+      metricsUrl: `http://dashboard.test/?app=${t.app}&type=web`,
     });
     expect(fired.value).toBeGreaterThan(200);
     expect(resolved).toMatchObject({ event: "alert.resolved", app: t.app });
