@@ -200,7 +200,11 @@ function drawChart(chart, report) {
   return section;
 }
 
+// Loads overlap (a picker changed while the last answer is on its way, the refresh timer): only
+// the newest one draws and says the page is ready, so an older answer never paints over it.
+let loads = 0;
 async function loadMetrics() {
+  const load = ++loads;
   document.body.dataset.ready = "false";
   syncUrl();
   renderPickers();
@@ -215,6 +219,7 @@ async function loadMetrics() {
   if (state.type) q.set("type", state.type);
   const res = await fetch("/api/apps/" + encodeURIComponent(state.app) + "/metrics?" + q.toString());
   const body = await res.json();
+  if (load !== loads) return;
   if (!res.ok) {
     charts.replaceChildren();
     $("#meta").textContent = "";
