@@ -156,7 +156,12 @@ function drawChart(chart, report) {
   if (data.length === 0) {
     section.dataset.state = "empty";
     const p = el("p", { class: "empty" });
-    p.textContent = chart.id === "response_time" || chart.id === "throughput" || chart.id === "errors" ? "No requests through the router in this window." : "No data in this window.";
+    p.textContent =
+      chart.id === "errors"
+        ? "No router errors in this window."
+        : chart.id === "response_time" || chart.id === "throughput"
+          ? "No requests through the router in this window."
+          : "No data in this window.";
     section.append(p);
     return section;
   }
