@@ -23,7 +23,7 @@ describe("dynoform dashboard in a browser", () => {
   const ecoApp = `dash-eco-${uniqueSuffix()}`;
   const dashboard = new DashboardProcess();
   let browser: Browser | undefined;
-  let restore = () => {};
+  let restore = async () => {};
 
   beforeAll(async () => {
     t = new RouterTestApp("dash", { name: `r-dash-${uniqueSuffix()}`, httpPort: await freePort() });
@@ -57,7 +57,7 @@ describe("dynoform dashboard in a browser", () => {
     expect(await dashboard.stop()).toBe(0);
     await removeTestApps([ecoApp]);
     await t?.cleanup();
-    restore();
+    await restore();
   });
 
   it("answers the JSON API with the store's series: the worker's memory, the size's quota, the crashes", async () => {

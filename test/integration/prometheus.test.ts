@@ -115,7 +115,7 @@ describe("Prometheus scrapes dynoform dashboard", () => {
   let t: RouterTestApp;
   const dashboard = new DashboardProcess();
   const prometheus = new PrometheusServer();
-  let restore = () => {};
+  let restore = async () => {};
 
   beforeAll(async () => {
     t = new RouterTestApp("prom", { name: `r-prom-${uniqueSuffix()}`, httpPort: await freePort() });
@@ -130,7 +130,7 @@ describe("Prometheus scrapes dynoform dashboard", () => {
     await prometheus.stop();
     await dashboard.stop();
     await t?.cleanup();
-    restore();
+    await restore();
   });
 
   it("reads the size's quota, the memory in use and the load per dyno, with app, process_type, dyno and size", async () => {

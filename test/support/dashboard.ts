@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
-import { ensureDynoManager } from "../../provider/formations/dyno-manager-controller";
+import { ensureDynoManager, removeDynoManagerIfIdle } from "../../provider/formations/dyno-manager-controller";
 import { startDyno } from "../../provider/formations/dyno-driver";
 import { getDynoSize } from "../../sdk/dyno-sizes";
 import { testDyno } from "./docker";
@@ -78,7 +78,7 @@ export const holdMemory = (mb: number) => `perl -e 'my @a; push @a, q(a) x (10*1
  * Sets the dyno manager's sampling to every second and its crash cool-offs short (test values),
  * restarting it with them; `restore` puts the environment back.
  */
-export async function fastDynoManager(): Promise<{ restore: () => void }> {
+export async function fastDynoManager(): Promise<{ restore: () => Promise<void> }> {
   const saved: Record<string, string | undefined> = {};
   const fast = { DYNOFORM_CRASH_BACKOFF_SCALE: "0.0025", DYNOFORM_METRICS_INTERVAL: "1" };
   for (const [k, v] of Object.entries(fast)) {
@@ -87,11 +87,13 @@ export async function fastDynoManager(): Promise<{ restore: () => void }> {
   }
   await ensureDynoManager();
   return {
-    restore: () => {
+    // After the test's apps are gone: the manager (and its notifier and volumes) too, as no dyno is left.
+    restore: async () => {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
+      await removeDynoManagerIfIdle();
     },
   };
 }
