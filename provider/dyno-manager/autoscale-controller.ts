@@ -265,6 +265,9 @@ export class AutoscaleController {
         `set server ${server} addr ${ip} port ${port}`,
         `enable health ${server}`,
         `set server ${server} state ready`,
+        // A drained server leaves maintenance with its old health ("UP"), and a `health down` sent
+        // in maintenance is forgotten: after `ready`, so only a passed check says it serves.
+        `set server ${server} health down`,
       ].join("; "),
     );
     const problems = answer

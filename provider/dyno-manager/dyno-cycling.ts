@@ -47,19 +47,58 @@ export interface CyclingDeps {
 const cycling = new Set<string>();
 
 async function routerOf(d: CyclingDeps, app: string): Promise<string | undefined> {
-  const { body } = await d.docker.request<{ Labels?: Record<string, string> }>("GET", `/networks/dynoform-app-${encodeURIComponent(app)}`);
-  return body?.Labels?.[LABEL.router];
+  // A busy engine can fail one call: a web dyno cycled without its router would drop requests.
+  for (let i = 0; ; i++) {
+    try {
+      const { body } = await d.docker.request<{ Labels?: Record<string, string> }>(
+        "GET",
+        `/networks/dynoform-app-${encodeURIComponent(app)}`,
+      );
+      return body?.Labels?.[LABEL.router];
+    } catch (e) {
+      if (i >= 4) throw e;
+      await sleep(500);
+    }
+  }
 }
 
 const admin = (d: CyclingDeps, router: string, commands: string[]) =>
   execOutput(d.docker, router, ["sh", "-c", `printf '%s\\n' "$1" | socat stdio unix-connect:${ADMIN_SOCKET}`, "sh", commands.join(";")]);
 
-async function serverUp(d: CyclingDeps, router: string, app: string, dyno: string): Promise<boolean> {
-  const csv = await admin(d, router, [`show stat ${backendName(app)} 4 -1`]).catch(() => "");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The health of each server of an app's backend, from HAProxy's `show stat` CSV (`UP`, `DOWN`, `MAINT`, …). */
+export function serverStatuses(csv: string): Map<string, string> {
   const rows = csv.split("\n");
   const header = (rows[0] ?? "").replace(/^# /, "").split(",");
   const [sv, status] = [header.indexOf("svname"), header.indexOf("status")];
-  return rows.slice(1).some((r) => r.split(",")[sv] === dyno && /^UP/.test(r.split(",")[status] ?? ""));
+  const out = new Map<string, string>();
+  for (const r of rows.slice(1)) {
+    const cells = r.split(",");
+    if (cells.length > Math.max(sv, status) && cells[sv] && cells[sv] !== "BACKEND" && cells[sv] !== "FRONTEND")
+      out.set(cells[sv], cells[status] ?? "");
+  }
+  return out;
+}
+
+/** Whether `dyno` may leave the router now: some other server serves, or it is the app's only one. */
+export function mayLeave(statuses: Map<string, string>, dyno: string): boolean {
+  const others = [...statuses].filter(([name]) => name !== dyno);
+  return others.length === 0 || others.some(([, status]) => /^UP/.test(status));
+}
+
+async function statuses(d: CyclingDeps, router: string, app: string): Promise<Map<string, string>> {
+  return serverStatuses(await admin(d, router, [`show stat ${backendName(app)} 4 -1`]).catch(() => ""));
+}
+
+/** Waits (up to Heroku's 60 s boot timeout) until `ok` holds for the app's backend. */
+async function waitFor(d: CyclingDeps, router: string, app: string, ok: (s: Map<string, string>) => boolean): Promise<boolean> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (ok(await statuses(d, router, app))) return true;
+    await sleep(250);
+  }
+  return false;
 }
 
 /** Cycles one dyno: out of the router (web), SIGTERM/30 s/SIGKILL, the manager's fresh container, back in. */
@@ -67,9 +106,11 @@ async function cycle(d: CyclingDeps, dyno: Dyno): Promise<void> {
   const labels = dyno.Config.Labels;
   const [app, name] = [labels[LABEL.app], labels[LABEL.dyno]];
   const web = labels[LABEL.process] === "web";
-  d.appLog(app, `heroku[${name}]`, "Cycling");
   const router = web ? await routerOf(d, app).catch(() => undefined) : undefined;
   const server = `${backendName(app)}/${name}`;
+  // Another web dyno may still be booting (its own cycle, a crash restart): leave only when one serves.
+  if (router) await waitFor(d, router, app, (s) => mayLeave(s, name));
+  d.appLog(app, `heroku[${name}]`, "Cycling");
   if (router) await admin(d, router, [`set server ${server} state maint`]).catch(() => undefined);
   markStoppedOnPurpose(dyno.Id);
   d.appLog(app, `heroku[${name}]`, "Stopping all processes with SIGTERM");
@@ -84,12 +125,20 @@ async function cycle(d: CyclingDeps, dyno: Dyno): Promise<void> {
     const fresh = await d.docker.request<Dyno>("GET", `/containers/${encodeURIComponent(containerName)}/json`);
     const ip = fresh.body?.NetworkSettings?.Networks?.[network]?.IPAddress;
     if (ip) {
-      await admin(d, router, [`set server ${server} addr ${ip}`, `set server ${server} state ready`]).catch(() => undefined);
-      // Back in rotation once the health check passes: only then may the app's next dyno leave.
-      for (let j = 0; j < 60 && !(await serverUp(d, router, app, name)); j++) await new Promise((r) => setTimeout(r, 250));
+      // Leaving maintenance, HAProxy restores the health from before the stop ("UP/READY") though
+      // the fresh process may not listen yet, and a `health down` sent while in maintenance is
+      // forgotten: mark it down right after, so only a passed check brings it back, and only then
+      // may the app's next dyno leave (under load, both were out at once: H10s in CI).
+      const answer = await admin(d, router, [
+        `set server ${server} addr ${ip}`,
+        `set server ${server} state ready`,
+        `set server ${server} health down`,
+      ]).catch((e: Error) => e.message);
+      if (answer.trim()) process.stdout.write(`${new Date().toISOString()} cycling ${server}: ${answer.trim().replace(/\n+/g, " | ")}\n`);
+      await waitFor(d, router, app, (s) => /^UP/.test(s.get(name) ?? ""));
       return;
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 

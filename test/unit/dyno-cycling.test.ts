@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CYCLE_BASE_MS, CYCLE_JITTER_MS, cycleDueAtMs } from "../../provider/dyno-manager/dyno-cycling";
+import { CYCLE_BASE_MS, CYCLE_JITTER_MS, cycleDueAtMs, mayLeave, serverStatuses } from "../../provider/dyno-manager/dyno-cycling";
 
 describe("daily dyno cycling", () => {
   const ids = Array.from({ length: 200 }, (_, i) => `container-${i}`);
@@ -24,5 +24,31 @@ describe("daily dyno cycling", () => {
   it("starts the clock over with a fresh container, and runs faster with a time scale", () => {
     expect(cycleDueAtMs("c", 5_000) - cycleDueAtMs("c", 0)).toBe(5_000);
     expect(cycleDueAtMs("c", 0, 60)).toBeCloseTo(cycleDueAtMs("c", 0) / 60, 0);
+  });
+
+  const csv = ["# pxname,svname,qcur,status,weight", "app_a,web.1,0,UP,1", "app_a,web.2,0,DOWN,1", "app_a,BACKEND,0,UP,2", ""].join("\n");
+
+  it("reads each server's health from the router's `show stat`", () => {
+    expect([...serverStatuses(csv)]).toEqual([
+      ["web.1", "UP"],
+      ["web.2", "DOWN"],
+    ]);
+    expect(serverStatuses("").size).toBe(0);
+  });
+
+  it("lets a web dyno leave only while another serves (or when it is the app's only one)", () => {
+    expect(mayLeave(serverStatuses(csv), "web.2")).toBe(true);
+    // web.2 still boots (its own cycle): web.1 waits, else the app would have no dyno (H10).
+    expect(mayLeave(serverStatuses(csv), "web.1")).toBe(false);
+    expect(mayLeave(new Map([["web.1", "UP"]]), "web.1")).toBe(true);
+    expect(
+      mayLeave(
+        new Map([
+          ["web.1", "UP 1/2"],
+          ["web.2", "MAINT"],
+        ]),
+        "web.2",
+      ),
+    ).toBe(true);
   });
 });
