@@ -34,6 +34,8 @@ export const LABEL = {
   language: "dynoform.language",
   /** On dynos that got a language runtime metrics preload: which (`node`); the dyno manager reads their metrics. */
   runtimeMetrics: "dynoform.runtime-metrics",
+  /** `true` on the web dynos of a preboot formation: the dyno manager cycles them start-first. */
+  preboot: "dynoform.preboot",
   /** Eco dynos: seconds without a request before they sleep (read by the dyno manager). */
   sleepAfter: "dynoform.sleep-after",
   /** On Dynoform's images: which part of Dynoform the image is (router, dyno-manager). */

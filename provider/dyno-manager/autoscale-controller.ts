@@ -14,7 +14,7 @@
  * those in flight finish), takes it out (`maint`), marks it stopped on purpose (so it is no
  * crash), stops it with SIGTERM, 30 s, SIGKILL, and removes it.
  */
-import { execOutput, type DockerSocket } from "../docker/docker-socket";
+import type { DockerSocket } from "../docker/docker-socket";
 import { LABEL } from "../docker/labels";
 import { backendName } from "../router/router-names";
 import {
@@ -26,6 +26,7 @@ import {
   type AutoscalePolicy,
   type AutoscaleState,
 } from "./autoscale-plan";
+import { waitBooted } from "./dyno-boot";
 import { cloneDyno } from "./dyno-clone";
 import {
   loadAutoscalePolicies,
@@ -85,8 +86,6 @@ interface Inspected {
   NetworkSettings: { Networks: Record<string, { Aliases: string[] | null; IPAddress?: string }> };
 }
 
-/** Heroku's R10: a web dyno has 60 s to accept connections (real seconds: booting is not scaled). */
-const BOOT_TIMEOUT_MS = 60_000;
 /** How long a draining dyno's requests may take (Heroku's router times out at 30 s). */
 const DRAIN_TIMEOUT_MS = 30_000;
 
@@ -215,7 +214,7 @@ export class AutoscaleController {
       const network = String(template.HostConfig.NetworkMode ?? Object.keys(aliases)[0]);
       const port = Number((clone.body.Env as string[]).find((e) => e.startsWith("PORT="))?.slice(5) || 5000);
       const router = this.deps.routerOf(app);
-      const ip = await this.waitBooted(id, clone.name, network, port, router);
+      const ip = await waitBooted(docker, id, clone.name, { network, port, router });
       if (router && ip) await this.addToRouter(router, app, dyno, ip, port);
       this.deps.appLog(app, `heroku[${dyno}]`, "State changed from starting to up");
       this.deps.log(`app ${app}: ${clone.name} is up and takes requests`);
@@ -225,30 +224,6 @@ export class AutoscaleController {
       await docker.request("DELETE", `/containers/${id}?force=true`).catch(() => undefined);
       throw new Error(`${clone.name} did not come up and was removed: ${(e as Error).message}`);
     }
-  }
-
-  /**
-   * Waits until the dyno accepts connections on its port, as the router sees it (the router
-   * connects to the dyno's address on the app network); returns that address.
-   */
-  private async waitBooted(id: string, name: string, network: string, port: number, router?: string): Promise<string | undefined> {
-    const deadline = Date.now() + BOOT_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const info = await this.inspect(id);
-      if (!info || (!info.State.Running && !info.State.Restarting)) {
-        throw new Error(`${name} exited with status ${info?.State.ExitCode ?? "?"} while booting (Heroku's H10)`);
-      }
-      const ip = info.NetworkSettings.Networks[network]?.IPAddress;
-      // No router (the app has no web route yet): the container running is all there is to check.
-      if (!router) return ip;
-      if (ip) {
-        const probe = `socat -u OPEN:/dev/null TCP:${ip}:${port},connect-timeout=1 2>/dev/null && echo open`;
-        const said = await execOutput(this.deps.docker, router, ["sh", "-c", probe]).catch(() => "");
-        if (said.includes("open")) return ip;
-      }
-      await sleep(250);
-    }
-    throw new Error(`${name} did not accept connections on $PORT (${port}) within ${BOOT_TIMEOUT_MS / 1000} s (Heroku's R10 boot timeout)`);
   }
 
   /**

@@ -6,6 +6,9 @@
  * container's id, so a manager restart keeps each dyno's time. Web dynos leave their router
  * before they stop and come back when their fresh container accepts connections, so a
  * formation of two or more web dynos drops no request (their times differ by the random part).
+ * A preboot formation's web dyno (label `dynoform.preboot`) is cycled start-first, as a preboot
+ * deploy: the fresh container boots beside the old one, the router switches to it, and only then
+ * does the old one stop, so even a single web dyno drops nothing.
  * `DYNOFORM_TIME_SCALE` makes the day pass faster (tests).
  *
  * Wired into dyno-manager.ts with two lines; it gets the manager's own `recreate`.
@@ -14,6 +17,8 @@ import * as crypto from "node:crypto";
 import { type DockerSocket, execOutput } from "../docker/docker-socket";
 import { LABEL } from "../docker/labels";
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
+import { waitBooted } from "./dyno-boot";
+import { cloneDyno } from "./dyno-clone";
 import { markStoppedOnPurpose } from "./manager-state";
 
 /** Heroku: 24 h plus up to 216 minutes. */
@@ -31,8 +36,9 @@ interface Dyno {
   Id: string;
   Name: string;
   State: { Running: boolean; StartedAt: string; ExitCode: number };
-  Config: { Labels: Record<string, string> };
-  NetworkSettings: { Networks: Record<string, { IPAddress?: string }> };
+  Config: Record<string, unknown> & { Labels: Record<string, string>; Env?: string[] | null };
+  HostConfig: Record<string, unknown>;
+  NetworkSettings: { Networks: Record<string, { IPAddress?: string; Aliases?: string[] | null }> };
 }
 
 export interface CyclingDeps {
@@ -41,6 +47,8 @@ export interface CyclingDeps {
   recreate: (info: never, from: "up") => Promise<void>;
   /** A platform line of the app (`heroku[web.1]: Cycling`). */
   appLog: (app: string, source: string, text: string) => void;
+  /** Puts into a created, not yet started container what its image lacks (the runtime metrics preload). */
+  prepare?: (id: string, labels: Record<string, string>) => Promise<void>;
   timeScale: number;
 }
 
@@ -101,12 +109,72 @@ async function waitFor(d: CyclingDeps, router: string, app: string, ok: (s: Map<
   return false;
 }
 
+/**
+ * Start-first: the fresh container (`<name>.next`, the same config and DNS names) boots beside the
+ * old one; the router's server is pointed at it (new requests go there, the old one's finish);
+ * the old one gets SIGTERM/30 s/SIGKILL and the fresh one takes the plain name. The router's DNS
+ * follow keeps the new address: it is among the name's answers the whole time.
+ */
+async function prebootCycle(d: CyclingDeps, dyno: Dyno, router: string): Promise<void> {
+  const labels = dyno.Config.Labels;
+  const [app, name] = [labels[LABEL.app], labels[LABEL.dyno]];
+  const containerName = dyno.Name.replace(/^\//, "");
+  const aliases: Record<string, string[]> = {};
+  for (const [net, ep] of Object.entries(dyno.NetworkSettings.Networks))
+    aliases[net] = (ep.Aliases ?? []).filter((a) => !dyno.Id.startsWith(a));
+  const index = Number(name.slice(name.lastIndexOf(".") + 1));
+  const clone = cloneDyno(
+    { name: containerName, config: dyno.Config, hostConfig: dyno.HostConfig, aliases },
+    labels[LABEL.process],
+    index,
+    index,
+  );
+  d.appLog(app, `heroku[${name}]`, "Cycling");
+  const created = await d.docker.request<{ Id: string; message?: string }>(
+    "POST",
+    `/containers/create?name=${encodeURIComponent(`${containerName}.next`)}`,
+    clone.body,
+  );
+  if (created.status !== 201) throw new Error(`${containerName}.next: ${created.body?.message ?? created.status}`);
+  const id = created.body.Id;
+  try {
+    for (const [net, netAliases] of Object.entries(clone.laterNetworks)) {
+      await d.docker.request("POST", `/networks/${encodeURIComponent(net)}/connect`, {
+        Container: id,
+        EndpointConfig: { Aliases: netAliases },
+      });
+    }
+    await d.prepare?.(id, labels);
+    d.appLog(app, `heroku[${name}]`, "State changed from up to starting");
+    const started = await d.docker.request<{ message?: string }>("POST", `/containers/${id}/start`);
+    if (started.status >= 300) throw new Error(`start: ${started.body?.message ?? started.status}`);
+    const network = String(dyno.HostConfig.NetworkMode ?? Object.keys(aliases)[0]);
+    const port = Number((clone.body.Env as string[]).find((e) => e.startsWith("PORT="))?.slice(5) || 5000);
+    const ip = await waitBooted(d.docker, id, `${containerName}.next`, { network, port, router });
+    await admin(d, router, [`set server ${backendName(app)}/${name} addr ${ip}`]);
+    d.appLog(app, `heroku[${name}]`, "State changed from starting to up");
+  } catch (e) {
+    // It did not boot: the old dyno keeps serving and is cycled again on the next round.
+    markStoppedOnPurpose(id);
+    await d.docker.request("DELETE", `/containers/${id}?force=true`).catch(() => undefined);
+    throw new Error(`${containerName}: the preboot of its fresh container failed; the old one keeps serving: ${(e as Error).message}`);
+  }
+  markStoppedOnPurpose(dyno.Id);
+  d.appLog(app, `heroku[${name}]`, "Stopping all processes with SIGTERM");
+  await d.docker.request("POST", `/containers/${dyno.Id}/stop?t=30`);
+  const stopped = await d.docker.request<Dyno>("GET", `/containers/${dyno.Id}/json`);
+  d.appLog(app, `heroku[${name}]`, `Process exited with status ${stopped.body?.State?.ExitCode ?? "?"}`);
+  await d.docker.request("DELETE", `/containers/${dyno.Id}?force=true`);
+  await d.docker.request("POST", `/containers/${id}/rename?name=${encodeURIComponent(containerName)}`);
+}
+
 /** Cycles one dyno: out of the router (web), SIGTERM/30 s/SIGKILL, the manager's fresh container, back in. */
 async function cycle(d: CyclingDeps, dyno: Dyno): Promise<void> {
   const labels = dyno.Config.Labels;
   const [app, name] = [labels[LABEL.app], labels[LABEL.dyno]];
   const web = labels[LABEL.process] === "web";
   const router = web ? await routerOf(d, app).catch(() => undefined) : undefined;
+  if (router && labels[LABEL.preboot] === "true") return prebootCycle(d, dyno, router);
   const server = `${backendName(app)}/${name}`;
   // Another web dyno may still be booting (its own cycle, a crash restart): leave only when one serves.
   if (router) await waitFor(d, router, app, (s) => mayLeave(s, name));

@@ -516,7 +516,15 @@ async function main(): Promise<void> {
   }, 2000);
   const alerts = new AlertController(requests, appLog, log, timeScale);
   setInterval(() => alerts.tick(), alerts.intervalMs);
-  startDynoCycling({ docker, recreate: recreate as never, appLog, timeScale });
+  startDynoCycling({
+    docker,
+    recreate: recreate as never,
+    appLog,
+    timeScale,
+    prepare: async (id, labels) => {
+      if (labels[LABEL.runtimeMetrics]) await putPreload(docker, id);
+    },
+  });
   let sampling = false;
   // Web autoscaling reads the routers' requests: with them off it has nothing to go by.
   if (METRICS_ON) setInterval(() => autoscaler.tick(), autoscaler.intervalMs);

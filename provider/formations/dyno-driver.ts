@@ -28,6 +28,8 @@ export interface DynoSpec {
   limits: { memoryBytes: number; memoryQuotaBytes?: number; cpuShares: number; pidsLimit: number };
   /** Eco only: seconds without a request before the app's Eco dynos sleep (Heroku: 1800). */
   sleepAfterSeconds?: number;
+  /** A web dyno of a preboot formation: the dyno manager's daily cycling starts its successor first. */
+  preboot?: boolean;
   /** The app's Space: the dyno also joins its network under its `.app.localspace` names. */
   space?: { name: string; shield: boolean; network: string; aliases: string[]; env: Record<string, string> };
 }
@@ -88,6 +90,7 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
       [LABEL.metrics]: getDynoSize(spec.size)?.features.metricsRetention ?? "none",
       ...preload?.labels,
       ...(spec.sleepAfterSeconds ? { [LABEL.sleepAfter]: String(spec.sleepAfterSeconds) } : {}),
+      ...(spec.preboot ? { [LABEL.preboot]: "true" } : {}),
       ...(spec.space ? { [LABEL.space]: spec.space.name, [LABEL.shield]: String(spec.space.shield) } : {}),
     },
     StopSignal: "SIGTERM",

@@ -79,6 +79,7 @@ function dynoSpec(f: FormationInputs, processType: string, index: number, size: 
     webPort: f.webPort,
     limits: catalog.docker,
     sleepAfterSeconds: catalog.features.sleeps ? f.ecoSleepAfterSeconds : undefined,
+    preboot: processType === "web" && f.preboot === true,
     space: f.space
       ? {
           ...f.space,

@@ -11,6 +11,8 @@ import { uniqueSuffix } from "../support/pulumi";
 describe("daily dyno cycling", () => {
   const router = { name: `r-cycle-${uniqueSuffix()}`, httpPort: 8237 };
   const t = new RouterTestApp("cyc", router);
+  // A preboot formation's only web dyno: cycled start-first, so even one dyno drops nothing.
+  const p = new RouterTestApp("cycp", router);
   const before = process.env[ENV.timeScale];
 
   beforeAll(async () => {
@@ -20,12 +22,16 @@ describe("daily dyno cycling", () => {
     if (others.length > 0)
       throw new Error(`other apps' dynos run on this engine (${others.slice(0, 3).join(", ")}…): this test would cycle them. Run it alone`);
     await t.setup();
+    await p.setup(t.image);
     await t.scale(2);
+    await p.scale(1, { preboot: true });
     await getUntil(t.url, (r) => r.status === 200);
+    await getUntil(p.url, (r) => r.status === 200);
     process.env[ENV.timeScale] = "10800";
     await ensureDynoManager();
   }, 180_000);
   afterAll(async () => {
+    await p.cleanup();
     await t.cleanup();
     if (before === undefined) delete process.env[ENV.timeScale];
     else process.env[ENV.timeScale] = before;
@@ -34,15 +40,21 @@ describe("daily dyno cycling", () => {
   });
 
   it("cycles every dyno with Heroku's lines into a fresh container, and no request fails", async () => {
-    const ids = async () =>
-      (await docker.listContainers({ filters: { label: [`dynoform.app=${t.app}`, "dynoform.role=dyno"] } })).map((c) => c.Id);
-    const first = await ids();
-    const load = steadyLoad(t.url, 2);
+    const ids = async (app = t.app) =>
+      (await docker.listContainers({ filters: { label: [`dynoform.app=${app}`, "dynoform.role=dyno"] } })).map((c) => c.Id);
+    const [first, firstPreboot] = [await ids(), await ids(p.app)];
+    const [load, prebootLoad] = [steadyLoad(t.url, 2), steadyLoad(p.url, 2)];
     await new Promise((r) => setTimeout(r, 22_000));
-    const result = await load.stop();
+    const [result, prebootResult] = [await load.stop(), await prebootLoad.stop()];
     expect(result.failures).toEqual([]);
     expect(result.ok).toBeGreaterThan(0);
+    expect(prebootResult.failures).toEqual([]);
+    expect(prebootResult.ok).toBeGreaterThan(0);
     expect((await ids()).filter((id) => first.includes(id))).toEqual([]);
+    expect((await ids(p.app)).filter((id) => firstPreboot.includes(id))).toEqual([]);
+    const prebootLines = (await readDynoManagerLog(docker, p.app, 500)).map((l) => `${l.source}: ${l.text}`);
+    expect(prebootLines).toContain("heroku[web.1]: Cycling");
+    expect(prebootLines).toContain("heroku[web.1]: State changed from starting to up");
     const lines = (await readDynoManagerLog(docker, t.app, 500)).map((l) => `${l.source}: ${l.text}`);
     for (const dyno of ["web.1", "web.2"]) {
       expect(lines).toContain(`heroku[${dyno}]: Cycling`);
