@@ -61,6 +61,11 @@ export interface AutoscaleDeps {
   routerAdmin: (router: string, commands: string) => Promise<string>;
   /** The manager's own log. */
   log: (message: string) => void;
+  /**
+   * Puts into a created, not yet started dyno what its image lacks: the runtime metrics preload,
+   * which its `NODE_OPTIONS` requires (without it, a Node.js dyno would not start).
+   */
+  prepare?: (id: string, labels: Record<string, string>) => Promise<void>;
   /** A line of the app's log (`dynoform logs`), as Heroku's platform writes it. */
   appLog: (app: string, source: string, text: string) => void;
   /**
@@ -208,6 +213,7 @@ export class AutoscaleController {
         "app[api]",
         `Scaled to ${type}@${decision.quantity}:${template.Config.Labels[LABEL.size] ?? ""} by autoscaling`,
       );
+      await this.deps.prepare?.(id, clone.body.Labels as Record<string, string>);
       this.deps.appLog(app, `heroku[${dyno}]`, "State changed from down to starting");
       const started = await docker.request<{ message?: string }>("POST", `/containers/${id}/start`);
       if (started.status >= 300) throw new Error(`starting ${clone.name}: ${started.body?.message ?? started.status}`);

@@ -480,6 +480,11 @@ function onSigterm(): void {
 }
 
 /** Moves autoscaled apps' web quantity between their min and max (autoscale-controller.ts). */
+/** A dyno made from another's config gets the runtime metrics preload its `NODE_OPTIONS` requires. */
+async function putPreloadIfNeeded(id: string, labels: Record<string, string>): Promise<void> {
+  if (labels[LABEL.runtimeMetrics]) await putPreload(docker, id);
+}
+
 const autoscaler = new AutoscaleController({
   docker,
   requests,
@@ -487,6 +492,7 @@ const autoscaler = new AutoscaleController({
   routerOf: (app) => routerOfApp.get(app),
   routerAdmin,
   log,
+  prepare: putPreloadIfNeeded,
   appLog: (app, source, text) => appLog(app, source, text),
   // To the alert webhook when the app has one (the notifier drops it otherwise); the log line is the controller's.
   onMaxReached: (n) => {
@@ -521,9 +527,7 @@ async function main(): Promise<void> {
     recreate: recreate as never,
     appLog,
     timeScale,
-    prepare: async (id, labels) => {
-      if (labels[LABEL.runtimeMetrics]) await putPreload(docker, id);
-    },
+    prepare: putPreloadIfNeeded,
   });
   let sampling = false;
   // Web autoscaling reads the routers' requests: with them off it has nothing to go by.
