@@ -170,9 +170,11 @@ export function rollbackProblem(
   const kept = [...records].sort((a, b) => b.number - a.number).map((r) => r.release);
   if (!/^v\d+$/.test(target))
     return `"${target}" is not a release. Fix: give a version as \`dynoform releases --app ${app}\` lists them, e.g. v3`;
+  if (records.length === 0)
+    return `app "${app}" has no releases on this Docker Engine, so there is nothing to roll back to. Fix: check the app's name (\`dynoform ps --app ${app}\`), or deploy it with \`pulumi up\` first`;
   const record = records.find((r) => r.release === target);
   if (!record)
-    return `app "${app}" has no release ${target} kept (${kept.length ? `kept: ${kept.join(", ")}` : "no release is kept"}; the last ${RELEASES_KEPT} are). Fix: roll back to one of those, or revert the program and run \`pulumi up\``;
+    return `app "${app}" has no release ${target} kept (kept: ${kept.join(", ")}; the last ${RELEASES_KEPT} are). Fix: roll back to one of those, or revert the program and run \`pulumi up\``;
   if (!imageExists(record.imageId))
     return `release ${target} of app "${app}" cannot be rolled back to: its image ${record.imageId.slice(7, 19)} is gone from the Docker Engine (removed by hand?). Fix: roll back to another kept release, or revert the program and run \`pulumi up\` to build it again`;
   return undefined;

@@ -74,6 +74,9 @@ describe("release records", () => {
     );
     expect(rollbackProblem("shop", "v4", all, (id) => id !== rec(4).imageId)).toMatch(/its image 444444444444 is gone .* Fix:/);
     expect(rollbackProblem("shop", "four", all, () => true)).toMatch(/is not a release\. Fix:/);
+    expect(rollbackProblem("shpo", "v1", [], () => true)).toMatch(
+      /^app "shpo" has no releases on this Docker Engine, .* Fix: check the app's name/,
+    );
     expect(rollbackProblem("shop", "v4", all, () => true)).toBeUndefined();
   });
 
