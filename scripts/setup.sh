@@ -28,8 +28,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 }
 
-# --- Debian packages: the engine, debootstrap for the base image, Pebble for ACME tests, wrk for benchmarks
-apt_install docker.io debootstrap pebble iproute2 wrk curl
+# --- Debian packages: the engine, debootstrap for the base image, Pebble for ACME tests, wrk for benchmarks,
+# git for apps deployed from a git repository (`source: { git, ref }`)
+apt_install docker.io debootstrap pebble iproute2 wrk curl git
 # --- for the dashboard's tests: a real browser (driven by playwright-core, which downloads none) and
 # a real Prometheus server that scrapes `dynoform dashboard` (each test starts its own on a free port);
 # sqlite3 runs the dashboard's SQL on a store made by the store's own code

@@ -6,7 +6,8 @@ import { lazyProvider } from "./lazy-provider";
 import { programRegistry, resolveGiven, type Given } from "./program-registry";
 import { runtimeSettings, WEB_PORT } from "./settings";
 import { fromSpace, givenSpace, type Space, type SpacePlacement } from "./space";
-import { contextSizeWarning, readSource, type SourceInfo } from "./source";
+import { contextSizeWarning, readGitSource, readSource, type SourceInfo } from "./source";
+import type { GitCommit, GitSource } from "./git-source";
 import { maintenancePageSpec } from "./maintenance";
 
 /** Heroku's generations: Cedar runs x86-64 images, Fir runs ARM64 ones. */
@@ -20,8 +21,12 @@ export interface AppArgs {
    * A folder, relative to the Pulumi project: with a Dockerfile, or without one and with a
    * `package.json` (Node.js), `requirements.txt` (Python) or `index.html` (static site), built on
    * the stack image. A Procfile names the process commands and an optional `release:` command.
+   *
+   * Or a git repository (Heroku's "Deploy from Git"): `{ git: "<path or URL>", ref: "main" }`
+   * builds the commit the ref points to when the program runs, so a new commit on the ref is a
+   * change `preview` shows, and the release records the commit.
    */
-  source?: string;
+  source?: string | GitSource;
   /** A prebuilt image reference instead of `source`; it runs its own CMD as `web`. */
   image?: string;
   /** Config vars, set in every dyno's environment. A change makes a new release. */
@@ -116,12 +121,14 @@ export class App extends pulumi.dynamic.Resource {
       releaseCommand: "",
       build: "image",
     };
+    let git: GitCommit | undefined;
     let sourceError = "";
     if (args.source !== undefined && args.image !== undefined)
       sourceError = "give either `source` or `image`, not both. Fix: remove one of them";
     else if (args.source !== undefined) {
       try {
-        source = readSource(args.source);
+        if (typeof args.source === "string") source = readSource(args.source);
+        else ({ git, ...source } = readGitSource(args.source));
       } catch (e) {
         sourceError = (e as Error).message;
       }
@@ -137,13 +144,15 @@ export class App extends pulumi.dynamic.Resource {
         maintenancePage = `could not read the maintenance page file "${args.maintenancePage}" (${(e as Error).message}). Fix: give a path relative to the Pulumi project`;
       }
     } else maintenancePage = maintenancePageSpec({ url: args.maintenancePageUrl });
-    const inputs: Record<keyof AppOutputs, unknown> = {
+    const inputs: Record<Exclude<keyof AppOutputs, "git">, unknown> & { git?: GitCommit } = {
       name,
       sourceDir: source.dir,
       sourceHash: args.image ?? source.hash,
       build: args.image !== undefined ? "image" : source.build,
       imageRef: args.image ?? "",
       sourceError,
+      // Only for a git source: an undefined value cannot go into Pulumi's state.
+      ...(git ? { git } : {}),
       processCommands: source.processes,
       releaseCommand: source.releaseCommand,
       config: args.config ?? {},
@@ -181,7 +190,13 @@ export class App extends pulumi.dynamic.Resource {
     );
     this.processTypes = this.processCommands.apply((c) => (Object.keys(c ?? {}).length ? Object.keys(c) : ["web"]));
     programRegistry<App>("apps").set(name, this);
-    const large = source.context && contextSizeWarning(`App "${name}"`, args.source!, source.context);
+    const large =
+      source.context &&
+      contextSizeWarning(
+        `App "${name}"`,
+        typeof args.source === "string" ? args.source : `${git?.repository} at ${git?.ref}`,
+        source.context,
+      );
     if (large) pulumi.log.warn(large, this);
   }
 }

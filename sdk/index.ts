@@ -6,6 +6,7 @@
  *   new dyno.Formation("hello", { app, processes: { web: { quantity: 2, size: "standard-1x" } } });
  */
 export { App, type AppArgs } from "./app";
+export type { GitSource, GitCommit } from "./git-source";
 export { Formation, type AutoscalingArgs, type FormationArgs, type ProcessFormation } from "./formation";
 export { Space, type SpaceArgs } from "./space";
 export { Domain, type DomainArgs } from "./domain";

@@ -138,6 +138,8 @@ export const AppInputsSchema = z.object({
   build: z.enum(["dockerfile", "node", "python", "static", "image"]),
   /** The prebuilt image reference, when `build` is `image`. */
   imageRef: z.string(),
+  /** For a git source: the repository (no credentials), the ref, and the commit it pointed to. */
+  git: z.object({ repository: z.string(), ref: z.string(), commit: z.string() }).optional(),
   /** Set when the source folder could not be read: a preview failure. */
   sourceError: carriedProblem,
   /** Process type → command from the Procfile. */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { detectLanguage, type Language } from "./buildpacks";
+import { checkoutGitSource, type GitCommit, type GitSource } from "./git-source";
 import { parseProcfile } from "./procfile";
 
 /** What an app's `source` folder holds, read at program time so `preview` sees changes. */
@@ -60,6 +61,21 @@ export function readSource(source: string, cwd = process.cwd()): SourceInfo {
     );
   }
   return { dir, ...hashTree(dir), processes, releaseCommand, build };
+}
+
+/**
+ * A git source (sdk/git-source.ts): the commit its ref points to now, checked out and read as a
+ * source folder. Its hash is the commit id, so a new commit is a new image, as a push is on Heroku.
+ */
+export function readGitSource(source: GitSource, cwd = process.cwd(), cache?: string): SourceInfo & { git: GitCommit } {
+  const { dir, ...git } = checkoutGitSource(source, cwd, cache);
+  try {
+    return { ...readSource(dir, cwd), hash: git.commit, git };
+  } catch (e) {
+    throw new Error(
+      `git repository "${git.repository}" at ref "${git.ref}" (commit ${git.commit.slice(0, 12)}): ${(e as Error).message.replace(/relative to the Pulumi project/, "in the repository, commit it and push")}`,
+    );
+  }
 }
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;

@@ -148,6 +148,7 @@ function record(inputs: AppInputs, built: { imageId: string; tag: string }, rele
     secrets: inputs.secrets ?? {},
     releaseCommand: inputs.releaseCommand ?? "",
     releasePhaseRan: ran,
+    git: inputs.git,
   });
 }
 

@@ -72,6 +72,7 @@ export async function recordRelease(o: {
   releaseCommand: string;
   releasePhaseRan: boolean;
   rollbackOf?: string;
+  git?: ReleaseRecord["git"];
 }): Promise<ReleaseRecord> {
   const before = (await listReleases(o.app)).filter((r) => r.number < releaseNumber(o.release)).at(-1);
   const all = { ...o.config, ...o.secrets };
@@ -96,6 +97,7 @@ export async function recordRelease(o: {
       rollbackOf: o.rollbackOf,
     }),
     changes,
+    ...(o.git ? { git: o.git } : {}),
   };
   const name = recordContainerName(o.app, o.release);
   await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);

@@ -6,6 +6,7 @@
  * changed and removed. The values (needed to roll back) are in the record container's
  * environment, as they are in every dyno's.
  */
+import type { GitCommit } from "../../sdk/git-source";
 
 /** How many releases are kept, each with its image, for `up` of a reverted program and `rollback`. */
 export const RELEASES_KEPT = 5;
@@ -37,6 +38,8 @@ export interface ReleaseRecord {
   releaseCommand: string;
   /** Whether the release phase ran (and succeeded: a failed one makes no release). */
   releasePhaseRan: boolean;
+  /** For a git source: the repository (no credentials), the ref and the commit built. */
+  git?: GitCommit;
   /** `Deploy 3f2a1c4b`, `Set GREETING config vars`, `Rollback to v2`. */
   description: string;
   changes: ReleaseChanges;
@@ -53,6 +56,9 @@ export const RECORD_LABEL = {
   releasePhase: "dynoform.release-phase",
   description: "dynoform.description",
   changes: "dynoform.changes",
+  gitRepository: "dynoform.git-repository",
+  gitRef: "dynoform.git-ref",
+  gitCommit: "dynoform.git-commit",
 } as const;
 
 export const releaseNumber = (release: string) => Number(release.replace(/^v/, "")) || 0;
@@ -96,6 +102,9 @@ export function recordLabels(r: ReleaseRecord): Record<string, string> {
     [RECORD_LABEL.releasePhase]: r.releasePhaseRan ? "ran" : "none",
     [RECORD_LABEL.description]: r.description,
     [RECORD_LABEL.changes]: JSON.stringify(r.changes),
+    ...(r.git
+      ? { [RECORD_LABEL.gitRepository]: r.git.repository, [RECORD_LABEL.gitRef]: r.git.ref, [RECORD_LABEL.gitCommit]: r.git.commit }
+      : {}),
   };
 }
 
@@ -122,6 +131,15 @@ export function recordFromLabels(release: string, imageId: string, labels: Recor
     releasePhaseRan: labels[RECORD_LABEL.releasePhase] === "ran",
     description: labels[RECORD_LABEL.description] ?? "",
     changes,
+    ...(labels[RECORD_LABEL.gitCommit]
+      ? {
+          git: {
+            repository: labels[RECORD_LABEL.gitRepository] ?? "",
+            ref: labels[RECORD_LABEL.gitRef] ?? "",
+            commit: labels[RECORD_LABEL.gitCommit],
+          },
+        }
+      : {}),
   };
 }
 
@@ -152,20 +170,26 @@ export function rollbackProblem(
   const kept = [...records].sort((a, b) => b.number - a.number).map((r) => r.release);
   if (!/^v\d+$/.test(target))
     return `"${target}" is not a release. Fix: give a version as \`dynoform releases --app ${app}\` lists them, e.g. v3`;
+  if (records.length === 0)
+    return `app "${app}" has no releases on this Docker Engine, so there is nothing to roll back to. Fix: check the app's name (\`dynoform ps --app ${app}\`), or deploy it with \`pulumi up\` first`;
   const record = records.find((r) => r.release === target);
   if (!record)
-    return `app "${app}" has no release ${target} kept (${kept.length ? `kept: ${kept.join(", ")}` : "no release is kept"}; the last ${RELEASES_KEPT} are). Fix: roll back to one of those, or revert the program and run \`pulumi up\``;
+    return `app "${app}" has no release ${target} kept (kept: ${kept.join(", ")}; the last ${RELEASES_KEPT} are). Fix: roll back to one of those, or revert the program and run \`pulumi up\``;
   if (!imageExists(record.imageId))
     return `release ${target} of app "${app}" cannot be rolled back to: its image ${record.imageId.slice(7, 19)} is gone from the Docker Engine (removed by hand?). Fix: roll back to another kept release, or revert the program and run \`pulumi up\` to build it again`;
   return undefined;
 }
 
-/** One line of a record's changes: `image; +NEW ~GREETING -OLD`, secret names marked, never values. */
+/**
+ * One line of a record's changes: `image 3f2a…; +NEW ~GREETING -OLD` (`commit 3f2a… main` for a
+ * git source), secret names marked, never values.
+ */
 export function formatChanges(r: ReleaseRecord): string {
   const secret = new Set(r.secretKeys);
   const name = (k: string) => (secret.has(k) ? `${k} (secret)` : k);
   const parts: string[] = [];
-  if (r.changes.image) parts.push(`image ${r.sourceHash.replace(/^.*[:@]/, "").slice(0, 12) || r.imageId.slice(7, 19)}`);
+  if (r.changes.image && r.git) parts.push(`commit ${r.git.commit.slice(0, 12)} ${r.git.ref}`);
+  else if (r.changes.image) parts.push(`image ${r.sourceHash.replace(/^.*[:@]/, "").slice(0, 12) || r.imageId.slice(7, 19)}`);
   parts.push(
     ...r.changes.added.map((k) => `+${name(k)}`),
     ...r.changes.changed.map((k) => `~${name(k)}`),

@@ -40,6 +40,7 @@ export async function rollback(app: string, target: string, report: RestartRepor
     releaseCommand: from.releaseCommand,
     releasePhaseRan: Boolean(from.releaseCommand),
     rollbackOf: target,
+    git: from.git,
   });
   report(`${release}: Rollback to ${target}`);
   if ((await appDynos(app)).length > 0)

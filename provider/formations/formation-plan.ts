@@ -74,19 +74,26 @@ function sortHighFirst(dynos: ObservedDyno[]): ObservedDyno[] {
 }
 
 /**
- * Quantity of dynos per process type, as `refresh` reports the formation: every dyno of the
+ * Quantity of dynos per process type, as `refresh` reports the formation: every dyno number of the
  * current release that exists, up or not. A crashed one is still in the formation (the dyno
  * manager restarts it after its cool-off, and `ps` says crashed), an Eco one asleep too; only a
- * dyno removed by hand is drift.
+ * dyno removed by hand is drift. A dyno of a newer release counts too: `dynoform rollback` swaps
+ * the dynos to a release made outside the program, which is drift of the App's release (the App
+ * names it), not of the quantity; a preboot's `web.1.next` beside `web.1` is one dyno number.
  */
 export function observedQuantities(observed: ObservedDyno[], release: string): Record<string, number> {
-  const q: Record<string, number> = {};
+  const current = releaseNumberOf(release);
+  const numbers = new Map<string, Set<number>>();
   for (const d of observed) {
-    q[d.processType] ??= 0;
-    if (d.release === release) q[d.processType]++;
+    const seen = numbers.get(d.processType) ?? new Set<number>();
+    numbers.set(d.processType, seen);
+    if (d.release === release || releaseNumberOf(d.release) > current) seen.add(d.index);
   }
-  return q;
+  return Object.fromEntries([...numbers].map(([type, seen]) => [type, seen.size]));
 }
+
+/** 3 for `v3`; 0 for what is no release. */
+const releaseNumberOf = (release: string) => (/^v\d+$/.test(release) ? Number(release.slice(1)) : 0);
 
 /**
  * A preboot deploy of the web process type: every web dyno of the new release starts beside the

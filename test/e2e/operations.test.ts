@@ -60,6 +60,11 @@ describe("operating an app: maintenance, releases, rollback", () => {
     expect(preview.output, preview.output).toMatch(/~\s+pulumi-nodejs:dynamic\/dynoform:App\s+app\s+update/);
     const refresh = await stack.run(["refresh", "--yes", "--diff"]);
     expect(refresh.output, refresh.output).toMatch(/\+ liveRelease\s*: "v3 \(Rollback to v1\)"/);
+    // The rollback's dynos are the formation's: drift of the App's release only, not of the quantity.
+    expect(refresh.output, refresh.output).not.toMatch(/quantity\s*:\s*2\s*=>\s*0/);
+    expect(refresh.output, refresh.output).not.toMatch(/dynoform:Formation\s+app\s+update/);
+    const after = await stack.preview(["--diff"]);
+    expect(after.output, after.output).not.toMatch(/quantity\s*:\s*\d+\s*=>/);
     await stack.up();
     expect((await stack.outputs()).release).toBe("v4");
     expect(await greeting()).toBe("Howdy (one)\n");

@@ -106,6 +106,16 @@ describe("observedQuantities", () => {
     );
     expect(q).toEqual({ web: 2, worker: 1 });
   });
+
+  it("counts the dynos a rollback swapped to a newer release: the App's release drifted, not the quantity", () => {
+    const q = observedQuantities([dyno("web", 1, { release: "v3" }), dyno("web", 2, { release: "v3" }), dyno("worker", 1)], "v2");
+    expect(q).toEqual({ web: 2, worker: 0 });
+  });
+
+  it("counts a dyno number once when a preboot's next dyno runs beside it", () => {
+    const q = observedQuantities([dyno("web", 1, { release: "v1" }), dyno("web", 1, { release: "v2", name: "a.web.1.next" })], "v1");
+    expect(q).toEqual({ web: 1 });
+  });
 });
 
 describe("planPreboot", () => {

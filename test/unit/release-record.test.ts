@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   configOf,
   describeRelease,
+  formatChanges,
   formatReleases,
   recordFromLabels,
   recordLabels,
@@ -57,6 +58,15 @@ describe("release records", () => {
     expect(recordFromLabels("latest", r.imageId, recordLabels(r))).toBeUndefined();
   });
 
+  it("keep the repository, ref and commit of a git deploy, and show the commit", () => {
+    const commit = "3f2a1c4b5d6e7f8091a2b3c4d5e6f708192a3b4c";
+    const r = rec(4, { sourceHash: commit, git: { repository: "https://git.example/shop.git", ref: "main", commit } });
+    expect(recordFromLabels("v4", r.imageId, recordLabels(r))).toEqual(r);
+    expect(formatChanges(r)).toBe("commit 3f2a1c4b5d6e main");
+    expect(describeRelease(r.changes, { sourceHash: commit })).toBe("Deploy 3f2a1c4b");
+    expect(recordFromLabels("v1", rec(1).imageId, recordLabels(rec(1)))).not.toHaveProperty("git");
+  });
+
   it("take their config from the environment, leaving the image's own variables out", () => {
     expect(configOf(rec(1), ["PATH=/usr/bin", "GREETING=a=b", "API_TOKEN=t"])).toEqual({ GREETING: "a=b", API_TOKEN: "t" });
   });
@@ -74,6 +84,9 @@ describe("release records", () => {
     );
     expect(rollbackProblem("shop", "v4", all, (id) => id !== rec(4).imageId)).toMatch(/its image 444444444444 is gone .* Fix:/);
     expect(rollbackProblem("shop", "four", all, () => true)).toMatch(/is not a release\. Fix:/);
+    expect(rollbackProblem("shpo", "v1", [], () => true)).toMatch(
+      /^app "shpo" has no releases on this Docker Engine, .* Fix: check the app's name/,
+    );
     expect(rollbackProblem("shop", "v4", all, () => true)).toBeUndefined();
   });
 
