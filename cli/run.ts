@@ -67,6 +67,8 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
       "dynoform.app": app,
       "dynoform.dyno": `run.${n}`,
       "dynoform.release": info.Config.Labels["dynoform.release"],
+      // An Eco app's one-off dynos draw on the Eco dyno hour pool (the dyno manager counts by size).
+      ...(info.Config.Labels["dynoform.size"] ? { "dynoform.size": info.Config.Labels["dynoform.size"] } : {}),
     },
     Tty: interactive,
     OpenStdin: attachStdin,
