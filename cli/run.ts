@@ -1,5 +1,7 @@
 import Docker from "dockerode";
 import { PassThrough } from "node:stream";
+import { poolEmpty, resetsAt } from "../provider/dyno-manager/eco-hours";
+import { readEcoReport } from "../provider/formations/dyno-manager-controller";
 import { dynoHardening } from "../provider/formations/dyno-hardening";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
@@ -44,6 +46,15 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
   if (template.Labels["dynoform.shield"] === "true") {
     io.stderr(`dynoform run: app "${app}" runs in a Shield Space, where one-off dynos are not allowed\n`);
     return 1;
+  }
+  if (template.Labels["dynoform.size"] === "eco") {
+    const eco = await readEcoReport(docker);
+    if (eco && poolEmpty(eco, eco.poolHours)) {
+      io.stderr(
+        `dynoform run: app "${app}" runs on Eco dynos, and this engine's Eco dyno hours are used up until ${resetsAt(eco)} (\`dynoform eco\`), so no Eco dyno may run. Fix: wait for the pool to reset, move the app to Basic dynos (size "basic") and run \`pulumi up\`\n`,
+      );
+      return 1;
+    }
   }
   const info = await docker.getContainer(template.Id).inspect();
   const others = await docker.listContainers({ all: true, filters: { label: ["dynoform.role=one-off", `dynoform.app=${app}`] } });

@@ -7,7 +7,8 @@
  *
  * Time is the engine's Eco clock: real time, or `DYNOFORM_TIME_SCALE` times faster from an anchor
  * kept in the book (so a manager restart neither loses nor repeats hours), optionally started at
- * `DYNOFORM_ECO_CLOCK_START` (tests put it near a month's end to see the pool reset).
+ * `DYNOFORM_ECO_CLOCK_START` (tests put it near a month's end to see the pool reset); back to the
+ * real date when those settings are unset again.
  */
 
 /** Heroku's pool: Eco hours a month per account. */
@@ -88,19 +89,14 @@ export function nextMonthStartMs(ecoMs: number): number {
 }
 
 /**
- * The book the manager works with at start: the stored one, its clock re-anchored (at the Eco
- * time it had reached) when the time scale changed, or moved to the clock start when that setting
- * changed; a new one when nothing was stored.
+ * The book the manager works with at start: the stored one, or a new one when nothing was
+ * stored. When the time scale or the clock start changed, the clock starts again from the clock
+ * start (or the real date): a test's fast clock does not leave the engine's months out of step.
  */
 export function openBook(stored: EcoBook | undefined, s: EcoSettings, nowMs: number): EcoBook {
-  const startMs = s.clockStart ? Date.parse(s.clockStart) : nowMs;
-  if (!stored?.clock || typeof stored.month !== "string") {
-    const clock = { realMs: nowMs, ecoMs: startMs, scale: s.timeScale, start: s.clockStart };
-    return { month: monthOf(startMs), usedMs: {}, countedToMs: nowMs, clock };
-  }
-  const c = stored.clock;
-  if (c.start !== s.clockStart) return { ...stored, clock: { realMs: nowMs, ecoMs: startMs, scale: s.timeScale, start: s.clockStart } };
-  if (c.scale !== s.timeScale) return { ...stored, clock: { realMs: nowMs, ecoMs: ecoNow(c, nowMs), scale: s.timeScale, start: c.start } };
+  const clock = { realMs: nowMs, ecoMs: s.clockStart ? Date.parse(s.clockStart) : nowMs, scale: s.timeScale, start: s.clockStart };
+  if (!stored?.clock || typeof stored.month !== "string") return { month: monthOf(clock.ecoMs), usedMs: {}, countedToMs: nowMs, clock };
+  if (stored.clock.start !== s.clockStart || stored.clock.scale !== s.timeScale) return { ...stored, clock };
   return stored;
 }
 
@@ -147,6 +143,9 @@ export function formatHours(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
 }
 
+/** When the pool of a report resets (the next Eco month's start), as ISO text. */
+export const resetsAt = (r: EcoReportFile): string => new Date(nextMonthStartMs(r.writtenAtEcoMs)).toISOString().replace(".000Z", "Z");
+
 const percent = (part: number, whole: number) => `${Math.round((100 * part) / whole)}%`;
 
 /**
@@ -157,7 +156,7 @@ export function renderEcoReport(r: EcoReportFile, app?: string): string {
   const pool = r.poolHours * HOUR_MS;
   const used = usedMs(r);
   const left = Math.max(0, pool - used);
-  const resets = new Date(nextMonthStartMs(r.writtenAtEcoMs)).toISOString().replace(".000Z", "Z");
+  const resets = resetsAt(r);
   const lines: string[] = [];
   if (app !== undefined) {
     lines.push(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runEco } from "../../cli/eco";
+import { runRun } from "../../cli/run";
 import {
   DYNO_MANAGER,
   dynoManagerRunning,
@@ -121,6 +122,14 @@ describe("Eco dyno hours: an Eco app runs until the engine's pool is used up, sl
     expect(
       log.some((l) => l.startsWith("Eco dyno hours used up for this month; sleeping until the pool resets at 2030-02-01T00:00:00")),
     ).toBe(true);
+    let err = "";
+    const run = await runRun(["--app", t.app, "true"], { stdout: () => undefined, stderr: (s) => (err += s) }, undefined, {
+      interactive: false,
+      stdin: null,
+    });
+    expect(run).toBe(1);
+    expect(err).toContain(`app "${t.app}" runs on Eco dynos, and this engine's Eco dyno hours are used up until 2030-02-01T00:00:00Z`);
+    expect(err).toContain("Fix: wait for the pool to reset");
     const shown = await eco([]);
     expect(shown.out).toContain("left 0h 00m (0%)");
     expect(shown.out).toContain("The pool is used up: Eco apps sleep and the router answers H82 until 2030-02-01T00:00:00Z.");
@@ -160,8 +169,15 @@ describe("Eco dyno hours: an Eco app runs until the engine's pool is used up, sl
       (x) => x.out.includes("Eco dyno hours, 2030-02"),
       60_000,
     );
-    const r = await getUntil(t.url, (x) => x.status === 200, 120_000);
-    expect(r.body).toBe("Hello from web.1\n");
+    // A wake line the router logs in the new manager's first two seconds is not seen (it follows
+    // routers' logs from when it finds them): the router holds that request, so ask again after 10 s.
+    const deadline = Date.now() + 120_000;
+    let r = await get(t.url, { timeoutMs: 10_000 }).catch(() => undefined);
+    while (r?.status !== 200 && Date.now() < deadline) {
+      await new Promise((ok) => setTimeout(ok, 250));
+      r = await get(t.url, { timeoutMs: 10_000 }).catch(() => undefined);
+    }
+    expect(r?.body).toBe("Hello from web.1\n");
     expect(await running(web1())).toBe(true);
     const shown = await eco([]);
     expect(shown.out).not.toContain("The pool is used up");

@@ -125,11 +125,12 @@ describe("openBook", () => {
     expect(ecoNow(again.clock, T0 + 40_000)).toBe(Date.parse("2030-01-15T00:40:00Z"));
   });
 
-  it("re-anchors at the Eco time reached when the time scale changes", () => {
-    const book = openBook(undefined, { ...real, timeScale: 60 }, T0);
-    const again = openBook(book, real, T0 + 1000);
-    expect(ecoNow(again.clock, T0 + 1000)).toBe(T0 + 60_000);
-    expect(ecoNow(again.clock, T0 + 2000)).toBe(T0 + 61_000);
+  it("goes back to the real date when a test's time scale is unset, keeping the month's hours", () => {
+    const fast = countEcoHours(openBook(undefined, { ...real, timeScale: 60 }, T0), [{ app: "shop", startedAtMs: T0 }], T0 + 1000).book;
+    const again = openBook(fast, real, T0 + 2000);
+    expect(ecoNow(again.clock, T0 + 2000)).toBe(T0 + 2000);
+    expect(again.usedMs).toEqual({ shop: 60_000 });
+    expect(countEcoHours(again, [], T0 + 3000).turned).toBe(false);
   });
 
   it("moves the clock to a new DYNOFORM_ECO_CLOCK_START, keeping the hours until the month turns", () => {
