@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { defaultIO, runCheck, type CommandIO } from "./check";
 import { runDashboard } from "./dashboard";
+import { runEco } from "./eco";
 import { runLogs } from "./logs";
 import { runMaintenance } from "./maintenance";
 import { runMetrics } from "./metrics";
@@ -26,6 +27,10 @@ const COMMANDS: Record<string, Command> = {
   dashboard: {
     summary: "the Metrics page, its JSON API and a Prometheus endpoint on this machine (--listen 127.0.0.1:9190)",
     run: (a, io) => runDashboard(a, io),
+  },
+  eco: {
+    summary: "Eco dyno hours used and left this month, per app; the pool every Eco app on this engine shares ([--app NAME])",
+    run: (a, io) => runEco(a, io),
   },
   maintenance: {
     summary: "serve the 503 maintenance page (H80) for every request, or stop (on|off --app NAME)",

@@ -1,5 +1,7 @@
 import Docker from "dockerode";
 import { PassThrough } from "node:stream";
+import { poolEmpty, resetsAt } from "../provider/dyno-manager/eco-hours";
+import { readEcoReport } from "../provider/formations/dyno-manager-controller";
 import { dynoHardening } from "../provider/formations/dyno-hardening";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
@@ -45,6 +47,15 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
     io.stderr(`dynoform run: app "${app}" runs in a Shield Space, where one-off dynos are not allowed\n`);
     return 1;
   }
+  if (template.Labels["dynoform.size"] === "eco") {
+    const eco = await readEcoReport(docker);
+    if (eco && poolEmpty(eco, eco.poolHours)) {
+      io.stderr(
+        `dynoform run: app "${app}" runs on Eco dynos, and this engine's Eco dyno hours are used up until ${resetsAt(eco)} (\`dynoform eco\`), so no Eco dyno may run. Fix: wait for the pool to reset, move the app to Basic dynos (size "basic") and run \`pulumi up\`\n`,
+      );
+      return 1;
+    }
+  }
   const info = await docker.getContainer(template.Id).inspect();
   const others = await docker.listContainers({ all: true, filters: { label: ["dynoform.role=one-off", `dynoform.app=${app}`] } });
   const n = 1 + Math.max(0, ...others.map((o) => Number((o.Labels["dynoform.dyno"] ?? "run.0").split(".")[1])));
@@ -67,6 +78,8 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
       "dynoform.app": app,
       "dynoform.dyno": `run.${n}`,
       "dynoform.release": info.Config.Labels["dynoform.release"],
+      // An Eco app's one-off dynos draw on the Eco dyno hour pool (the dyno manager counts by size).
+      ...(info.Config.Labels["dynoform.size"] ? { "dynoform.size": info.Config.Labels["dynoform.size"] } : {}),
     },
     Tty: interactive,
     OpenStdin: attachStdin,

@@ -27,10 +27,21 @@ export const ENV = {
    */
   metrics: "DYNOFORM_METRICS",
   /**
-   * How many times faster than real time alerts and autoscaling run (default 1; tests: 60, so a
-   * minute of Heroku's windows and pacing passes in a second). Read by the dyno manager.
+   * How many times faster than real time alerts, autoscaling, dyno cycling, one-off dynos' maximum
+   * life and Eco dyno hours run (default 1; tests: 60, so a minute of Heroku's windows and pacing
+   * passes in a second). Read by the dyno manager.
    */
   timeScale: "DYNOFORM_TIME_SCALE",
+  /**
+   * Hours in the engine's monthly Eco dyno hour pool, shared by every Eco app on it (default
+   * 1000, Heroku's; fractions allowed). Read by the dyno manager (README "Eco dyno hours").
+   */
+  ecoHours: "DYNOFORM_ECO_HOURS",
+  /**
+   * Where the dyno manager's Eco clock starts, an ISO date (default: now). With
+   * `DYNOFORM_TIME_SCALE`, tests put it near a month's end to see the Eco pool reset.
+   */
+  ecoClockStart: "DYNOFORM_ECO_CLOCK_START",
   /**
    * An app config var, not a machine setting: `false` keeps the language runtime metrics preload
    * out of the app's dynos on sizes that would get it (README "Language runtime metrics").

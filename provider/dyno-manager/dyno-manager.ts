@@ -68,6 +68,8 @@ import { AutoscaleController } from "./autoscale-controller";
 import { RouterBuffer, withStored, type StoredRouterText } from "./router-buckets";
 import { RouterRequestFollower } from "./router-request-follower";
 import { startDynoCycling } from "./dyno-cycling";
+import { EcoHours } from "./eco-hours-controller";
+import { startOneOffMaxLife } from "./one-off-max-life";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -353,7 +355,7 @@ async function sleepIdleApps(): Promise<void> {
 
 /** Starts a sleeping app's Eco dynos (those the manager put to sleep) as fresh containers. */
 async function wakeApp(app: string): Promise<void> {
-  if (waking.has(app)) return;
+  if (waking.has(app) || ecoHours.poolEmpty()) return;
   waking.add(app);
   try {
     const asleep = (await ecoDynos(app)).filter((d) => !d.State.Running && isStoppedOnPurpose(d.Id) && !pending.has(d.Id));
@@ -511,6 +513,9 @@ const autoscaler = new AutoscaleController({
   },
 });
 
+/** The engine's Eco dyno hour pool (eco-hours-controller.ts): counted here, and no wake-up once used up. */
+const ecoHours = new EcoHours({ docker, recreate: recreate as never, appLog, log });
+
 async function main(): Promise<void> {
   process.on("SIGTERM", onSigterm);
   log(
@@ -529,6 +534,8 @@ async function main(): Promise<void> {
     timeScale,
     prepare: putPreloadIfNeeded,
   });
+  ecoHours.start();
+  startOneOffMaxLife({ docker, appLog, log, timeScale });
   let sampling = false;
   // Web autoscaling reads the routers' requests: with them off it has nothing to go by.
   if (METRICS_ON) setInterval(() => autoscaler.tick(), autoscaler.intervalMs);

@@ -2,12 +2,14 @@
  * What the dyno manager keeps across its own restarts, on its Docker volume
  * (`dynoform-dyno-manager-data` at /var/lib/dynoform): the crash history, the marks Dynoform
  * puts on a dyno before it stops it on purpose, when the engine last shut down, and autoscaling:
- * each app's policy (written by the Formation provider at `up`) and its last events.
+ * each app's policy (written by the Formation provider at `up`) and its last events; the month's
+ * Eco dyno hours.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AutoscalePolicy, AutoscaleState } from "./autoscale-plan";
 import type { CrashBook } from "./crash-backoff";
+import type { EcoBook, EcoReportFile } from "./eco-hours";
 
 /** Where the manager's volume is mounted (a later metrics feature stores its data here too). */
 export const DATA_DIR = process.env.DYNOFORM_DATA_DIR || "/var/lib/dynoform";
@@ -90,3 +92,11 @@ export function loadAutoscalePolicies(): Map<string, AutoscalePolicyFile> {
 /** Each autoscaled app's last event and notice: the pacing holds across the manager's restarts. */
 export const loadAutoscaleState = (): Record<string, AutoscaleState> => readJson<Record<string, AutoscaleState>>(AUTOSCALE_STATE_FILE, {});
 export const saveAutoscaleState = (state: Record<string, AutoscaleState>): void => writeJson(AUTOSCALE_STATE_FILE, state);
+
+/**
+ * The month's Eco dyno hours (eco-hours.ts): the book, with the pool and the Eco time it was
+ * written, so `dynoform eco` reads one file (`cat` in the manager's container).
+ */
+export const ECO_HOURS_FILE = path.posix.join(DATA_DIR, "dyno-manager", "eco-hours.json");
+export const loadEcoBook = (): EcoBook | undefined => readJson<EcoBook | undefined>(ECO_HOURS_FILE, undefined);
+export const saveEcoReport = (report: EcoReportFile): void => writeJson(ECO_HOURS_FILE, report);

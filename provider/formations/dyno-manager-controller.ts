@@ -9,7 +9,8 @@ import { buildImage, imageExists } from "../docker/image-build";
 import { LABEL, labelFilter } from "../docker/labels";
 import { ensureSingletonContainer } from "../docker/singleton-container";
 import { parseManagerLogLine } from "../dyno-manager/manager-log";
-import { AUTOSCALE_DIR, STOPS_DIR, type AutoscalePolicyFile } from "../dyno-manager/manager-state";
+import { AUTOSCALE_DIR, ECO_HOURS_FILE, STOPS_DIR, type AutoscalePolicyFile } from "../dyno-manager/manager-state";
+import { ECO_ENV, ecoSettings, type EcoReportFile } from "../dyno-manager/eco-hours";
 import { HOST_CGROUP } from "../dyno-manager/cpu-pressure";
 import { ENV } from "../../sdk/settings";
 import {
@@ -101,6 +102,16 @@ async function buildManagerImage(tag: string): Promise<void> {
 
 const timeScaleEnv = () => `${ENV.timeScale}=${process.env[ENV.timeScale] ?? "1"}`;
 
+/**
+ * The Eco hour settings the manager runs with, checked here so a wrong one fails `up` with the
+ * fix instead of leaving a manager that counts by defaults. Always passed (empty when unset), so
+ * unsetting one replaces a manager that had it.
+ */
+function ecoEnv(): string[] {
+  ecoSettings(process.env);
+  return [`${ECO_ENV.poolHours}=${process.env[ECO_ENV.poolHours] ?? ""}`, `${ECO_ENV.clockStart}=${process.env[ECO_ENV.clockStart] ?? ""}`];
+}
+
 async function ensureVolume(name: string, role: string): Promise<void> {
   await docker()
     .createVolume({ Name: name, Labels: { [LABEL.managed]: "true", [LABEL.role]: role } })
@@ -120,10 +131,11 @@ async function ensureManager(tag: string): Promise<void> {
     `${ENV.metricsInterval}=${process.env[ENV.metricsInterval] ?? "20"}`,
     timeScaleEnv(),
     `${ENV.metrics}=${process.env[ENV.metrics] === "off" ? "off" : "on"}`,
+    ...ecoEnv(),
   ];
   await ensureSingletonContainer({
     name: DYNO_MANAGER,
-    // Older code, another cool-off scale, sampling interval or time scale: replace it.
+    // Older code, another cool-off scale, sampling interval, time scale or Eco setting: replace it.
     matches: (info) => info.Config.Image === tag && env.every((e) => (info.Config.Env ?? []).includes(e)),
     prepare: async () => {
       if (!(await imageExists(tag))) await buildManagerImage(tag);
@@ -257,6 +269,23 @@ export async function readAutoscalePolicy(dockerClient: Docker, app: string): Pr
   if (exitCode !== 0) return undefined;
   try {
     return JSON.parse(output) as AutoscalePolicyFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The month's Eco dyno hours as the dyno manager last wrote them (for `dynoform eco`); undefined
+ * when the manager does not run or has not counted yet.
+ */
+export async function readEcoReport(dockerClient: Docker): Promise<EcoReportFile | undefined> {
+  const { exitCode, output } = await execIn(dockerClient.getContainer(DYNO_MANAGER), ["cat", ECO_HOURS_FILE]).catch(() => ({
+    exitCode: 1,
+    output: "",
+  }));
+  if (exitCode !== 0) return undefined;
+  try {
+    return JSON.parse(output) as EcoReportFile;
   } catch {
     return undefined;
   }

@@ -190,6 +190,8 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
       lines.push(
         `  http-request lua.dynoform_wake ${backendName(r.app)} ${r.app} ${WAKE_TIMEOUT_SECONDS} if { nbsrv(${backendName(r.app)}) eq 0 }`,
         `  http-request return status 503 errorfile ${errorFile("H20")} if { var(txn.wake) -m str timeout }`,
+        // The engine's Eco dyno hour pool is used up (wake.lua saw the dyno manager's file): no wake-up.
+        `  http-request return status 503 errorfile ${errorFile("H82")} if { var(txn.wake) -m str exhausted }`,
       );
     }
     for (const s of [...r.servers].sort((a, b) => a.dyno.localeCompare(b.dyno, "en", { numeric: true }))) {

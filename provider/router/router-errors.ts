@@ -3,7 +3,7 @@
  * branded page that the router serves, and the `at=error code=… desc=…` part of its log line.
  */
 export interface RouterError {
-  code: "H10" | "H12" | "H14" | "H20" | "H80" | "H99";
+  code: "H10" | "H12" | "H14" | "H20" | "H80" | "H82" | "H99";
   status: number;
   /** `info` for what is no fault (H80, maintenance mode: Heroku logs it `at=info`); default `error`. */
   at?: "info" | "error";
@@ -32,6 +32,14 @@ export const ROUTER_ERRORS: Record<RouterError["code"], RouterError> = {
     desc: "Maintenance mode",
     title: "Offline for maintenance",
     hint: "This app is undergoing maintenance right now. Please check back in a bit.",
+  },
+  // Heroku's title for H82 today; older logs said "Free dyno quota exhausted".
+  H82: {
+    code: "H82",
+    status: 503,
+    desc: "You've used up your dyno hour pool",
+    title: "Eco dyno hours used up",
+    hint: "This app runs on Eco dynos, whose monthly hours are used up. It sleeps until the pool resets at the start of next month; its owner can see the hours with `dynoform eco`.",
   },
   H99: { code: "H99", status: 503, desc: "Platform error", hint: "The router could not serve this request." },
 };

@@ -13,3 +13,9 @@ export const ADMIN_SOCKET = "/run/haproxy-admin.sock";
 
 /** The ring buffer that holds the router's request log (`show events requests` on the admin socket). */
 export const REQUEST_LOG_RING = "requests";
+
+/**
+ * Exists inside a router while the engine's Eco dyno hour pool is used up: the dyno manager
+ * writes and removes it, router/wake.lua reads it and answers H82 instead of waking an Eco app.
+ */
+export const ECO_POOL_EMPTY_FILE = "/etc/haproxy/eco-pool-empty";

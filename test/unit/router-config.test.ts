@@ -95,6 +95,8 @@ describe("renderRouterConfig", () => {
     expect(cfg).toContain("lua-load /etc/haproxy/wake.lua");
     expect(cfg).toContain("http-request lua.dynoform_wake app_eco eco 75 if { nbsrv(app_eco) eq 0 }");
     expect(cfg).toContain("http-request return status 503 errorfile /etc/haproxy/errors/h20.http if { var(txn.wake) -m str timeout }");
+    // The engine's Eco dyno hour pool used up (wake.lua saw the manager's file): H82, no wake-up.
+    expect(cfg).toContain("http-request return status 503 errorfile /etc/haproxy/errors/h82.http if { var(txn.wake) -m str exhausted }");
   });
 
   it("keeps request lines in a ring, not on stdout", () => {
