@@ -145,8 +145,13 @@ export function frameDecoder(onText: (text: string) => void): (chunk: Buffer) =>
 }
 
 /** Follows a container's output (stdout and stderr, from now on) line by line until it ends. */
-export function followLogLines(socket: DockerSocket, id: string, onLine: (line: string) => void): Promise<void> {
-  const since = Math.floor(Date.now() / 1000);
+export function followLogLines(
+  socket: DockerSocket,
+  id: string,
+  onLine: (line: string) => void,
+  sinceSeconds = Math.floor(Date.now() / 1000),
+): Promise<void> {
+  const since = Math.floor(sinceSeconds);
   let text = "";
   const decode = frameDecoder((t) => {
     text += t;

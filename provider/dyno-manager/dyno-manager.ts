@@ -290,11 +290,23 @@ async function followRouters(): Promise<void> {
   for (const r of body ?? []) {
     if (followedRouters.has(r.Id)) continue;
     followedRouters.add(r.Id);
-    followLogLines(docker, r.Id, onRouterLine)
+    // From where the last follow of this router ended, or, the first time, from a little before
+    // this manager started: a wake request logged in its first seconds (or while a replaced
+    // manager was away) would otherwise wait out the router's 75 s and get H20. An app woken
+    // twice is harmless; it sleeps again after its idle time.
+    const since = routerFollowedUntil.get(r.Id) ?? startedAtMs / 1000 - FOLLOW_SLACK_SECONDS;
+    followLogLines(docker, r.Id, onRouterLine, since)
       .catch(() => undefined)
-      .finally(() => followedRouters.delete(r.Id));
+      .finally(() => {
+        followedRouters.delete(r.Id);
+        routerFollowedUntil.set(r.Id, Date.now() / 1000 - 1);
+      });
   }
 }
+
+const startedAtMs = Date.now();
+const FOLLOW_SLACK_SECONDS = 10;
+const routerFollowedUntil = new Map<string, number>();
 
 const routerOfApp = new Map<string, string>();
 
