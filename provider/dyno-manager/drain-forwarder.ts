@@ -111,7 +111,8 @@ export class DrainForwarder {
     for (;;) {
       const batch = d.reader.read(BATCH_LINES);
       if (!batch) return;
-      const lines = batch.overflow ? [overflowLine(batch.overflow.count, batch.overflow.since, stamp()), ...batch.lines] : batch.lines;
+      const l10 = batch.overflow ? overflowLine(batch.overflow.count, batch.overflow.since, stamp()) : undefined;
+      const lines = l10 ? [l10, ...batch.lines] : batch.lines;
       try {
         await d.transport.send(lines, `${d.config.token}-${batch.id}`);
       } catch (e) {
@@ -126,7 +127,7 @@ export class DrainForwarder {
         return;
       }
       batch.commit();
-      if (batch.overflow) this.say(d, overflowLine(batch.overflow.count, batch.overflow.since, stamp()).m);
+      if (l10) this.say(d, l10.m);
       if (d.failures > 0)
         this.say(
           d,

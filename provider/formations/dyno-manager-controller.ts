@@ -121,6 +121,12 @@ export async function ensureDynoManager(): Promise<void> {
   const tag = imageTag();
   await ensureManager(tag);
   await ensureAlertNotifier(tag);
+  // A forwarder runs once a LogDrain asked for one: keep it on the same code as the manager.
+  const forwarder = await docker()
+    .getContainer(LOG_DRAIN_FORWARDER)
+    .inspect()
+    .catch(() => undefined);
+  if (forwarder && forwarder.Config.Image !== tag) await ensureLogDrainForwarder();
 }
 
 async function ensureManager(tag: string): Promise<void> {

@@ -153,8 +153,8 @@ describe("log drains deliver app, router and system lines to syslog (TCP, TLS) a
     fs.renameSync(path.join(certDir, "server-key.pem.tmp"), path.join(certDir, "server-key.pem"));
     await waitFor("rsyslog to listen on 514 and 6514", async () => {
       const { output } = await execIn(rsyslog, ["sh", "-c", "cat /proc/net/tcp /proc/net/tcp6 2>/dev/null"]);
-      // 0x0202 = 514, 0x196A = 6514, state 0A = LISTEN.
-      return / 0{8}:0202 .* 0A /.test(output) && /:196A .* 0A /.test(output) ? true : undefined;
+      // 0x0202 = 514, 0x1972 = 6514, state 0A = LISTEN.
+      return / 0{8}:0202 .* 0A /.test(output) && /:1972 .* 0A /.test(output) ? true : undefined;
     });
     const httpsCert = await makeCert(ca, [gateway]);
     receiver = new HttpsReceiver(gateway, { cert: httpsCert.certPem, key: httpsCert.keyPem });
