@@ -4,7 +4,7 @@ import { checkInputs, known, LogDrainInputsSchema } from "../../sdk/input-schema
 import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import type { LogDrainInputs, LogDrainOutputs } from "../../sdk/log-drain";
 import type { DrainConfig } from "../dyno-manager/drain-store";
-import { ensureDynoManager, ensureLogDrainForwarder, removeDynoManagerIfIdle } from "../formations/dyno-manager-controller";
+import { ensureLogDrainForwarder, removeDynoManagerIfIdle } from "../formations/dyno-manager-controller";
 import { readDrainConfig, removeDrainConfig, writeDrainConfig } from "./drain-config";
 
 const configOf = (d: LogDrainInputs, token: string): DrainConfig => ({
@@ -42,14 +42,12 @@ export const provider = {
 
   async create(inputs: LogDrainInputs): Promise<pulumi.dynamic.CreateResult> {
     const token = `d.${randomUUID()}`;
-    await ensureDynoManager();
     await ensureLogDrainForwarder();
     await writeDrainConfig(configOf(inputs, token));
     return { id: token, outs: { ...inputs, token, providerVersion: PROVIDER_VERSION } satisfies LogDrainOutputs };
   },
 
   async update(id: string, _olds: LogDrainOutputs, news: LogDrainInputs): Promise<pulumi.dynamic.UpdateResult> {
-    await ensureDynoManager();
     await ensureLogDrainForwarder();
     await writeDrainConfig(configOf(news, id));
     return { outs: { ...news, token: id, providerVersion: PROVIDER_VERSION } satisfies LogDrainOutputs };

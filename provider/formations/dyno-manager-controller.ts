@@ -117,16 +117,30 @@ async function ensureVolume(name: string, role: string): Promise<void> {
 }
 
 /** Starts the dyno manager and the alert notifier unless they run already (with the current code). */
-export async function ensureDynoManager(): Promise<void> {
-  const tag = imageTag();
-  await ensureManager(tag);
-  await ensureAlertNotifier(tag);
-  // A forwarder runs once a LogDrain asked for one: keep it on the same code as the manager.
-  const forwarder = await docker()
-    .getContainer(LOG_DRAIN_FORWARDER)
-    .inspect()
-    .catch(() => undefined);
-  if (forwarder && forwarder.Config.Image !== tag) await ensureLogDrainForwarder();
+export function ensureDynoManager(): Promise<void> {
+  return serialized(async () => {
+    const tag = imageTag();
+    await ensureManager(tag);
+    await ensureAlertNotifier(tag);
+    // A forwarder runs once a LogDrain asked for one: keep it on the same code as the manager.
+    const forwarder = await docker()
+      .getContainer(LOG_DRAIN_FORWARDER)
+      .inspect()
+      .catch(() => undefined);
+    if (forwarder && forwarder.Config.Image !== tag) await ensureForwarder(tag);
+  });
+}
+
+let ensuring: Promise<unknown> = Promise.resolve();
+/**
+ * One ensure at a time in this process: the providers of a Formation and a LogDrain run side by
+ * side in one process, and two ensures racing would each find the manager missing or outdated and
+ * replace it under the other (seen in the log drains e2e test).
+ */
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+  const run = ensuring.then(work, work);
+  ensuring = run.catch(() => undefined);
+  return run;
 }
 
 async function ensureManager(tag: string): Promise<void> {
@@ -200,9 +214,16 @@ async function ensureAlertNotifier(tag: string): Promise<void> {
  * The drain forwarder: the manager's image, the drains volume only, a network with egress, no
  * Docker socket. Started with the first LogDrain (provider/drains/), not with every manager.
  */
-export async function ensureLogDrainForwarder(): Promise<void> {
-  const tag = imageTag();
-  await ensureManager(tag);
+export function ensureLogDrainForwarder(): Promise<void> {
+  return serialized(async () => {
+    const tag = imageTag();
+    await ensureManager(tag);
+    await ensureAlertNotifier(tag);
+    await ensureForwarder(tag);
+  });
+}
+
+async function ensureForwarder(tag: string): Promise<void> {
   await ensureSingletonContainer({
     name: LOG_DRAIN_FORWARDER,
     matches: (info) => info.Config.Image === tag,
