@@ -1,10 +1,18 @@
 import Docker from "dockerode";
 import { demuxToText, lineSink } from "../provider/docker/docker-exec";
-import { ALERT_NOTIFIER, followDynoManagerLog, readDynoManagerLog } from "../provider/formations/dyno-manager-controller";
+import {
+  ALERT_NOTIFIER,
+  followDynoManagerLog,
+  LOG_DRAIN_FORWARDER,
+  readDynoManagerLog,
+} from "../provider/formations/dyno-manager-controller";
 import { followRequestLog, readRequestLog } from "../provider/router/router-log";
 import { readTlsState } from "../provider/router/router-tls-store";
 import { hostRoutes, servesHost, type HostRoute } from "../provider/router/host-routes";
 import { parseArgs } from "./args";
+import { matchesFilter, type LogFilter } from "./log-filter";
+
+export { matchesFilter, type LogFilter } from "./log-filter";
 import type { CommandIO } from "./check";
 import { LABEL } from "../provider/docker/labels";
 
@@ -80,24 +88,6 @@ export class SeenLines {
   }
 }
 
-/** Heroku's filters: `--dyno web.2` (or `--dyno web`), `--source app|heroku`, `--type web`. */
-export interface LogFilter {
-  dyno?: string;
-  source?: string;
-  type?: string;
-}
-
-/** Whether a line passes the filters; `app[web.2]` has source `app` and dyno `web.2` (type `web`), `heroku[router]` source `heroku` and dyno `router`. */
-export function matchesFilter(l: LogLine, f: LogFilter): boolean {
-  const m = /^([a-z]+)\[([^\]]+)\]$/.exec(l.source);
-  const [source, dyno] = m ? [m[1], m[2]] : [l.source, ""];
-  const type = dyno.split(".")[0];
-  if (f.source && f.source !== source) return false;
-  if (f.dyno && f.dyno !== dyno && !(f.dyno === type && !f.dyno.includes("."))) return false;
-  if (f.type && f.type !== type) return false;
-  return true;
-}
-
 /** An app's containers that write its log: dynos, and the last release phase (`release.N`), kept until the next one. */
 async function logContainers(docker: Docker, app: string) {
   const [dynos, releases] = await Promise.all(
@@ -171,7 +161,10 @@ const managerLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker
 /** The alert notifier's lines for the app: webhook deliveries, retries, giving up. */
 const notifierLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker, app, lines, ALERT_NOTIFIER);
 
-export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs, managerLogs, notifierLogs];
+/** The drain forwarder's lines for the app (`heroku[logplex]`): a drain down, back, and L10 overflows. */
+const drainLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker, app, lines, LOG_DRAIN_FORWARDER);
+
+export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs, managerLogs, notifierLogs, drainLogs];
 
 const USAGE = "usage: dynoform logs --app NAME [-n LINES] [--tail|-t] [--dyno|-d web.2|web] [--source|-s app|heroku] [--type web]\n";
 
@@ -265,7 +258,9 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
   const manager = new AbortController();
   signal?.addEventListener("abort", () => manager.abort(), { once: true });
   const managerLines = Promise.all(
-    [undefined, ALERT_NOTIFIER].map((c) => followDynoManagerLog(docker, app, print, manager.signal, c).catch(() => undefined)),
+    [undefined, ALERT_NOTIFIER, LOG_DRAIN_FORWARDER].map((c) =>
+      followDynoManagerLog(docker, app, print, manager.signal, c).catch(() => undefined),
+    ),
   );
   await Promise.all([
     ...(await logContainers(docker, app)).filter((c) => c.State === "running" || c.Labels[LABEL.role] === "dyno").map(follow),

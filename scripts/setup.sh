@@ -93,6 +93,13 @@ if ! docker image inspect "$router_tag" >/dev/null 2>&1; then
   docker build -q --label dynoform.component=router -t "$router_tag" "$repo/router" >/dev/null
 fi
 
+# --- the syslog receiver of the log drain tests (Debian's rsyslog), rebuilt only when its fixture changes
+rsyslog_tag="dynoform-test/rsyslog:$(cat "$repo"/test/fixtures/rsyslog/* | sha256sum | cut -c1-12)"
+if ! docker image inspect "$rsyslog_tag" >/dev/null 2>&1; then
+  log "building the log drain tests' rsyslog image $rsyslog_tag"
+  docker build -q --label dynoform.test=rsyslog -t "$rsyslog_tag" "$repo/test/fixtures/rsyslog" >/dev/null
+fi
+
 # --- node modules, the compiled SDK, and `dynoform` resolvable from the examples (a link to the
 # repo itself, so examples and the SDK share one @pulumi/pulumi)
 [[ -d "$repo/node_modules/@pulumi/pulumi" ]] || (cd "$repo" && npm ci --no-audit --no-fund >&2)

@@ -11,6 +11,8 @@ export { Formation, type AutoscalingArgs, type FormationArgs, type ProcessFormat
 export { Space, type SpaceArgs } from "./space";
 export { Domain, type DomainArgs } from "./domain";
 export { Certificate, ACME_DIRECTORIES, type CertificateArgs, type AcmeOptions, type UploadedCertificate } from "./certificate";
+export { LogDrain, type LogDrainArgs } from "./log-drain";
+export { drainUrlProblem, maskDrainUrl, DRAIN_SCHEMES } from "./drain-url";
 export * from "./dyno-sizes";
 export * from "./tier-rules";
 export * from "./cost";
@@ -22,6 +24,7 @@ export {
   SpaceInputsSchema,
   DomainInputsSchema,
   CertificateInputsSchema,
+  LogDrainInputsSchema,
   ProcessSchema,
   type ProcessShape,
 } from "./input-schemas";

@@ -1,3 +1,4 @@
+import { drainUrlProblem } from "./drain-url";
 import type * as pulumi from "@pulumi/pulumi";
 import * as net from "node:net";
 import { z } from "zod";
@@ -266,6 +267,25 @@ export const CertificateInputsSchema = z.object({
 });
 
 /** Every provider's outputs record the Dynoform that wrote them; states of 0.1 lack it. */
+export const LogDrainInputsSchema = z.object({
+  /** The Pulumi resource name, for messages. */
+  resource: z.string(),
+  /** The app whose lines it gets, or "" for a space-level drain. */
+  app: z.string(),
+  /** The Shield space whose apps' lines it gets, or "" for an app-level drain. */
+  space: z.string(),
+  /** Whether that space is a Shield space (space-level drains are a Shield feature). */
+  spaceShield: z.boolean(),
+  url: z.string().superRefine((v, ctx) => {
+    const problem = drainUrlProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+  trustedCa: z.string().refine((v) => v === "" || /-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(v), {
+    error:
+      "trustedCa is not a PEM certificate (rule log-drain-trusted-ca). Fix: give the CA's certificate as PEM text (-----BEGIN CERTIFICATE----- …), or leave trustedCa out to trust the system's CAs only",
+  }),
+});
+
 export interface Versioned {
   providerVersion?: string;
 }

@@ -61,7 +61,8 @@ export type ProviderModule =
   | "formations/formation-provider"
   | "spaces/space-provider"
   | "tls/domain-provider"
-  | "tls/certificate-provider";
+  | "tls/certificate-provider"
+  | "drains/log-drain-provider";
 
 function localPath(module: ProviderModule): string {
   try {

@@ -52,6 +52,11 @@ export const ENV = {
    * (default `http://127.0.0.1:9190`, where `dynoform dashboard` listens); the page of an app's process type is `<url>/?app=<app>&type=<type>`.
    */
   dashboardUrl: "DYNOFORM_DASHBOARD_URL",
+  /**
+   * Lines each log drain buffers while its receiver is down (default 10,000; also at most 8 MB),
+   * beyond which the oldest go and the drain gets Heroku's L10 line. Read by the dyno manager.
+   */
+  drainBufferLines: "DYNOFORM_DRAIN_BUFFER_LINES",
   /** Where tools and the Pulumi CLI for tests are kept (default `~/.cache/dynoform`). */
   cache: "DYNOFORM_CACHE",
 } as const;

@@ -29,6 +29,9 @@
  * webhooks to the alert notifier's container (alert-notifier.ts): the manager has no network.
  *
  * Its stdout carries Heroku's platform lines for `dynoform logs` (manager-log.ts).
+ *
+ * For apps with log drains it gathers their dynos' output, router lines and its own platform
+ * lines into each drain's spool (drain-collector.ts); the drain forwarder delivers them.
  */
 import { crashKey, forgetGone, recordCrash, stoppedWithEngine, type CrashBook } from "./crash-backoff";
 import { DockerSocket, execOutput, followLogLines, frameDecoder, type DockerEvent } from "../docker/docker-socket";
@@ -70,6 +73,8 @@ import { RouterRequestFollower } from "./router-request-follower";
 import { startDynoCycling } from "./dyno-cycling";
 import { EcoHours } from "./eco-hours-controller";
 import { startOneOffMaxLife } from "./one-off-max-life";
+import { DrainCollector } from "./drain-collector";
+import { spoolLimits } from "./drain-spool";
 
 const docker = new DockerSocket();
 const scale = Number(process.env.DYNOFORM_CRASH_BACKOFF_SCALE || 1);
@@ -109,9 +114,14 @@ function log(message: string): void {
   process.stdout.write(`${new Date().toISOString()} ${message}\n`);
 }
 
+/** The apps' lines for their log drains (none kept for apps without one). */
+const drains = new DrainCollector(docker, spoolLimits(Number(process.env.DYNOFORM_DRAIN_BUFFER_LINES) || undefined), log);
+
 /** A line of the app's log, as Heroku's platform (`heroku[web.1]`) or the dyno (`app[web.1]`) wrote it. */
 function appLog(app: string, source: string, text: string, time = new Date().toISOString()): void {
   process.stdout.write(`${formatManagerLogLine({ app, source, time, text })}\n`);
+  // A crashed dyno's last output (`app[…]`) reached the drains when the dyno wrote it.
+  if (source.startsWith("heroku[")) drains.add(app, source, text, time);
 }
 
 async function inspect(id: string): Promise<ContainerInfo | undefined> {
@@ -403,7 +413,8 @@ let samplesTaken = 0;
 
 const follower = new RouterRequestFollower(
   docker,
-  (app, retention, r) => {
+  (app, retention, r, line) => {
+    drains.add(app, "heroku[router]", line.slice(line.indexOf(" ") + 1), line.slice(0, line.indexOf(" ")));
     // Router traffic is web traffic.
     requests.record({ app, processType: "web", atMs: r.atMs, serviceMs: r.serviceMs, status: r.status, websocket: r.websocket });
     routerBuffer.add(app, "web", retention, r);
@@ -548,6 +559,8 @@ async function main(): Promise<void> {
   });
   ecoHours.start();
   startOneOffMaxLife({ docker, appLog, log, timeScale });
+  setInterval(() => drains.refresh().catch((e) => log(`log drains: ${(e as Error).message}`)), 2000);
+  setInterval(() => drains.flush(), 250);
   let sampling = false;
   // Web autoscaling reads the routers' requests: with them off it has nothing to go by.
   if (METRICS_ON) setInterval(() => autoscaler.tick(), autoscaler.intervalMs);

@@ -21,8 +21,8 @@ import { ADMIN_SOCKET } from "../router/router-names";
 import type { DomainClaim } from "../tls/router-tls";
 import { widestRetention, type Retention } from "./metrics-plan";
 
-/** Where each parsed request goes. */
-export type OnRouterRequest = (app: string, retention: Retention, request: RouterRequest) => void;
+/** Where each parsed request goes, with its line as the router wrote it (for log drains). */
+export type OnRouterRequest = (app: string, retention: Retention, request: RouterRequest, line: string) => void;
 
 interface Listed {
   Id: string;
@@ -46,7 +46,7 @@ export class RouterRequestFollower {
   /** Per router name, its routes and a cache of the hosts already looked up. */
   private routes = new Map<string, { routes: HostRoute[]; hosts: Map<string, string | undefined> }>();
   /** Requests whose app was not known at the last refresh (bounded: the rest are dropped). */
-  private readonly waiting: Array<{ router: string; r: RouterRequest }> = [];
+  private readonly waiting: Array<{ router: string; r: RouterRequest; line: string }> = [];
   /** Per app, the retention of its web dynos' tier. */
   private retention = new Map<string, Retention>();
   /** Per router id, its domain claims and when they were read: an exec, so once a minute, not every refresh. */
@@ -84,9 +84,9 @@ export class RouterRequestFollower {
     this.routes = routes;
     // Requests that came before their app was known: now it is, or it is no app (the router's "No such app").
     const waiting = this.waiting.splice(0);
-    for (const { router, r } of waiting) {
+    for (const { router, r, line } of waiting) {
       const app = this.appFor(router, r.host);
-      if (app !== undefined) this.onRequest(app, this.retention.get(app) ?? "none", r);
+      if (app !== undefined) this.onRequest(app, this.retention.get(app) ?? "none", r, line);
     }
     const live = new Set(routers.map((r) => r.Id));
     for (const id of [...this.claims.keys()]) if (!live.has(id)) this.claims.delete(id);
@@ -139,7 +139,7 @@ export class RouterRequestFollower {
         const r = parseRequestLine(line);
         if (!r || r.atMs <= skipUpTo) return;
         if (r.atMs > (this.lastCounted.get(id) ?? 0)) this.lastCounted.set(id, r.atMs);
-        this.handOver(name, r);
+        this.handOver(name, r, line);
       };
       conn.on(
         "data",
@@ -161,11 +161,11 @@ export class RouterRequestFollower {
    * Hands a request on with its app and the app's retention. A request for a host or app the last
    * refresh did not know yet (an app whose first dyno just started) waits for the next refresh.
    */
-  private handOver(router: string, r: RouterRequest): void {
+  private handOver(router: string, r: RouterRequest, line: string): void {
     const app = this.appFor(router, r.host);
     const retention = app === undefined ? undefined : this.retention.get(app);
-    if (app !== undefined && retention !== undefined) this.onRequest(app, retention, r);
-    else if (this.waiting.length < MAX_WAITING) this.waiting.push({ router, r });
+    if (app !== undefined && retention !== undefined) this.onRequest(app, retention, r, line);
+    else if (this.waiting.length < MAX_WAITING) this.waiting.push({ router, r, line });
   }
 
   private appFor(router: string, host: string): string | undefined {

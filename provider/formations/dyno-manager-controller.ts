@@ -23,6 +23,7 @@ import {
   type RuntimeRow,
 } from "../dyno-manager/metrics-store";
 import { ALERT_APPS, ALERTS_DIR, alertConfigFile, type AlertConfig } from "../dyno-manager/alert-store";
+import { DRAINS_DIR } from "../dyno-manager/drain-store";
 
 /** One dyno manager per engine, whatever the stack or router. */
 export const DYNO_MANAGER = "dynoform-dyno-manager";
@@ -40,8 +41,16 @@ export const DYNO_MANAGER_VOLUME = "dynoform-dyno-manager-data";
 export const ALERT_NOTIFIER = "dynoform-alert-notifier";
 /** The alerts volume (alert-store.ts): app configs with their webhook URLs, the outbox, the firing alerts. */
 export const ALERTS_VOLUME = "dynoform-alerts";
-/** The image's entry points, relative to `provider/`: the manager and the notifier. */
-const ENTRY_POINTS = [path.join("dyno-manager", "dyno-manager.js"), path.join("dyno-manager", "alert-notifier.js")];
+/**
+ * The log drain forwarder (provider/dyno-manager/drain-forwarder.ts): as the notifier, the
+ * manager's image with another entry point, on Docker's default bridge (egress to the drains'
+ * receivers) with no Docker socket, sharing only the drains volume with the manager.
+ */
+export const LOG_DRAIN_FORWARDER = "dynoform-log-drains";
+/** The drains volume (drain-store.ts): drain configs with their URLs, and each drain's spool. */
+export const DRAINS_VOLUME = "dynoform-log-drains";
+/** The image's entry points, relative to `provider/`: the manager, the notifier and the drain forwarder. */
+const ENTRY_POINTS = ["dyno-manager.js", "alert-notifier.js", "drain-forwarder.js"].map((f) => path.join("dyno-manager", f));
 // sqlite3: the metrics store (provider/dyno-manager/metrics-store.ts).
 const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers, keeps their metrics.
 FROM debian:bookworm-slim
@@ -119,10 +128,30 @@ async function ensureVolume(name: string, role: string): Promise<void> {
 }
 
 /** Starts the dyno manager and the alert notifier unless they run already (with the current code). */
-export async function ensureDynoManager(): Promise<void> {
-  const tag = imageTag();
-  await ensureManager(tag);
-  await ensureAlertNotifier(tag);
+export function ensureDynoManager(): Promise<void> {
+  return serialized(async () => {
+    const tag = imageTag();
+    await ensureManager(tag);
+    await ensureAlertNotifier(tag);
+    // A forwarder runs once a LogDrain asked for one: keep it on the same code as the manager.
+    const forwarder = await docker()
+      .getContainer(LOG_DRAIN_FORWARDER)
+      .inspect()
+      .catch(() => undefined);
+    if (forwarder && forwarder.Config.Image !== tag) await ensureForwarder(tag);
+  });
+}
+
+let ensuring: Promise<unknown> = Promise.resolve();
+/**
+ * One ensure at a time in this process: the providers of a Formation and a LogDrain run side by
+ * side in one process, and two ensures racing would each find the manager missing or outdated and
+ * replace it under the other (seen in the log drains e2e test).
+ */
+function serialized<T>(work: () => Promise<T>): Promise<T> {
+  const run = ensuring.then(work, work);
+  ensuring = run.catch(() => undefined);
+  return run;
 }
 
 async function ensureManager(tag: string): Promise<void> {
@@ -132,6 +161,7 @@ async function ensureManager(tag: string): Promise<void> {
     timeScaleEnv(),
     `${ENV.metrics}=${process.env[ENV.metrics] === "off" ? "off" : "on"}`,
     ...ecoEnv(),
+    `${ENV.drainBufferLines}=${process.env[ENV.drainBufferLines] || "10000"}`,
   ];
   await ensureSingletonContainer({
     name: DYNO_MANAGER,
@@ -141,6 +171,7 @@ async function ensureManager(tag: string): Promise<void> {
       if (!(await imageExists(tag))) await buildManagerImage(tag);
       await ensureVolume(DYNO_MANAGER_VOLUME, "dyno-manager-data");
       await ensureVolume(ALERTS_VOLUME, "alerts-data");
+      await ensureVolume(DRAINS_VOLUME, "log-drains-data");
     },
     create: () => ({
       Image: tag,
@@ -153,6 +184,7 @@ async function ensureManager(tag: string): Promise<void> {
           // Read-only: the dynos' CPU pressure (the waiting part of dyno load, cpu-pressure.ts).
           `/sys/fs/cgroup:${HOST_CGROUP}:ro`,
           `${ALERTS_VOLUME}:${ALERTS_DIR}`,
+          `${DRAINS_VOLUME}:${DRAINS_DIR}`,
         ],
         // No network: nothing, dynos included, can talk to the manager.
         NetworkMode: "none",
@@ -191,6 +223,42 @@ async function ensureAlertNotifier(tag: string): Promise<void> {
 }
 
 /**
+ * The drain forwarder: the manager's image, the drains volume only, a network with egress, no
+ * Docker socket. Started with the first LogDrain (provider/drains/), not with every manager.
+ */
+export function ensureLogDrainForwarder(): Promise<void> {
+  return serialized(async () => {
+    const tag = imageTag();
+    await ensureManager(tag);
+    await ensureAlertNotifier(tag);
+    await ensureForwarder(tag);
+  });
+}
+
+async function ensureForwarder(tag: string): Promise<void> {
+  await ensureSingletonContainer({
+    name: LOG_DRAIN_FORWARDER,
+    matches: (info) => info.Config.Image === tag,
+    prepare: () => ensureVolume(DRAINS_VOLUME, "log-drains-data"),
+    create: () => ({
+      Image: tag,
+      Cmd: ["node", "/opt/dynoform/dyno-manager/drain-forwarder.js"],
+      Labels: { [LABEL.managed]: "true", [LABEL.role]: "log-drain-forwarder" },
+      HostConfig: {
+        Binds: [`${DRAINS_VOLUME}:${DRAINS_DIR}`],
+        // Lines go out to the receivers; nothing comes in (no published port), and no dyno shares this network.
+        NetworkMode: "bridge",
+        RestartPolicy: { Name: "always" },
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        ReadonlyRootfs: true,
+        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
+      },
+    }),
+  });
+}
+
+/**
  * Gives the manager an app's threshold alerts (written into the alerts volume through the
  * manager's container, readable by root only: the webhook URL may hold a token); none removes them.
  */
@@ -204,12 +272,29 @@ export async function writeAlertConfig(config: AlertConfig): Promise<void> {
   await putFiles(container, ALERTS_DIR, { [`${ALERT_APPS}/${file}`]: JSON.stringify(config) }, { private: true });
 }
 
-/** Removes the manager and the notifier once no dyno is left on the engine, so destroy leaves nothing behind. */
+/**
+ * Removes the manager, the notifier and the drain forwarder once no dyno and no log drain is left
+ * on the engine, so destroy leaves nothing behind (a drain outlives its app's dynos: scaling to 0
+ * keeps it, and the last one's delete removes the rest).
+ */
 export async function removeDynoManagerIfIdle(): Promise<void> {
   const dynos = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno" }) });
   if (dynos.length > 0) return;
-  for (const c of [DYNO_MANAGER, ALERT_NOTIFIER]) await docker().getContainer(c).remove({ force: true }).catch(ignoreNotFound);
-  for (const v of [DYNO_MANAGER_VOLUME, ALERTS_VOLUME]) await docker().getVolume(v).remove().catch(ignoreNotFound);
+  if ((await declaredDrains()) > 0) return;
+  for (const c of [DYNO_MANAGER, ALERT_NOTIFIER, LOG_DRAIN_FORWARDER])
+    await docker().getContainer(c).remove({ force: true }).catch(ignoreNotFound);
+  for (const v of [DYNO_MANAGER_VOLUME, ALERTS_VOLUME, DRAINS_VOLUME]) await docker().getVolume(v).remove().catch(ignoreNotFound);
+}
+
+/** How many log drains the manager holds (0 when it does not run: its volume is then read by nobody). */
+export async function declaredDrains(): Promise<number> {
+  const run = await execIn(docker().getContainer(DYNO_MANAGER), [
+    "sh",
+    "-c",
+    'ls "$0" 2>/dev/null | grep -c "^d\\..*\\.json$" || true',
+    `${DRAINS_DIR}/drains`,
+  ]).catch(() => ({ exitCode: 1, output: "0" }));
+  return Number(run.output.trim()) || 0;
 }
 
 /** Whether the dyno manager runs: without it crashed dynos stay down and Eco apps never sleep. */

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   formatLogLine,
   lastLines,
-  matchesFilter,
   parseLogsArgs,
   mergeLogLines,
   parseTimestamped,
@@ -101,26 +100,6 @@ describe("dynoform logs --tail prints each line once", () => {
     for (const t of ["a", "b", "c"]) seen.fresh(line("2026-01-01T12:00:00.000000000Z", t));
     expect(seen.fresh(line("2026-01-01T12:00:00.000000000Z", "c"))).toBe(false);
     expect(seen.fresh(line("2026-01-01T12:00:00.000000000Z", "a"))).toBe(true);
-  });
-});
-
-describe("Heroku's log filters", () => {
-  const l = (source: string): LogLine => ({ time: "2026-01-01T12:00:00.000000000Z", source, text: "x" });
-  const sources = ["app[web.1]", "app[web.2]", "app[worker.1]", "app[release.3]", "heroku[router]"];
-  const pick = (f: Parameters<typeof matchesFilter>[1]) => sources.filter((s) => matchesFilter(l(s), f));
-
-  it("--dyno keeps one dyno, or every dyno of a type when given without a number", () => {
-    expect(pick({ dyno: "web.2" })).toEqual(["app[web.2]"]);
-    expect(pick({ dyno: "web" })).toEqual(["app[web.1]", "app[web.2]"]);
-    expect(pick({ dyno: "router" })).toEqual(["heroku[router]"]);
-  });
-
-  it("--source app or heroku, --type by process type, and all of them together", () => {
-    expect(pick({ source: "app" })).toEqual(["app[web.1]", "app[web.2]", "app[worker.1]", "app[release.3]"]);
-    expect(pick({ source: "heroku" })).toEqual(["heroku[router]"]);
-    expect(pick({ type: "release" })).toEqual(["app[release.3]"]);
-    expect(pick({ source: "app", type: "web", dyno: "web.1" })).toEqual(["app[web.1]"]);
-    expect(pick({})).toEqual(sources);
   });
 });
 
