@@ -1,21 +1,25 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, it } from "vitest";
-import { STACK_IMAGES } from "../sdk/buildpacks";
+import * as os from "node:os";
+import { dockerfileFor, STACK_IMAGES } from "../sdk/buildpacks";
+import { buildImage } from "../provider/docker/image-build";
 import { docker } from "../test/support/docker";
 import { get, getUntil } from "../test/support/http";
 import { REPO, uniqueSuffix } from "../test/support/pulumi";
 
 // What Fir costs on an x86-64 engine, where its dynos run under QEMU: the same work in the ARM64
 // stack image (emulated) and in the x86-64 one (native, the anchor), same run, rounds alternated.
-// Three measures: a container's start to exit (`true`), a CPU loop (perl, its own user CPU time),
-// and an HTTP request's round trip to a perl server in the container (the Fir fixture's web.pl).
+// Four measures: a container's start to exit (`true`), a CPU loop (perl, its own user CPU time),
+// an HTTP request's round trip to a perl server in the container (the Fir fixture's web.pl), and
+// a static app's language build (apt-get installs busybox: Debian's mirror, then dpkg), once each.
 const ROUNDS = 3;
 const REQUESTS = 200;
 const suffix = uniqueSuffix();
 const WEB = fs.readFileSync(path.join(REPO, "test/e2e/fixtures/fir/app/web.pl"), "utf8");
 const LOOP = "my $s = 0; $s += $_ * 2 for 1 .. 3_000_000; my @t = times; print $t[0]";
 const made: string[] = [];
+const images: string[] = [];
 
 afterAll(async () => {
   for (const name of made)
@@ -23,7 +27,33 @@ afterAll(async () => {
       .getContainer(name)
       .remove({ force: true })
       .catch(() => undefined);
+  for (const tag of images)
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
 });
+
+/** Seconds to build a static app (index.html) of this generation with its generated Dockerfile. */
+async function staticBuild(generation: "cedar" | "fir"): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dynoform-bench-fir-"));
+  fs.writeFileSync(path.join(dir, "index.html"), "hi\n");
+  const tag = `dynoform/bench-fir-${suffix}:${generation}`;
+  images.push(tag);
+  const started = performance.now();
+  await buildImage(
+    dir,
+    tag,
+    { "dynoform.managed": "true" },
+    // A first step of its own: no layer of an earlier build is reused.
+    {
+      dockerfile: dockerfileFor("static", dir, generation).replace("RUN ", `RUN echo ${tag} && `),
+      platform: generation === "fir" ? "linux/arm64" : "linux/amd64",
+    },
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  return (performance.now() - started) / 1000;
+}
 
 async function runToEnd(image: string, cmd: string[]): Promise<{ ms: number; out: string }> {
   const name = `bench-fir-${suffix}-${made.length}`;
@@ -34,7 +64,8 @@ async function runToEnd(image: string, cmd: string[]): Promise<{ ms: number; out
   await c.start();
   await c.wait();
   const ms = performance.now() - started;
-  const out = (await c.logs({ stdout: true, stderr: true })).toString("utf8");
+  // A string with a TTY (dockerode), a Buffer otherwise: String() reads both.
+  const out = String(await c.logs({ stdout: true, stderr: true }));
   await c.remove({ force: true });
   return { ms, out };
 }
@@ -87,6 +118,7 @@ it("Fir under emulation vs native x86-64", async () => {
       r.rtt[key].push(await roundTrip(image, 8390 + round * 2 + (key === "e" ? 1 : 0)));
     }
   }
+  const build = { n: [await staticBuild("cedar")], e: [await staticBuild("fir")] };
   const line = (what: string, m: { n: number[]; e: number[] }, unit: string) =>
     `${what}: emulated ${fmt(median(m.e))} ${unit} vs native ${fmt(median(m.n))} ${unit} = ${fmt(median(m.e) / median(m.n), 2)}×`;
   console.log(
@@ -96,6 +128,7 @@ it("Fir under emulation vs native x86-64", async () => {
       line("container start to exit (true)", r.start, "ms"),
       line("CPU loop (perl, 3M additions, user CPU)", r.cpu, "ms"),
       line(`HTTP round trip (median of ${REQUESTS} sequential requests, new connection each)`, r.rtt, "ms"),
+      line("static app's language build (apt-get install busybox), once", build, "s"),
       "",
     ].join("\n"),
   );
