@@ -96,18 +96,21 @@ fir_changed=""
 if [[ $engine_arch != aarch64 ]]; then
   apt_install qemu-user-static binfmt-support
   binfmt=/proc/sys/fs/binfmt_misc
-  if ! grep -qs '^flags: .*F' "$binfmt/qemu-aarch64"; then
+  # Registered, enabled, and in fix-binary mode.
+  fir_ready() { grep -qsx enabled "$binfmt/status" && grep -qsx enabled "$binfmt/qemu-aarch64" && grep -qs '^flags: .*F' "$binfmt/qemu-aarch64"; }
+  if ! fir_ready; then
     [[ $(id -u) == 0 ]] || { log "need root to register qemu-aarch64 with binfmt_misc"; exit 1; }
     [[ -f $binfmt/status ]] || mount -t binfmt_misc binfmt_misc "$binfmt" \
       || { log "cannot mount binfmt_misc at $binfmt (the kernel needs CONFIG_BINFMT_MISC; a container needs --privileged)"; exit 1; }
     # Registered without F (by hand, or by an older package): replaced.
     [[ ! -f $binfmt/qemu-aarch64 ]] || echo -1 >"$binfmt/qemu-aarch64"
+    grep -qsx enabled "$binfmt/status" || echo 1 >"$binfmt/status"
     update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
-    if ! grep -qs '^flags: .*F' "$binfmt/qemu-aarch64"; then
+    if ! fir_ready; then
       [[ ! -f $binfmt/qemu-aarch64 ]] || echo -1 >"$binfmt/qemu-aarch64"
       printf '%s' ':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:F' >"$binfmt/register"
     fi
-    grep -qs '^flags: .*F' "$binfmt/qemu-aarch64" || { log "could not register qemu-aarch64 with binfmt_misc in fix-binary mode"; cat "$binfmt/qemu-aarch64" >&2 || true; exit 1; }
+    fir_ready || { log "could not register qemu-aarch64 with binfmt_misc in fix-binary mode"; cat "$binfmt/qemu-aarch64" >&2 || true; exit 1; }
     log "registered qemu-aarch64 with binfmt_misc (fix-binary mode): ARM64 containers run emulated"
     fir_changed=1
   fi
