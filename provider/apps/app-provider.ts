@@ -112,11 +112,15 @@ async function adoptedRelease(inputs: AppInputs, imageId: string): Promise<{ num
 /**
  * Whether the engine can run images of this generation's architecture: natively, or through a
  * QEMU emulator registered with binfmt_misc in fix-binary mode (engine-architecture.ts). The
- * emulator is looked for on this machine: the engine's own, when it is local.
+ * emulator is looked for on this machine, which is the engine's own when DOCKER_HOST is unset or
+ * a unix socket; a remote engine's kernel cannot be read from here, so it is trusted (its build
+ * then fails with Docker's own `exec format error` if it cannot).
  */
 async function generationProblem(inputs: AppInputs): Promise<string | undefined> {
   const { arch } = PLATFORM[inputs.generation] ?? PLATFORM.cedar;
   const engineArch = (await docker().info()).Architecture as string;
+  const host = process.env.DOCKER_HOST ?? "";
+  if (host && !host.startsWith("unix://")) return undefined;
   return generationRefusal(
     inputs.name,
     inputs.generation,

@@ -41,7 +41,7 @@ export function runSupport(engineArch: string, imageArch: Arch, binfmt: () => Bi
   if (status === undefined) return { how: "none", why: `binfmt_misc is not mounted at ${BINFMT_DIR}, so no emulator is registered` };
   if (status.trim() !== "enabled") return { how: "none", why: `binfmt_misc is disabled (${BINFMT_DIR}/status)` };
   if (entry === undefined)
-    return { how: "none", why: `no ${name} emulator is registered with binfmt_misc (qemu-user-static is not installed)` };
+    return { how: "none", why: `no ${name} emulator is registered with binfmt_misc (Debian's qemu-user-static registers one)` };
   if (!/^enabled$/m.test(entry)) return { how: "none", why: `the ${name} emulator is registered with binfmt_misc but disabled` };
   const flags = /^flags: *(\S*)/m.exec(entry)?.[1] ?? "";
   if (!flags.includes("F"))

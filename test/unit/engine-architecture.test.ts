@@ -42,7 +42,9 @@ describe("engine architecture", () => {
     };
     expect(why({})).toMatch(/binfmt_misc is not mounted at \/proc\/sys\/fs\/binfmt_misc/);
     expect(why({ status: "disabled\n" })).toMatch(/binfmt_misc is disabled/);
-    expect(why({ status: "enabled\n" })).toMatch(/no qemu-aarch64 emulator is registered .*qemu-user-static is not installed/);
+    expect(why({ status: "enabled\n" })).toMatch(
+      /no qemu-aarch64 emulator is registered with binfmt_misc \(Debian's qemu-user-static registers one\)/,
+    );
     expect(why({ status: "enabled\n", entry: REGISTERED.replace("enabled", "disabled") })).toMatch(/registered .* but disabled/);
     expect(why({ status: "enabled\n", entry: REGISTERED.replace("flags: PF", "flags: P") })).toMatch(
       /without binfmt_misc's fix-binary flag \(F\)/,
@@ -63,7 +65,7 @@ describe("the App's check on an engine that cannot run Fir", () => {
     const { generationRefusal } = await import("../../provider/apps/app-provider");
     const why = runSupport("x86_64", "arm64", () => ({ status: "enabled\n" }));
     expect(generationRefusal("api", "fir", "x86_64", why)).toBe(
-      'App "api": generation "fir" builds linux/arm64 images, but the Docker Engine is x86_64 and cannot run them: no qemu-aarch64 emulator is registered with binfmt_misc (qemu-user-static is not installed). Fix: run scripts/setup.sh as root (it installs Debian\'s qemu-user-static and registers it with binfmt_misc in fix-binary mode), or use generation "cedar"',
+      'App "api": generation "fir" builds linux/arm64 images, but the Docker Engine is x86_64 and cannot run them: no qemu-aarch64 emulator is registered with binfmt_misc (Debian\'s qemu-user-static registers one). Fix: run scripts/setup.sh as root (it installs Debian\'s qemu-user-static and registers it with binfmt_misc in fix-binary mode), or use generation "cedar"',
     );
     expect(generationRefusal("api", "fir", "aarch64", { how: "native" })).toBeUndefined();
     expect(generationRefusal("api", "fir", "x86_64", { how: "emulated" })).toBeUndefined();
