@@ -1,6 +1,7 @@
 import Docker from "dockerode";
 import type { CommandIO } from "./check";
 import { parseArgs } from "./args";
+import { emulationNote } from "../provider/docker/engine-architecture";
 import { LABEL } from "../provider/docker/labels";
 import { readAutoscalePolicy } from "../provider/formations/dyno-manager-controller";
 import type { AutoscalePolicyFile } from "../provider/dyno-manager/manager-state";
@@ -12,6 +13,8 @@ export interface DynoRow {
   state: string;
   release: string;
   size: string;
+  /** `(arm64, emulated)` when the engine runs the dyno's image through an emulator (Fir on x86-64). */
+  emulation?: string;
   startedAt?: Date;
   command: string;
 }
@@ -92,7 +95,7 @@ export function formatPs(rows: DynoRow[], now: Date): string {
       r.dyno,
       r.state,
       r.release,
-      r.size,
+      r.emulation ? `${r.size} ${r.emulation}` : r.size,
       r.state === "up" && r.startedAt ? formatUptime(now.getTime() - r.startedAt.getTime()) : "-",
       r.command,
     ]);
@@ -120,6 +123,20 @@ export async function runPs(args: string[], io: CommandIO, docker = new Docker()
   const { flags } = parseArgs(args, ["app"]);
   const label = ["dynoform.role=dyno", ...(typeof flags.app === "string" ? [`dynoform.app=${flags.app}`] : [])];
   const list = await docker.listContainers({ all: true, filters: { label } });
+  const engineArch = list.length ? String((await docker.info()).Architecture) : "";
+  const imageArch = new Map<string, Promise<string>>();
+  const archOf = (image: string) => {
+    if (!imageArch.has(image))
+      imageArch.set(
+        image,
+        docker
+          .getImage(image)
+          .inspect()
+          .then((i) => i.Architecture)
+          .catch(() => ""),
+      );
+    return imageArch.get(image)!;
+  };
   const rows: DynoRow[] = await Promise.all(
     list.map(async (c) => {
       const info = await docker.getContainer(c.Id).inspect();
@@ -130,6 +147,7 @@ export async function runPs(args: string[], io: CommandIO, docker = new Docker()
         state: dynoState(c.State, info.State.ExitCode, "dynoform.sleep-after" in c.Labels),
         release: c.Labels[LABEL.release],
         size: c.Labels[LABEL.size],
+        emulation: emulationNote(engineArch, await archOf(info.Image)),
         startedAt: new Date(info.State.StartedAt),
         command: cmd[0] === "/bin/sh" && cmd[1] === "-c" ? cmd.slice(2).join(" ") : cmd.join(" ") || "(image CMD)",
       };

@@ -33,7 +33,10 @@ export interface AppArgs {
   config?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Config vars whose values stay secret in state, diffs, logs and errors. A change makes a new release. */
   secrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** `cedar` (linux/amd64, the default) or `fir` (linux/arm64). */
+  /**
+   * `cedar` (linux/amd64, the default) or `fir` (linux/arm64: built on `arm64v8/debian:bookworm-slim`,
+   * run emulated by QEMU on an x86-64 engine that scripts/setup.sh made ready).
+   */
   generation?: Generation;
   /**
    * Send plain-HTTP requests for the app's custom domains that have a certificate to HTTPS

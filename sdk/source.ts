@@ -57,7 +57,7 @@ export function readSource(source: string, cwd = process.cwd()): SourceInfo {
   const build = fs.existsSync(path.join(dir, "Dockerfile")) ? "dockerfile" : detectLanguage(dir);
   if (!build) {
     throw new Error(
-      `source folder "${source}" has no Dockerfile and no language Dynoform recognises (looked in ${dir} for package.json, requirements.txt, index.html). Fix: add a Dockerfile that builds FROM debian:bookworm-slim, or one of those files`,
+      `source folder "${source}" has no Dockerfile and no language Dynoform recognises (looked in ${dir} for package.json, requirements.txt, index.html). Fix: add a Dockerfile that builds FROM debian:bookworm-slim (Fir: arm64v8/debian:bookworm-slim), or one of those files`,
     );
   }
   return { dir, ...hashTree(dir), processes, releaseCommand, build };

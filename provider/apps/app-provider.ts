@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppInputs, AppOutputs, Generation } from "../../sdk/app";
 import { dockerfileFor } from "../../sdk/buildpacks";
@@ -6,6 +5,7 @@ import { AppInputsSchema, checkInputs } from "../../sdk/input-schemas";
 import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { docker, isNotFound } from "../docker/docker-client";
 import { buildImage } from "../docker/image-build";
+import { type Arch, normalArch, readBinfmt, type RunSupport, runSupport } from "../docker/engine-architecture";
 import { LABEL, labelFilter } from "../docker/labels";
 import { unguardShieldNetwork } from "../spaces/shield-guard";
 import { removeReleasePhaseOutput, runReleasePhase } from "./release-phase";
@@ -23,9 +23,9 @@ export function appNetworkName(app: string): string {
   return `dynoform-app-${app}`;
 }
 
-const PLATFORM: Record<Generation, { platform: string; arch: string[] }> = {
-  cedar: { platform: "linux/amd64", arch: ["x86_64", "amd64"] },
-  fir: { platform: "linux/arm64", arch: ["aarch64", "arm64"] },
+const PLATFORM: Record<Generation, { platform: string; arch: Arch }> = {
+  cedar: { platform: "linux/amd64", arch: "amd64" },
+  fir: { platform: "linux/arm64", arch: "arm64" },
 };
 
 function webUrl(inputs: AppInputs): string {
@@ -80,9 +80,9 @@ async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string 
     .getImage(tag)
     .inspect()
     .catch(() => undefined);
-  if (kept && PLATFORM[inputs.generation].arch.includes(kept.Architecture)) return { imageId: kept.Id, tag };
+  if (kept && normalArch(kept.Architecture) === PLATFORM[inputs.generation].arch) return { imageId: kept.Id, tag };
   const labels = appImageLabels(inputs.name, inputs.build);
-  const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir);
+  const dockerfile = inputs.build === "dockerfile" ? undefined : dockerfileFor(inputs.build, inputs.sourceDir, inputs.generation);
   // What .dockerignore leaves out is not sent at all (the source hash leaves it out too); with
   // `!` exceptions everything is sent and the engine applies the file itself.
   const dockerignore = dockerignoreFilter(inputs.sourceDir);
@@ -109,14 +109,30 @@ async function adoptedRelease(inputs: AppInputs, imageId: string): Promise<{ num
   return same ? { number: latest, isNew: false } : { number: latest + 1, isNew: true };
 }
 
-/** Whether the engine can run images of this generation's architecture. */
+/**
+ * Whether the engine can run images of this generation's architecture: natively, or through a
+ * QEMU emulator registered with binfmt_misc in fix-binary mode (engine-architecture.ts). The
+ * emulator is looked for on this machine, which is the engine's own when DOCKER_HOST is unset or
+ * a unix socket; a remote engine's kernel cannot be read from here, so it is trusted (its build
+ * then fails with Docker's own `exec format error` if it cannot).
+ */
 async function generationProblem(inputs: AppInputs): Promise<string | undefined> {
-  const { platform, arch } = PLATFORM[inputs.generation] ?? PLATFORM.cedar;
+  const { arch } = PLATFORM[inputs.generation] ?? PLATFORM.cedar;
   const engineArch = (await docker().info()).Architecture as string;
-  if (arch.includes(engineArch)) return undefined;
-  const emulator = `/proc/sys/fs/binfmt_misc/qemu-${arch[0]}`;
-  if (fs.existsSync(emulator)) return undefined;
-  return `App "${inputs.name}": generation "${inputs.generation}" builds ${platform} images, but the Docker Engine is ${engineArch} and has no emulator for them (no ${emulator}). Fix: use generation "${inputs.generation === "fir" ? "cedar" : "fir"}", or install qemu-user-static and binfmt-support on the engine's host`;
+  const host = process.env.DOCKER_HOST ?? "";
+  if (host && !host.startsWith("unix://")) return undefined;
+  return generationRefusal(
+    inputs.name,
+    inputs.generation,
+    engineArch,
+    runSupport(engineArch, arch, () => readBinfmt(arch)),
+  );
+}
+
+/** The check's failure for an app whose images the engine cannot run (undefined: it can). */
+export function generationRefusal(app: string, generation: Generation, engineArch: string, support: RunSupport): string | undefined {
+  if (support.how !== "none") return undefined;
+  return `App "${app}": generation "${generation}" builds ${PLATFORM[generation].platform} images, but the Docker Engine is ${engineArch} and cannot run them: ${support.why}. Fix: run scripts/setup.sh as root (it installs Debian's qemu-user-static and registers it with binfmt_misc in fix-binary mode), or use generation "${generation === "fir" ? "cedar" : "fir"}"`;
 }
 
 /**

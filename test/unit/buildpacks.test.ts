@@ -37,6 +37,12 @@ describe("buildpacks", () => {
     );
     expect(dockerfileFor("static", tmp({ "index.html": "" }))).toContain('busybox httpd -f -v -p \\"$PORT\\" -h /app');
   });
+
+  it("builds a Fir app on the ARM64 stack image, which has a tag of its own", () => {
+    const dir = tmp({ "index.html": "" });
+    expect(dockerfileFor("static", dir, "fir")).toContain("FROM arm64v8/debian:bookworm-slim\n");
+    expect(dockerfileFor("static", dir, "fir").replace("arm64v8/", "")).toBe(dockerfileFor("static", dir, "cedar"));
+  });
 });
 
 describe("buildpack images run unprivileged", () => {

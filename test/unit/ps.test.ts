@@ -57,6 +57,28 @@ describe("dynoform ps formatting", () => {
     );
     expect(formatPs([], now)).toBe("No dynos.\n");
   });
+
+  it("says which dynos run under emulation beside their size (Fir on an x86-64 engine)", () => {
+    const now = new Date("2026-01-01T12:00:00Z");
+    const row = (app: string, emulation?: string) => ({
+      app,
+      dyno: "web.1",
+      state: "up",
+      release: "v1",
+      size: "standard-1x",
+      ...(emulation ? { emulation } : {}),
+      startedAt: new Date("2026-01-01T11:59:00Z"),
+      command: "x",
+    });
+    expect(formatPs([row("cedar"), row("fir", "(arm64, emulated)")], now)).toBe(
+      [
+        "APP    DYNO   STATE  RELEASE  SIZE                           UPTIME  COMMAND",
+        "cedar  web.1  up     v1       standard-1x                    1m      x",
+        "fir    web.1  up     v1       standard-1x (arm64, emulated)  1m      x",
+        "",
+      ].join("\n"),
+    );
+  });
 });
 
 describe("dynoform ps: autoscaled process types", () => {
