@@ -91,60 +91,65 @@ fi
 # the kernel opens the emulator at registration, so binaries inside containers, whose filesystems
 # do not hold it, run too). Then Fir's stack image, arm64v8/debian:bookworm-slim: pulled where a
 # registry has it, else made with debootstrap for arm64 (its second stage runs under the emulator).
-fir_stack="arm64v8/debian:bookworm-slim"
-engine_arch=$(docker info --format '{{.Architecture}}')
-fir_changed=""
-if [[ $engine_arch != aarch64 ]]; then
-  apt_install qemu-user-static binfmt-support
-  binfmt=/proc/sys/fs/binfmt_misc
-  # Registered, enabled, and in fix-binary mode.
-  fir_ready() { grep -qsx enabled "$binfmt/status" && grep -qsx enabled "$binfmt/qemu-aarch64" && grep -qs '^flags: .*F' "$binfmt/qemu-aarch64"; }
-  if ! fir_ready; then
-    [[ $(id -u) == 0 ]] || { log "need root to register qemu-aarch64 with binfmt_misc"; exit 1; }
-    [[ -f $binfmt/status ]] || mount -t binfmt_misc binfmt_misc "$binfmt" \
-      || { log "cannot mount binfmt_misc at $binfmt (the kernel needs CONFIG_BINFMT_MISC; a container needs --privileged)"; exit 1; }
-    # Registered without F (by hand, or by an older package): replaced.
-    [[ ! -f $binfmt/qemu-aarch64 ]] || echo -1 >"$binfmt/qemu-aarch64"
-    grep -qsx enabled "$binfmt/status" || echo 1 >"$binfmt/status"
-    update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+setup_fir() {
+  fir_stack="arm64v8/debian:bookworm-slim"
+  engine_arch=$(docker info --format '{{.Architecture}}')
+  fir_changed=""
+  if [[ $engine_arch != aarch64 ]]; then
+    apt_install qemu-user-static binfmt-support
+    binfmt=/proc/sys/fs/binfmt_misc
+    # Registered, enabled, and in fix-binary mode.
+    fir_ready() { grep -qsx enabled "$binfmt/status" && grep -qsx enabled "$binfmt/qemu-aarch64" && grep -qs '^flags: .*F' "$binfmt/qemu-aarch64"; }
     if ! fir_ready; then
+      [[ $(id -u) == 0 ]] || { log "need root to register qemu-aarch64 with binfmt_misc"; return 1; }
+      [[ -f $binfmt/status ]] || mount -t binfmt_misc binfmt_misc "$binfmt" \
+        || { log "cannot mount binfmt_misc at $binfmt (the kernel needs CONFIG_BINFMT_MISC; a container needs --privileged)"; return 1; }
+      # Registered without F (by hand, or by an older package): replaced.
       [[ ! -f $binfmt/qemu-aarch64 ]] || echo -1 >"$binfmt/qemu-aarch64"
-      printf '%s' ':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:F' >"$binfmt/register"
+      grep -qsx enabled "$binfmt/status" || echo 1 >"$binfmt/status"
+      update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+      if ! fir_ready; then
+        [[ ! -f $binfmt/qemu-aarch64 ]] || echo -1 >"$binfmt/qemu-aarch64"
+        printf '%s' ':qemu-aarch64:M::\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:F' >"$binfmt/register"
+      fi
+      fir_ready || { log "could not register qemu-aarch64 with binfmt_misc in fix-binary mode"; cat "$binfmt/qemu-aarch64" >&2 || true; return 1; }
+      log "registered qemu-aarch64 with binfmt_misc (fix-binary mode): ARM64 containers run emulated"
+      fir_changed=1
     fi
-    fir_ready || { log "could not register qemu-aarch64 with binfmt_misc in fix-binary mode"; cat "$binfmt/qemu-aarch64" >&2 || true; exit 1; }
-    log "registered qemu-aarch64 with binfmt_misc (fix-binary mode): ARM64 containers run emulated"
+  fi
+  if ! docker image inspect "$fir_stack" >/dev/null 2>&1; then
+    if ! timeout 30 docker pull -q --platform linux/arm64 "$fir_stack" >/dev/null 2>&1; then
+      log "making $fir_stack with debootstrap for arm64 (a few minutes under emulation, once)"
+      fir_started=$(date +%s)
+      root="$cache/bookworm-arm64-rootfs"
+      rm -rf "$root"
+      { debootstrap --arch arm64 --foreign --variant=minbase bookworm "$root" \
+        && chroot "$root" /debootstrap/debootstrap --second-stage; } >"$cache/debootstrap-arm64.log" 2>&1 \
+        || { log "debootstrap for arm64 failed; see $cache/debootstrap-arm64.log"; tail -20 "$cache/debootstrap-arm64.log" >&2; return 1; }
+      rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+      # `docker import` labels an image with the engine's architecture whatever --platform says
+      # (Docker 20.10), so the image is loaded as `docker save` writes one: one layer, a config
+      # that says arm64, a manifest that tags it.
+      image_dir="$cache/bookworm-arm64-image"
+      rm -rf "$image_dir"; mkdir -p "$image_dir"
+      tar -C "$root" --numeric-owner -c . >"$image_dir/layer.tar"
+      printf '{"architecture":"arm64","os":"linux","config":{"Cmd":["bash"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "$(sha256sum "$image_dir/layer.tar" | cut -d' ' -f1)" >"$image_dir/config.json"
+      printf '[{"Config":"config.json","RepoTags":["%s"],"Layers":["layer.tar"]}]' "$fir_stack" >"$image_dir/manifest.json"
+      tar -C "$image_dir" -c manifest.json config.json layer.tar | docker load -q >/dev/null
+      rm -rf "$root" "$image_dir"
+      log "made $fir_stack in $(( $(date +%s) - fir_started )) s"
+    fi
     fir_changed=1
   fi
-fi
-if ! docker image inspect "$fir_stack" >/dev/null 2>&1; then
-  if ! timeout 30 docker pull -q --platform linux/arm64 "$fir_stack" >/dev/null 2>&1; then
-    log "making $fir_stack with debootstrap for arm64 (a few minutes under emulation, once)"
-    fir_started=$(date +%s)
-    root="$cache/bookworm-arm64-rootfs"
-    rm -rf "$root"
-    { debootstrap --arch arm64 --foreign --variant=minbase bookworm "$root" \
-      && chroot "$root" /debootstrap/debootstrap --second-stage; } >"$cache/debootstrap-arm64.log" 2>&1 \
-      || { log "debootstrap for arm64 failed; see $cache/debootstrap-arm64.log"; tail -20 "$cache/debootstrap-arm64.log" >&2; exit 1; }
-    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-    # `docker import` labels an image with the engine's architecture whatever --platform says
-    # (Docker 20.10), so the image is loaded as `docker save` writes one: one layer, a config
-    # that says arm64, a manifest that tags it.
-    image_dir="$cache/bookworm-arm64-image"
-    rm -rf "$image_dir"; mkdir -p "$image_dir"
-    tar -C "$root" --numeric-owner -c . >"$image_dir/layer.tar"
-    printf '{"architecture":"arm64","os":"linux","config":{"Cmd":["bash"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-      "$(sha256sum "$image_dir/layer.tar" | cut -d' ' -f1)" >"$image_dir/config.json"
-    printf '[{"Config":"config.json","RepoTags":["%s"],"Layers":["layer.tar"]}]' "$fir_stack" >"$image_dir/manifest.json"
-    tar -C "$image_dir" -c manifest.json config.json layer.tar | docker load -q >/dev/null
-    rm -rf "$root" "$image_dir"
-    log "made $fir_stack in $(( $(date +%s) - fir_started )) s"
+  if [[ -n $fir_changed ]]; then
+    fir_arch=$(docker run --rm --platform linux/arm64 --network none "$fir_stack" uname -m 2>&1) || true
+    [[ $fir_arch == aarch64 ]] || { log "an ARM64 container does not run on this engine (uname -m said: $fir_arch)"; return 1; }
   fi
-  fir_changed=1
-fi
-if [[ -n $fir_changed ]]; then
-  fir_arch=$(docker run --rm --platform linux/arm64 --network none "$fir_stack" uname -m 2>&1) || true
-  [[ $fir_arch == aarch64 ]] || { log "an ARM64 container does not run on this engine (uname -m said: $fir_arch)"; exit 1; }
-fi
+}
+# Fir is one generation among two: without it, everything else is still set up (Fir apps are then
+# refused at preview, naming why), rather than no set-up at all.
+setup_fir || log "Fir: not set up (see above); Fir apps will be refused on this engine, everything else works"
 
 # --- the router image (HAProxy from Debian), rebuilt only when router/ changes
 router_tag="dynoform/router:$(cat "$repo"/router/* | sha256sum | cut -c1-12)"
