@@ -61,7 +61,9 @@ export type ProviderModule =
   | "formations/formation-provider"
   | "spaces/space-provider"
   | "tls/domain-provider"
-  | "tls/certificate-provider";
+  | "tls/certificate-provider"
+  | "engine/swarm-app-provider"
+  | "engine/swarm-formation-provider";
 
 function localPath(module: ProviderModule): string {
   try {
