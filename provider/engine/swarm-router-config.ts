@@ -47,6 +47,7 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number):
     `  timeout tunnel ${IDLE_TUNNEL_SECONDS}s`,
     // A dyno stopping (SIGTERM) between two health checks: the request goes to another one.
     "  retries 3",
+    "  retry-on conn-failure empty-response",
     "  option redispatch 1",
     `  errorfile 503 ${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H14)}`,
     "",
@@ -54,6 +55,10 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number):
     `  bind :${httpPort}`,
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     ...sorted.flatMap((r) => r.hostnames.map((h) => `  use_backend ${backend(r.app)} if { var(txn.host) -m str ${h.toLowerCase()} }`)),
+    // http-request rules run before use_backend: the 404 is a backend of its own.
+    "  default_backend no-such-app",
+    "",
+    "backend no-such-app",
     '  http-request return status 404 content-type text/plain string "No such app\\n"',
     "",
   ];

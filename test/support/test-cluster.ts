@@ -100,7 +100,8 @@ export async function bringUp(): Promise<TestCluster> {
   const started = Date.now();
   const [nodeImage, registryImage] = await Promise.all([ensureImage("node"), ensureImage("registry")]);
   await tearDown();
-  const labels = { [FIXTURE_LABEL]: "true", "dynoform.managed": "true" };
+  // Not `dynoform.managed`: the single-engine tests check that label on this engine for leftovers.
+  const labels = { [FIXTURE_LABEL]: "true" };
   await host.createNetwork({ Name: NETWORK, Driver: "bridge", Labels: labels });
   const registry = await host.createContainer({
     name: REGISTRY,
