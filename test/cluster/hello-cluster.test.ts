@@ -2,20 +2,10 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { get, getUntil } from "../support/http";
 import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
-import { dockerAt, until } from "../support/test-cluster";
+import { clusterStackConfig, dockerAt, until } from "../support/test-cluster";
 
 const cluster = inject("cluster");
 const manager = dockerAt(cluster.managerUrl);
-
-/** The stack config that points a program at the test cluster; nothing in the program changes. */
-export function clusterConfig(): Record<string, string> {
-  return {
-    "dynoform:engine": "swarm",
-    "dynoform:swarmHost": cluster.managerUrl,
-    "dynoform:registry": cluster.registryPush,
-    "dynoform:registryPullAddress": cluster.registryPull,
-  };
-}
 
 /** Which node (hostname) runs each running task of a service. */
 async function placement(service: string): Promise<Array<{ dyno: string; node: string }>> {
@@ -63,7 +53,7 @@ describe("examples/hello on a Swarm", () => {
   const url = `http://${appName}.dynoform.localhost:${cluster.routerHttpPort}/`;
 
   beforeAll(async () => {
-    await stack.init({ appName, webQuantity: "4", ...clusterConfig() });
+    await stack.init({ appName, webQuantity: "4", ...clusterStackConfig(cluster) });
   });
   afterAll(async () => {
     await stack.cleanup();

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { getUntil, steadyLoad } from "../support/http";
 import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
-import { dockerAt, hostDocker, nodeContainer, until } from "../support/test-cluster";
+import { clusterStackConfig, dockerAt, hostDocker, nodeContainer, until } from "../support/test-cluster";
 
 const cluster = inject("cluster");
 const manager = dockerAt(cluster.managerUrl);
@@ -26,10 +26,7 @@ describe("preboot and failover on a Swarm", () => {
     await stack.init({
       appName,
       webQuantity: "4",
-      "dynoform:engine": "swarm",
-      "dynoform:swarmHost": cluster.managerUrl,
-      "dynoform:registry": cluster.registryPush,
-      "dynoform:registryPullAddress": cluster.registryPull,
+      ...clusterStackConfig(cluster),
     });
     await stack.up();
     await getUntil(url, (r) => r.status === 200, 60_000);

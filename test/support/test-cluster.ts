@@ -185,3 +185,13 @@ export function testCluster(): TestCluster {
 /** The node container's name, for stopping and starting a machine. */
 export const nodeContainer = (n: 1 | 2 | 3) => NODES[n - 1];
 export const hostDocker = host;
+
+/** The stack config that points a program at the test cluster; nothing in the program changes. */
+export function clusterStackConfig(cluster: TestCluster): Record<string, string> {
+  return {
+    "dynoform:engine": "swarm",
+    "dynoform:swarmHost": cluster.managerUrl,
+    "dynoform:registry": cluster.registryPush,
+    "dynoform:registryPullAddress": cluster.registryPull,
+  };
+}
