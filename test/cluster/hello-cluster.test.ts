@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runPs } from "../../cli/ps";
 import { get, getUntil } from "../support/http";
 import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
 import { clusterStackConfig, dockerAt, until } from "../support/test-cluster";
@@ -75,6 +76,14 @@ describe("examples/hello on a Swarm", () => {
     const seen = await answers(url, 4);
     expect([...seen].sort()).toEqual(["Hello from web.1", "Hello from web.2", "Hello from web.3", "Hello from web.4"]);
     expect(where.some((w) => w.node !== cluster.edgeNode)).toBe(true);
+  });
+
+  it("dynoform ps on the manager lists the dynos of every node", async () => {
+    let out = "";
+    expect(await runPs(["--app", appName], { stdout: (t) => (out += t), stderr: () => undefined }, manager)).toBe(0);
+    const lines = out.split("\n").filter((l) => l.startsWith(appName));
+    expect(lines.map((l) => l.split(/\s+/).slice(1, 5))).toEqual([1, 2, 3, 4].map((n) => [`web.${n}`, "up", "v1", "standard-1x"]));
+    expect(new Set(lines.map((l) => /\(on (\S+)\)/.exec(l)?.[1])).size).toBeGreaterThanOrEqual(2);
   });
 
   it("preview after up shows no changes", async () => {
