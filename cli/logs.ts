@@ -125,6 +125,36 @@ export const dynoLogs: LogSource = async (docker, app, lines) => {
 };
 
 /**
+ * On a Swarm manager (`DOCKER_HOST` pointing at it): each process type's service log, which the
+ * manager gathers from every node. `details` names each line's task, whose slot is the dyno's number.
+ */
+export const swarmDynoLogs: LogSource = async (docker, app, lines) => {
+  const info = await docker.info().catch(() => undefined);
+  if (!info?.Swarm?.ControlAvailable) return [];
+  const services = await docker.listServices({ filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
+  const slots = new Map((await docker.listTasks()).map((t) => [t.ID, t.Slot]));
+  const streams = await Promise.all(
+    services.map(async (s) => {
+      const type = s.Spec?.Labels?.[LABEL.process] ?? "web";
+      const raw = (await docker
+        .getService(s.ID)
+        .logs({ stdout: true, stderr: true, timestamps: true, details: true, tail: lines, follow: false } as never)) as unknown as Buffer;
+      return swarmLogLines(demuxToText(raw), type, slots);
+    }),
+  );
+  return mergeLogLines(streams);
+};
+
+/** `<time> com.docker.swarm.node.id=…,com.docker.swarm.service.id=…,com.docker.swarm.task.id=<id> <text>` → `app[web.<slot>]` lines. */
+export function swarmLogLines(text: string, type: string, slots: Map<string, number | undefined>): LogLine[] {
+  return parseTimestamped(text, "").map((l) => {
+    const m = /^(\S*com\.docker\.swarm\.task\.id=([^,\s]+)\S*) ?(.*)$/.exec(l.text);
+    const slot = m ? slots.get(m[2]) : undefined;
+    return { time: l.time, source: `app[${type}.${slot ?? "?"}]`, text: m ? m[3] : l.text };
+  });
+}
+
+/**
  * The router serving an app and every route on it: each app network's hostnames (its label)
  * with the custom domains claimed in the router's TLS store, which is where Domain resources live.
  */
@@ -171,7 +201,7 @@ const managerLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker
 /** The alert notifier's lines for the app: webhook deliveries, retries, giving up. */
 const notifierLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker, app, lines, ALERT_NOTIFIER);
 
-export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs, managerLogs, notifierLogs];
+export const LOG_SOURCES: LogSource[] = [dynoLogs, swarmDynoLogs, routerLogs, managerLogs, notifierLogs];
 
 const USAGE = "usage: dynoform logs --app NAME [-n LINES] [--tail|-t] [--dyno|-d web.2|web] [--source|-s app|heroku] [--type web]\n";
 

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runLogs } from "../../cli/logs";
 import { runPs } from "../../cli/ps";
 import { get, getUntil } from "../support/http";
 import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
@@ -84,6 +85,13 @@ describe("examples/hello on a Swarm", () => {
     const lines = out.split("\n").filter((l) => l.startsWith(appName));
     expect(lines.map((l) => l.split(/\s+/).slice(1, 5))).toEqual([1, 2, 3, 4].map((n) => [`web.${n}`, "up", "v1", "standard-1x"]));
     expect(new Set(lines.map((l) => /\(on (\S+)\)/.exec(l)?.[1])).size).toBeGreaterThanOrEqual(2);
+  });
+
+  it("dynoform logs on the manager interleaves the dynos' lines from every node", async () => {
+    let out = "";
+    expect(await runLogs(["--app", appName, "-n", "200"], { stdout: (t) => (out += t), stderr: () => undefined }, manager)).toBe(0);
+    const started = new Set([...out.matchAll(/ app\[(web\.\d)\]: web\.\d listening on port 5000/g)].map((m) => m[1]));
+    expect([...started].sort()).toEqual(["web.1", "web.2", "web.3", "web.4"]);
   });
 
   it("preview after up shows no changes", async () => {
