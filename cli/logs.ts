@@ -7,6 +7,7 @@ import { hostRoutes, servesHost, type HostRoute } from "../provider/router/host-
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
 import { LABEL } from "../provider/docker/labels";
+import { SWARM_TASK_LABEL } from "./ps";
 
 /** One line of an app's log, from any source. */
 export interface LogLine {
@@ -105,7 +106,8 @@ async function logContainers(docker: Docker, app: string) {
       docker.listContainers({ all: true, filters: { label: [`dynoform.role=${role}`, `dynoform.app=${app}`] } }),
     ),
   );
-  return [...dynos, ...releases].filter((c) => c.Labels[LABEL.dyno]);
+  // A Swarm task's container is read through its service's log (swarmDynoLogs), once.
+  return [...dynos, ...releases].filter((c) => c.Labels[LABEL.dyno] && !c.Labels[SWARM_TASK_LABEL]);
 }
 
 const containerSource = (c: Docker.ContainerInfo) => `app[${c.Labels[LABEL.dyno]}]`;

@@ -28,6 +28,9 @@ export function dynoState(dockerState: string, exitCode: number, sleeps = false)
   return "crashed";
 }
 
+/** Docker's label on the containers of a Swarm service's tasks. */
+export const SWARM_TASK_LABEL = "com.docker.swarm.task.id";
+
 /** A Swarm task's state as Heroku's: running is up, the steps before it starting, a failure crashed. */
 export function taskState(state: string): string {
   if (state === "running") return "up";
@@ -156,7 +159,8 @@ export function formatAutoscaled(rows: DynoRow[], policies: Map<string, Autoscal
 export async function runPs(args: string[], io: CommandIO, docker = new Docker()): Promise<number> {
   const { flags } = parseArgs(args, ["app"]);
   const label = ["dynoform.role=dyno", ...(typeof flags.app === "string" ? [`dynoform.app=${flags.app}`] : [])];
-  const list = await docker.listContainers({ all: true, filters: { label } });
+  // A Swarm task's container is one of the service's dynos: listed once, from its task (swarmRows).
+  const list = (await docker.listContainers({ all: true, filters: { label } })).filter((c) => !c.Labels[SWARM_TASK_LABEL]);
   const rows: DynoRow[] = await Promise.all(
     list.map(async (c) => {
       const info = await docker.getContainer(c.Id).inspect();

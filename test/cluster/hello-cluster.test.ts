@@ -92,6 +92,8 @@ describe("examples/hello on a Swarm", () => {
     expect(await runLogs(["--app", appName, "-n", "200"], { stdout: (t) => (out += t), stderr: () => undefined }, manager)).toBe(0);
     const started = new Set([...out.matchAll(/ app\[(web\.\d)\]: web\.\d listening on port 5000/g)].map((m) => m[1]));
     expect([...started].sort()).toEqual(["web.1", "web.2", "web.3", "web.4"]);
+    // Once each: a task's container on the manager is not read a second time as a local dyno.
+    expect(out.match(/listening on port 5000/g)).toHaveLength(4);
   });
 
   it("preview after up shows no changes", async () => {
