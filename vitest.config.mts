@@ -2,12 +2,25 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     // Integration and end-to-end tests share one Docker Engine and one router: run files one at a time.
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 300_000,
     reporters: ["default", "json"],
     outputFile: { json: ".vitest-report.json" },
+    projects: [
+      // One Docker Engine: unit, integration and end-to-end tests, as before clusters.
+      { extends: true, test: { name: "engine", include: ["test/**/*.test.ts"], exclude: ["test/cluster/**", "**/node_modules/**"] } },
+      // On a Docker Swarm of three nested engines the global setup starts (and removes after).
+      {
+        extends: true,
+        test: {
+          name: "cluster",
+          include: ["test/cluster/**/*.test.ts"],
+          globalSetup: ["test/cluster/global-setup.ts"],
+          testTimeout: 300_000,
+        },
+      },
+    ],
   },
 });

@@ -15,6 +15,7 @@ import { matchesFilter, type LogFilter } from "./log-filter";
 export { matchesFilter, type LogFilter } from "./log-filter";
 import type { CommandIO } from "./check";
 import { LABEL } from "../provider/docker/labels";
+import { SWARM_TASK_LABEL } from "./ps";
 
 /** One line of an app's log, from any source. */
 export interface LogLine {
@@ -95,7 +96,8 @@ async function logContainers(docker: Docker, app: string) {
       docker.listContainers({ all: true, filters: { label: [`dynoform.role=${role}`, `dynoform.app=${app}`] } }),
     ),
   );
-  return [...dynos, ...releases].filter((c) => c.Labels[LABEL.dyno]);
+  // A Swarm task's container is read through its service's log (swarmDynoLogs), once.
+  return [...dynos, ...releases].filter((c) => c.Labels[LABEL.dyno] && !c.Labels[SWARM_TASK_LABEL]);
 }
 
 const containerSource = (c: Docker.ContainerInfo) => `app[${c.Labels[LABEL.dyno]}]`;
@@ -113,6 +115,36 @@ export const dynoLogs: LogSource = async (docker, app, lines) => {
   );
   return mergeLogLines(streams);
 };
+
+/**
+ * On a Swarm manager (`DOCKER_HOST` pointing at it): each process type's service log, which the
+ * manager gathers from every node. `details` names each line's task, whose slot is the dyno's number.
+ */
+export const swarmDynoLogs: LogSource = async (docker, app, lines) => {
+  const info = await docker.info().catch(() => undefined);
+  if (!info?.Swarm?.ControlAvailable) return [];
+  const services = await docker.listServices({ filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
+  const slots = new Map((await docker.listTasks()).map((t) => [t.ID, t.Slot]));
+  const streams = await Promise.all(
+    services.map(async (s) => {
+      const type = s.Spec?.Labels?.[LABEL.process] ?? "web";
+      const raw = (await docker
+        .getService(s.ID)
+        .logs({ stdout: true, stderr: true, timestamps: true, details: true, tail: lines, follow: false } as never)) as unknown as Buffer;
+      return swarmLogLines(demuxToText(raw), type, slots);
+    }),
+  );
+  return mergeLogLines(streams);
+};
+
+/** `<time> com.docker.swarm.node.id=…,com.docker.swarm.service.id=…,com.docker.swarm.task.id=<id> <text>` → `app[web.<slot>]` lines. */
+export function swarmLogLines(text: string, type: string, slots: Map<string, number | undefined>): LogLine[] {
+  return parseTimestamped(text, "").map((l) => {
+    const m = /^(\S*com\.docker\.swarm\.task\.id=([^,\s]+)\S*) ?(.*)$/.exec(l.text);
+    const slot = m ? slots.get(m[2]) : undefined;
+    return { time: l.time, source: `app[${type}.${slot ?? "?"}]`, text: m ? m[3] : l.text };
+  });
+}
 
 /**
  * The router serving an app and every route on it: each app network's hostnames (its label)
@@ -164,7 +196,7 @@ const notifierLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docke
 /** The drain forwarder's lines for the app (`heroku[logplex]`): a drain down, back, and L10 overflows. */
 const drainLogs: LogSource = (docker, app, lines) => readDynoManagerLog(docker, app, lines, LOG_DRAIN_FORWARDER);
 
-export const LOG_SOURCES: LogSource[] = [dynoLogs, routerLogs, managerLogs, notifierLogs, drainLogs];
+export const LOG_SOURCES: LogSource[] = [dynoLogs, swarmDynoLogs, routerLogs, managerLogs, notifierLogs, drainLogs];
 
 const USAGE = "usage: dynoform logs --app NAME [-n LINES] [--tail|-t] [--dyno|-d web.2|web] [--source|-s app|heroku] [--type web]\n";
 

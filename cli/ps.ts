@@ -31,6 +31,46 @@ export function dynoState(dockerState: string, exitCode: number, sleeps = false)
   return "crashed";
 }
 
+/** Docker's label on the containers of a Swarm service's tasks. */
+export const SWARM_TASK_LABEL = "com.docker.swarm.task.id";
+
+/** A Swarm task's state as Heroku's: running is up, the steps before it starting, a failure crashed. */
+export function taskState(state: string): string {
+  if (state === "running") return "up";
+  if (["failed", "rejected", "orphaned", "shutdown", "complete", "remove"].includes(state)) return "crashed";
+  return "starting";
+}
+
+/**
+ * On a Swarm manager (`DOCKER_HOST` pointing at it): the dynos are the tasks of the process types'
+ * services, on whichever node; the node is shown after the command.
+ */
+async function swarmRows(docker: Docker, app?: string): Promise<DynoRow[]> {
+  const info = await docker.info().catch(() => undefined);
+  if (!info?.Swarm?.ControlAvailable) return [];
+  const label = ["dynoform.role=dyno", ...(app ? [`dynoform.app=${app}`] : [])];
+  const services = await docker.listServices({ filters: { label } });
+  if (services.length === 0) return [];
+  const nodes = new Map((await docker.listNodes()).map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
+  const tasks = await docker.listTasks({ filters: { "desired-state": ["running"] } });
+  return services.flatMap((s) => {
+    const labels = s.Spec?.Labels ?? {};
+    const cmd = (s.Spec?.TaskTemplate as { ContainerSpec?: { Command?: string[] } })?.ContainerSpec?.Command ?? [];
+    const command = cmd[0] === "/bin/sh" && cmd[1] === "-c" ? cmd.slice(2).join(" ") : cmd.join(" ") || "(image CMD)";
+    return tasks
+      .filter((t) => t.ServiceID === s.ID)
+      .map((t) => ({
+        app: labels[LABEL.app],
+        dyno: `${labels[LABEL.process]}.${t.Slot}`,
+        state: taskState(t.Status?.State ?? ""),
+        release: labels[LABEL.release],
+        size: labels[LABEL.size],
+        startedAt: t.Status?.Timestamp ? new Date(t.Status.Timestamp) : undefined,
+        command: `${command}  (on ${nodes.get(t.NodeID ?? "") ?? "?"})`,
+      }));
+  });
+}
+
 /** What `ps` sees of the engine's shared services. */
 export interface ServiceStatus {
   /** Whether the dyno manager's container runs (`absent`: there is none). */
@@ -118,11 +158,12 @@ export function formatAutoscaled(rows: DynoRow[], policies: Map<string, Autoscal
   return lines.length ? `\n${lines.join("\n")}\n` : "";
 }
 
-/** `dynoform ps [--app NAME]`: every dyno on this engine, or one app's. */
+/** `dynoform ps [--app NAME]`: every dyno on this engine (a Swarm's when DOCKER_HOST is its manager), or one app's. */
 export async function runPs(args: string[], io: CommandIO, docker = new Docker()): Promise<number> {
   const { flags } = parseArgs(args, ["app"]);
   const label = ["dynoform.role=dyno", ...(typeof flags.app === "string" ? [`dynoform.app=${flags.app}`] : [])];
-  const list = await docker.listContainers({ all: true, filters: { label } });
+  // A Swarm task's container is one of the service's dynos: listed once, from its task (swarmRows).
+  const list = (await docker.listContainers({ all: true, filters: { label } })).filter((c) => !c.Labels[SWARM_TASK_LABEL]);
   const engineArch = list.length ? String((await docker.info()).Architecture) : "";
   const imageArch = new Map<string, Promise<string>>();
   const archOf = (image: string) => {
@@ -153,6 +194,7 @@ export async function runPs(args: string[], io: CommandIO, docker = new Docker()
       };
     }),
   );
+  rows.push(...(await swarmRows(docker, typeof flags.app === "string" ? flags.app : undefined)));
   io.stdout(formatPs(rows, new Date()));
   const policies = new Map<string, AutoscalePolicyFile>();
   for (const app of new Set(rows.map((r) => r.app))) {

@@ -9,6 +9,7 @@ import { fromSpace, givenSpace, type Space, type SpacePlacement } from "./space"
 import { contextSizeWarning, readGitSource, readSource, type SourceInfo } from "./source";
 import type { GitCommit, GitSource } from "./git-source";
 import { maintenancePageSpec } from "./maintenance";
+import { engineInput, stackEngine } from "./engine";
 
 /** Heroku's generations: Cedar runs x86-64 images, Fir runs ARM64 ones. */
 export type Generation = "cedar" | "fir";
@@ -112,6 +113,7 @@ export class App extends pulumi.dynamic.Resource {
   constructor(resourceName: string, args: AppArgs, opts?: pulumi.CustomResourceOptions) {
     const name = args.name ?? resourceName;
     const settings = runtimeSettings();
+    const engine = stackEngine();
     const given = args.space === undefined ? undefined : givenSpace(args.space);
     const space = given && fromSpace(given, (s) => s.placement());
     // Plain where the program gives them plainly, so preview can apply the space rules.
@@ -172,6 +174,7 @@ export class App extends pulumi.dynamic.Resource {
       httpsRedirect: args.httpsRedirect ?? false,
       maintenance: args.maintenance ?? false,
       maintenancePage,
+      engine: engineInput(engine),
       imageId: undefined,
       imageTag: undefined,
       release: undefined,
@@ -184,7 +187,7 @@ export class App extends pulumi.dynamic.Resource {
     };
     const secretOutputs = { additionalSecretOutputs: ["secrets"] };
     super(
-      lazyProvider<AppInputs, AppOutputs>("apps/app-provider"),
+      lazyProvider<AppInputs, AppOutputs>(engine ? "engine/swarm-app-provider" : "apps/app-provider"),
       resourceName,
       inputs,
       pulumi.mergeOptions(opts, secretOutputs),

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { givenDomain, type Domain } from "./domain";
 import type { CertificateInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
+import { refuseOnSwarm } from "./engine";
 import { readGiven } from "./program-registry";
 import { HEROKU, runtimeSettings } from "./settings";
 
@@ -108,6 +109,7 @@ export class Certificate extends pulumi.dynamic.Resource {
   public readonly fingerprint!: pulumi.Output<string>;
 
   constructor(resourceName: string, args: CertificateArgs, opts?: pulumi.CustomResourceOptions) {
+    refuseOnSwarm("Certificate", resourceName, "certificates are not served by the cluster router yet.");
     const settings = runtimeSettings();
     const domain = fromDomain(args.domain, settings);
     const acme = args.acme ?? {};

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { type App, givenApp } from "./app";
 import type { DomainInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
+import { refuseOnSwarm } from "./engine";
 import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
 import { runtimeSettings } from "./settings";
 
@@ -57,6 +58,7 @@ export class Domain extends pulumi.dynamic.Resource {
       (a) => a.name,
       (n) => n,
     );
+    refuseOnSwarm("Domain", resourceName, "custom domains are not served by the cluster router yet.");
     const inputs: Record<keyof DomainOutputs, unknown> = {
       resource: resourceName,
       app: name,

@@ -4,6 +4,7 @@ import { type App, givenApp } from "./app";
 import { estimateMonthlyCost } from "./cost";
 import type { AlertThresholds, FormationInputsSchema, ProcessSpec, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
+import { engineInput, stackEngine } from "./engine";
 import { readGiven, type Given } from "./program-registry";
 import { HEROKU, runtimeSettings } from "./settings";
 
@@ -103,6 +104,7 @@ export class Formation extends pulumi.dynamic.Resource {
 
   constructor(resourceName: string, args: FormationArgs, opts?: pulumi.CustomResourceOptions) {
     const app = givenApp(args.app);
+    const engine = stackEngine();
     // Each field is read from the App on its own: one object of them all would be secret as a
     // whole (it holds the secrets) and unknown as a whole while the App updates, which shows
     // every field as [secret] and the app's name as changed (a replace) at preview.
@@ -147,6 +149,7 @@ export class Formation extends pulumi.dynamic.Resource {
       // Secret whatever the program gave: webhook URLs often hold a token.
       alertWebhookUrl: args.alerts?.webhookUrl === undefined ? "" : pulumi.secret(args.alerts.webhookUrl),
       dashboardUrl: runtimeSettings().dashboardUrl,
+      engine: engineInput(engine),
       dynos: undefined,
       dynoManager: undefined,
       estimatedMonthlyCost: pulumi
@@ -155,7 +158,7 @@ export class Formation extends pulumi.dynamic.Resource {
       providerVersion: undefined,
     };
     super(
-      lazyProvider<FormationInputs, FormationOutputs>("formations/formation-provider"),
+      lazyProvider<FormationInputs, FormationOutputs>(engine ? "engine/swarm-formation-provider" : "formations/formation-provider"),
       resourceName,
       inputs,
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets", "alertWebhookUrl"] }),

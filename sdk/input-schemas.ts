@@ -131,6 +131,14 @@ export const SpacePlacementSchema = z.object({
   trustedIpRanges: z.array(z.string()),
 });
 
+/** A Swarm stack's engine (sdk/engine.ts), recorded in each resource's state; absent on one Docker Engine. */
+export const SwarmEngineSchema = z.object({
+  kind: z.literal("swarm"),
+  host: z.string(),
+  tls: z.object({ ca: z.string(), cert: z.string(), key: z.string() }).optional(),
+  registry: z.object({ push: z.string(), pull: z.string(), username: z.string().optional(), password: z.string().optional() }),
+});
+
 export const AppInputsSchema = z.object({
   name: named(APP_NAME),
   sourceDir: z.string(),
@@ -174,6 +182,8 @@ export const AppInputsSchema = z.object({
       const problem = maintenancePageProblem(v ?? "");
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     }),
+  /** Where the app runs: absent for the local Docker Engine, or a Swarm cluster. */
+  engine: SwarmEngineSchema.optional(),
 });
 
 export const FormationInputsSchema = z.object({
@@ -211,6 +221,8 @@ export const FormationInputsSchema = z.object({
   alertWebhookUrl: WebhookUrlSchema.default(""),
   /** The metrics page's base URL (DYNOFORM_DASHBOARD_URL): alerts link to `<it>/?app=<app>&type=<type>`. */
   dashboardUrl: z.string().default(""),
+  /** Where the dynos run: absent for the local Docker Engine, or a Swarm cluster. */
+  engine: SwarmEngineSchema.optional(),
 });
 
 export const DomainInputsSchema = z.object({

@@ -62,7 +62,9 @@ export type ProviderModule =
   | "spaces/space-provider"
   | "tls/domain-provider"
   | "tls/certificate-provider"
-  | "drains/log-drain-provider";
+  | "drains/log-drain-provider"
+  | "engine/swarm-app-provider"
+  | "engine/swarm-formation-provider";
 
 function localPath(module: ProviderModule): string {
   try {

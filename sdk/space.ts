@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { SpaceInputsSchema, SpacePlacementSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
+import { refuseOnSwarm, SHIELD_ON_SWARM } from "./engine";
 import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
 
 /** Arguments of a {@link Space}. */
@@ -55,6 +56,11 @@ export class Space extends pulumi.dynamic.Resource {
 
   constructor(resourceName: string, args: SpaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const name = args.name ?? resourceName;
+    refuseOnSwarm(
+      "Space",
+      name,
+      args.shield ? SHIELD_ON_SWARM : "Spaces (overlay networks with a router of their own) are not made on a Swarm yet.",
+    );
     const inputs: Record<keyof SpaceOutputs, unknown> = {
       name,
       shield: args.shield ?? false,

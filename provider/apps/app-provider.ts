@@ -60,7 +60,7 @@ export function appImageLabels(app: string, build: AppInputs["build"]): Record<s
 }
 
 /** Builds (or, for a prebuilt image, finds) the image of this source. */
-async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string }> {
+export async function image(inputs: AppInputs): Promise<{ imageId: string; tag: string }> {
   if (inputs.build === "image") {
     const found = await docker()
       .getImage(inputs.imageRef)

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   formatLogLine,
   lastLines,
+  swarmLogLines,
   parseLogsArgs,
   mergeLogLines,
   parseTimestamped,
@@ -123,5 +124,18 @@ describe("dynoform logs flags", () => {
     expect(parseLogsArgs([])).toMatch(/^usage: dynoform logs --app NAME/);
     expect(parseLogsArgs(["--app", "shop", "-n", "ten"])).toMatch(/^dynoform logs: -n wants a number of lines \(0 or more\), not "ten"/);
     expect(parseLogsArgs(["--app", "shop", "--source", "router"])).toMatch(/--source is "app" .* or "heroku" .*, not "router"/);
+  });
+});
+
+describe("swarmLogLines (a service's log on a Swarm manager)", () => {
+  it("names each line's dyno from its task's slot", () => {
+    const text = [
+      "2024-01-01T12:00:00.5Z com.docker.swarm.node.id=n1,com.docker.swarm.service.id=s1,com.docker.swarm.task.id=t2 web.2 listening on port 5000",
+      "2024-01-01T12:00:01Z com.docker.swarm.node.id=n3,com.docker.swarm.service.id=s1,com.docker.swarm.task.id=t9 GET / -> 200",
+    ].join("\n");
+    expect(swarmLogLines(text, "web", new Map([["t2", 2]]))).toEqual([
+      { time: "2024-01-01T12:00:00.500000000Z", source: "app[web.2]", text: "web.2 listening on port 5000" },
+      { time: "2024-01-01T12:00:01.000000000Z", source: "app[web.?]", text: "GET / -> 200" },
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dynoState, formatAutoscaled, formatPs, formatUptime, serviceWarnings } from "../../cli/ps";
+import { dynoState, formatAutoscaled, formatPs, formatUptime, serviceWarnings, taskState } from "../../cli/ps";
 
 describe("dynoform ps formatting", () => {
   it("uses Heroku's states", () => {
@@ -88,5 +88,13 @@ describe("dynoform ps: autoscaled process types", () => {
     const policies = new Map([["api", { processType: "web", min: 1, max: 10, p95TargetMs: 300 }]]);
     expect(formatAutoscaled(rows, policies)).toBe("\n=== api web (performance-m): 3 (autoscaled 1–10, p95 target 300 ms)\n");
     expect(formatAutoscaled(rows, new Map())).toBe("");
+  });
+});
+
+describe("taskState (a dyno on a Swarm)", () => {
+  it("is up when running, starting before, crashed after a failure", () => {
+    expect(taskState("running")).toBe("up");
+    for (const s of ["new", "pending", "assigned", "preparing", "starting"]) expect(taskState(s)).toBe("starting");
+    for (const s of ["failed", "rejected"]) expect(taskState(s)).toBe("crashed");
   });
 });

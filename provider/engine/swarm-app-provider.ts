@@ -1,0 +1,160 @@
+/**
+ * The App on a Swarm: the image is built on this machine's Docker Engine as on one engine, then
+ * pushed to the cluster's registry; the app's network is an overlay on the manager; the cluster
+ * router serves it. Releases are numbered in the state (a new image digest, config or secrets
+ * makes the next), not in a release history on the engine.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { AppInputs, AppOutputs } from "../../sdk/app";
+import type { SwarmEngine } from "../../sdk/engine";
+import { AppInputsSchema, checkInputs } from "../../sdk/input-schemas";
+import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
+import { appNetworkName, image } from "../apps/app-provider";
+import { isNotFound } from "../docker/docker-client";
+import { LABEL } from "../docker/labels";
+import { clusterDocker, unreachable } from "./cluster-client";
+import { pushImage } from "./registry-push";
+import { swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
+
+const engineOf = (inputs: AppInputs): SwarmEngine => {
+  if (!inputs.engine) throw new Error(`App "${inputs.name}": the Swarm provider got no engine (dynoform:engine swarm)`);
+  return inputs.engine as SwarmEngine;
+};
+
+const routerOf = (inputs: AppInputs) => ({ name: inputs.router, httpPort: inputs.routerHttpPort });
+
+/** What on one engine is a problem the cluster cannot do yet: named, with the fix. */
+export function swarmAppProblems(inputs: AppInputs): string[] {
+  const problems: string[] = [];
+  const not = (what: string, fix: string) => problems.push(`App "${inputs.name}": ${what} is not done on a Swarm yet. Fix: ${fix}`);
+  if (inputs.releaseCommand)
+    not("a release phase (`release:` in the Procfile)", "remove the `release:` line, or run this stack on one Docker Engine");
+  if (inputs.maintenance || inputs.maintenancePage) not("maintenance mode", "remove `maintenance`/`maintenancePage`");
+  if (inputs.httpsRedirect) not("an HTTPS redirect (the cluster router serves HTTP only)", "remove `httpsRedirect`");
+  return problems;
+}
+
+/** Builds the image here and pushes it; the nodes run it by digest. */
+async function pushedImage(inputs: AppInputs): Promise<{ imageId: string; tag: string }> {
+  const built = await image(inputs);
+  const tag = built.tag.split(":").pop() || "latest";
+  return { imageId: await pushImage(built.tag, `dynoform/app-${inputs.name}`, tag, engineOf(inputs).registry), tag: built.tag };
+}
+
+/** The app's overlay network on the manager; its labels are the router's inventory. */
+async function ensureOverlay(inputs: AppInputs): Promise<string> {
+  const d = clusterDocker(engineOf(inputs));
+  const name = appNetworkName(inputs.name);
+  const found = await d.listNetworks({ filters: { name: [name] } });
+  if (found.some((n) => n.Name === name)) return name;
+  await d.createNetwork({
+    Name: name,
+    Driver: "overlay",
+    Attachable: true,
+    CheckDuplicate: true,
+    Labels: {
+      [LABEL.managed]: "true",
+      [LABEL.role]: "app-network",
+      [LABEL.app]: inputs.name,
+      [LABEL.hostname]: inputs.hostnames.join(","),
+      [LABEL.webPort]: String(inputs.webPort),
+      [LABEL.router]: inputs.router,
+    },
+  });
+  return name;
+}
+
+function outputs(inputs: AppInputs, built: { imageId: string; tag: string }, releaseNumber: number, network: string): AppOutputs {
+  return {
+    ...inputs,
+    imageId: built.imageId,
+    imageTag: built.tag,
+    release: `v${releaseNumber}`,
+    releaseNumber,
+    network,
+    webUrl: `http://${inputs.hostnames[0]}:${inputs.routerHttpPort}/`,
+    routerStatus: "running",
+    providerVersion: PROVIDER_VERSION,
+  };
+}
+
+const sameVars = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+
+export const provider = {
+  async check(_olds: AppInputs, news: AppInputs) {
+    const failures = checkInputs(AppInputsSchema, news, `App "${news.name}"`);
+    for (const reason of swarmAppProblems(news)) failures.push({ property: "", reason });
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.DiffResult> {
+    const replaces = olds.name !== news.name ? ["name"] : [];
+    if (olds.router !== news.router) replaces.push("router");
+    if (JSON.stringify(olds.hostnames) !== JSON.stringify(news.hostnames)) replaces.push("hostnames");
+    if (olds.engine?.host !== news.engine?.host) replaces.push("engine");
+    const changes: string[] = [];
+    if (olds.sourceHash !== news.sourceHash || olds.build !== news.build || olds.generation !== news.generation) changes.push("source");
+    if (!sameVars(olds.config, news.config)) changes.push("config");
+    if (!sameVars(olds.secrets, news.secrets)) changes.push("secrets");
+    if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
+    if (JSON.stringify(olds.engine) !== JSON.stringify(news.engine)) changes.push("engine");
+    // A router removed or stopped by hand serves nothing: `up` brings it back.
+    if (replaces.length === 0 && (await swarmRouterStatus(engineOf(news), news.router).catch(() => "running")) !== "running")
+      changes.push("router");
+    return { changes: replaces.length + changes.length > 0, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs: AppInputs): Promise<pulumi.dynamic.CreateResult> {
+    const engine = engineOf(inputs);
+    const built = await pushedImage(inputs);
+    const network = await ensureOverlay(inputs).catch((e) => {
+      throw unreachable(`App "${inputs.name}"`, engine, e);
+    });
+    await syncSwarmRouter(engine, routerOf(inputs));
+    return { id: inputs.name, outs: outputs(inputs, built, 1, network) };
+  },
+
+  async update(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const sameSource = olds.sourceHash === news.sourceHash && olds.build === news.build && olds.generation === news.generation;
+    const built = sameSource ? { imageId: olds.imageId, tag: olds.imageTag } : await pushedImage(news);
+    const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
+    const network = await ensureOverlay(news);
+    await syncSwarmRouter(engineOf(news), routerOf(news));
+    return { outs: outputs(news, built, newRelease ? olds.releaseNumber + 1 : olds.releaseNumber, network) };
+  },
+
+  async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {
+    if (!props) return { id, props };
+    const d = clusterDocker(engineOf(props));
+    try {
+      await d.getNetwork(appNetworkName(props.name ?? id)).inspect();
+    } catch (e) {
+      if (isNotFound(e)) return { id: "", props: {} as AppOutputs };
+      throw unreachable(`App "${props.name}"`, engineOf(props), e);
+    }
+    return { id, props: { ...props, routerStatus: await swarmRouterStatus(engineOf(props), props.router) } };
+  },
+
+  async delete(_id: string, props: AppOutputs): Promise<void> {
+    const engine = engineOf(props);
+    const d = clusterDocker(engine);
+    // The router leaves the app's network first; Swarm frees a network's endpoints a moment after.
+    await syncSwarmRouter(engine, routerOf(props), props.name);
+    const network = appNetworkName(props.name);
+    const end = Date.now() + 90_000;
+    for (;;) {
+      try {
+        await d.getNetwork(network).remove();
+        return;
+      } catch (e) {
+        if (isNotFound(e)) return;
+        if (Date.now() > end)
+          throw new Error(
+            `App "${props.name}": could not remove network ${network} on the Swarm: ${(e as Error).message}. Fix: remove the services still attached (docker network inspect ${network} on the manager) and run destroy again`,
+          );
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  },
+} satisfies pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs>;

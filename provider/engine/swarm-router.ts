@@ -1,0 +1,186 @@
+/**
+ * The router on a Swarm: HAProxy as a global service on the nodes labelled `dynoform.edge=true`,
+ * its HTTP port published in host mode on each (no IPVS here, so no ingress routing mesh). The
+ * config comes from what the manager holds (the apps' overlay networks and their labels) and is
+ * delivered as a Swarm config; only an app added or removed changes it (the router restarts
+ * then, node by node), never a dyno: dynos are found through `tasks.<app>-web`.
+ */
+import * as crypto from "node:crypto";
+import type Docker from "dockerode";
+import type { SwarmEngine } from "../../sdk/engine";
+import { LABEL, labelFilter } from "../docker/labels";
+import { renderErrorFile, ROUTER_ERRORS, errorFileName } from "../router/router-errors";
+import { ERRORS_DIR } from "../router/router-config";
+import { ensureRouterImage } from "../router/router-image";
+import { clusterDocker } from "./cluster-client";
+import { pushImage } from "./registry-push";
+import { renderSwarmRouterConfig, type SwarmRoute } from "./swarm-router-config";
+
+/** Nodes the router runs on carry this label (`docker node update --label-add dynoform.edge=true <node>`). */
+export const EDGE_LABEL = "dynoform.edge";
+
+export interface SwarmRouter {
+  name: string;
+  httpPort: number;
+}
+
+/** What the router serves, from the app networks' labels on the manager. */
+async function observeRoutes(d: Docker, router: string): Promise<Array<SwarmRoute & { network: string }>> {
+  const networks = await d.listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.router]: router }) });
+  return networks
+    .map((n) => ({
+      app: n.Labels?.[LABEL.app] ?? "",
+      hostnames: (n.Labels?.[LABEL.hostname] ?? "").split(",").filter(Boolean),
+      webPort: Number(n.Labels?.[LABEL.webPort] ?? 5000),
+      network: n.Name,
+    }))
+    .filter((r) => r.app);
+}
+
+const hash = (s: string) => crypto.createHash("sha256").update(s).digest("hex").slice(0, 12);
+
+/** A Swarm config with this content, named by its hash (configs cannot change). */
+async function ensureConfig(d: Docker, router: string, part: string, content: string): Promise<{ ConfigID: string; ConfigName: string }> {
+  const name = `${router}-${part}-${hash(content)}`;
+  const found = (await d.listConfigs({ filters: { name: [name] } })).find((c) => c.Spec?.Name === name);
+  if (found) return { ConfigID: found.ID, ConfigName: name };
+  const made = (await d.createConfig({
+    Name: name,
+    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router },
+    Data: Buffer.from(content).toString("base64"),
+  })) as unknown as { id?: string; ID?: string };
+  return { ConfigID: made.id ?? made.ID ?? "", ConfigName: name };
+}
+
+/** The router image as the nodes pull it: built here when missing, pushed to the cluster's registry. */
+async function routerImage(engine: SwarmEngine): Promise<string> {
+  const local = await ensureRouterImage(process.env.DYNOFORM_ROUTER_IMAGE || undefined);
+  const tag = local.split(":").pop() ?? "latest";
+  return pushImage(local, "dynoform/router", tag, engine.registry);
+}
+
+/** Swarm refuses an update made from an old version: read again and retry. */
+const outOfSequence = (e: unknown) => /out of sequence|update out of/i.test(String((e as Error)?.message));
+
+/**
+ * Makes the router service match the apps on the manager: created with the first app, updated
+ * when apps come or go, removed with the last (with its configs).
+ */
+export async function syncSwarmRouter(engine: SwarmEngine, router: SwarmRouter, leaving?: string): Promise<void> {
+  const d = clusterDocker(engine);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await syncOnce(d, engine, router, leaving);
+      break;
+    } catch (e) {
+      if (!outOfSequence(e) || attempt >= 5) throw e;
+    }
+  }
+  await removeUnusedConfigs(d, router.name);
+}
+
+/** `leaving`: an app being removed, whose network the router must leave before it can go. */
+async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, leaving?: string): Promise<void> {
+  const routes = (await observeRoutes(d, router.name)).filter((r) => r.app !== leaving);
+  const existing = await d
+    .getService(router.name)
+    .inspect()
+    .catch(() => undefined);
+  if (routes.length === 0) {
+    if (existing) {
+      await d.getService(router.name).remove();
+      await waitNoTasks(d, existing.ID);
+    }
+    return;
+  }
+  const edges = (await d.listNodes()).filter((n) => n.Spec?.Labels?.[EDGE_LABEL] === "true");
+  if (edges.length === 0)
+    throw new Error(
+      `Router "${router.name}": no node of the Swarm is labelled ${EDGE_LABEL}=true, so the router has nowhere to run. Fix: docker node update --label-add ${EDGE_LABEL}=true <node> (a node your DNS points the apps' hostnames at)`,
+    );
+  const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(routes, router.httpPort));
+  const h14 = await ensureConfig(d, router.name, "h14", renderErrorFile(ROUTER_ERRORS.H14));
+  const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
+  const networks = routes.map((r) => r.network).sort();
+  const spec = {
+    Name: router.name,
+    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router.name, "dynoform.router-config": config.ConfigName },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: existing ? existing.Spec.TaskTemplate.ContainerSpec.Image : await routerImage(engine),
+        Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router.name },
+        Configs: [
+          { File: file("/etc/haproxy/haproxy.cfg"), ...config },
+          { File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H14)}`), ...h14 },
+        ],
+        // The image's STOPSIGNAL (SIGUSR1): HAProxy stops listening and finishes its requests.
+        StopGracePeriod: 30 * 1_000_000_000,
+      },
+      Placement: { Constraints: [`node.labels.${EDGE_LABEL}==true`] },
+      Networks: networks.map((n) => ({ Target: n })),
+      RestartPolicy: { Condition: "any", Delay: 1_000_000_000 },
+    },
+    Mode: { Global: {} },
+    EndpointSpec: {
+      Mode: "dnsrr",
+      Ports: [{ Protocol: "tcp", TargetPort: router.httpPort, PublishedPort: router.httpPort, PublishMode: "host" }],
+    },
+    UpdateConfig: { Parallelism: 1, Order: "stop-first" },
+  };
+  if (!existing) {
+    await d.createService(spec as unknown as Docker.CreateServiceOptions);
+    return;
+  }
+  const same =
+    existing.Spec.Labels?.["dynoform.router-config"] === config.ConfigName &&
+    JSON.stringify((existing.Spec.TaskTemplate.Networks ?? []).map((n: { Target: string }) => n.Target).sort()) ===
+      JSON.stringify(await networkIds(d, networks)) &&
+    existing.Spec.EndpointSpec?.Ports?.[0]?.PublishedPort === router.httpPort;
+  if (same) return;
+  await d.getService(router.name).update({ version: existing.Version.Index, ...spec });
+}
+
+/** Waits until a removed service's tasks are gone (they hold its configs and networks until then). */
+export async function waitNoTasks(d: Docker, serviceId: string, timeoutMs = 90_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const tasks = await d.listTasks().catch(() => []);
+    if (!tasks.some((t) => t.ServiceID === serviceId)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Swarm stores a service's networks by ID. */
+async function networkIds(d: Docker, names: string[]): Promise<string[]> {
+  const all = await d.listNetworks();
+  return names.map((n) => all.find((x) => x.Name === n)?.Id ?? n).sort();
+}
+
+/** Old router configs go once no service uses them (Swarm refuses to remove one in use). */
+async function removeUnusedConfigs(d: Docker, router: string): Promise<void> {
+  const service = await d
+    .getService(router)
+    .inspect()
+    .catch(() => undefined);
+  const inUse = new Set((service?.Spec.TaskTemplate.ContainerSpec.Configs ?? []).map((c: { ConfigName: string }) => c.ConfigName));
+  const configs = await d.listConfigs({ filters: { label: [`${LABEL.router}=${router}`] } });
+  for (const c of configs) {
+    if (!inUse.has(c.Spec?.Name ?? ""))
+      await d
+        .getConfig(c.ID)
+        .remove()
+        .catch(() => undefined);
+  }
+}
+
+/** Whether the router service has a running task on every edge node ("running" or, for refresh, drift). */
+export async function swarmRouterStatus(engine: SwarmEngine, router: string): Promise<"running" | "stopped" | "missing"> {
+  const d = clusterDocker(engine);
+  const service = await d
+    .getService(router)
+    .inspect()
+    .catch(() => undefined);
+  if (!service) return "missing";
+  const tasks = await d.listTasks({ filters: { service: [router], "desired-state": ["running"] } });
+  return tasks.some((t) => t.Status?.State === "running") ? "running" : "stopped";
+}
