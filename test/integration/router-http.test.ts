@@ -101,6 +101,19 @@ describe("the router speaks Heroku's HTTP", () => {
     expect((await get(`http://nobody.test.localhost:${router.httpPort}/`)).status).toBe(404);
   });
 
+  it("routes by Host through one host map, any case, and keeps only the map its config names", async () => {
+    const upper = await get(t.url, { headers: { Host: `${t.hostname.toUpperCase()}:${router.httpPort}` } });
+    expect(upper.status).toBe(200);
+    await t.sync();
+    const maps = await execIn(docker.getContainer(router.name), ["sh", "-c", "ls /etc/haproxy/hosts-*.map"]);
+    const names = maps.output.trim().split("\n");
+    expect(names).toHaveLength(1);
+    const cfg = await execIn(docker.getContainer(router.name), ["cat", "/etc/haproxy/haproxy.cfg"]);
+    expect(cfg.output).toContain(`map(${names[0]})`);
+    const map = await execIn(docker.getContainer(router.name), ["cat", names[0]]);
+    expect(map.output).toContain(`${t.hostname} app_`);
+  });
+
   it("keeps its control channel out of the dynos' reach", async () => {
     const routerInfo = await docker.getContainer(router.name).inspect();
     const routerIp = routerInfo.NetworkSettings.Networks[t.network].IPAddress;
