@@ -238,6 +238,16 @@ it("the router against nginx, Caddy, Traefik and a minimal HAProxy", async () =>
     }
   }
   for (const t of targets.filter((x) => x.missing)) lines.push(`${t.name}: ${t.missing}`);
+  // The engine's dyno manager (started by any stack or test on it) follows every router's request
+  // ring through `docker exec` for metrics: a cost only the Dynoform router pays (bench/metrics).
+  const manager = await docker
+    .getContainer("dynoform-dyno-manager")
+    .inspect()
+    .catch(() => undefined);
+  const metricsOff = manager?.Config.Env?.includes("DYNOFORM_METRICS=off");
+  lines.push(
+    `dyno manager at the end of the run: ${manager?.State.Running ? (metricsOff ? "running, metrics off" : "running, following the router's requests") : "not running (no request follow)"}`,
+  );
   lines.push("");
   console.log(lines.join("\n"));
 });

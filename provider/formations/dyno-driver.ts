@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { docker, ignoreNotFound } from "../docker/docker-client";
+import { docker, ignoreNotFound, isConflictOrNoop } from "../docker/docker-client";
 import type { ObservedDyno } from "./formation-plan";
 import { dynoName } from "./formation-plan";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -59,20 +59,35 @@ export async function observeDynos(app: string): Promise<Array<ObservedDyno & { 
 }
 
 /**
+ * An image's inspection, asked of Docker once per image ID and process: every dyno of a release
+ * shares its image, and with 30 dynos starting at once the same question was 30 requests to
+ * dockerd while it was busiest. Only immutable IDs (`sha256:…`) are kept; a tag may move.
+ */
+const inspected = new Map<string, Promise<Docker.ImageInspectInfo>>();
+function inspectImage(image: string): Promise<Docker.ImageInspectInfo> {
+  if (!image.startsWith("sha256:")) return docker().getImage(image).inspect();
+  let info = inspected.get(image);
+  if (!info) {
+    info = docker().getImage(image).inspect();
+    inspected.set(image, info);
+    info.catch(() => inspected.delete(image));
+  }
+  return info;
+}
+
+/**
  * Creates and starts a dyno. `name` overrides the container's name: a preboot starts the new
  * release's `web.1` as `<app>.web.1.next` beside the old one, and renames it when it goes live.
  */
 export async function startDyno(spec: DynoSpec, name = containerName(spec.app, spec.processType, spec.index)): Promise<Docker.Container> {
-  // A leftover with the same name (crashed update, manual `docker stop`) would block the create.
-  await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);
   const env: Record<string, string> = { ...spec.env, ...spec.space?.env, DYNO: dynoName(spec.processType, spec.index) };
   if (spec.processType === "web") env.PORT = String(spec.webPort);
-  const image = await docker().getImage(spec.image).inspect();
+  const image = await inspectImage(spec.image);
   const hardening = hardeningFor(image.Config?.User);
   // Language runtime metrics: Node.js images on sizes that include them, nothing for the rest.
   const preload = preloadFor(image.Config?.Labels, spec.size, env);
   if (preload) Object.assign(env, preload.env);
-  const container = await docker().createContainer({
+  const options: Docker.ContainerCreateOptions = {
     name,
     Image: spec.image,
     User: hardening.User,
@@ -111,7 +126,16 @@ export async function startDyno(spec: DynoSpec, name = containerName(spec.app, s
     NetworkingConfig: {
       EndpointsConfig: { [spec.network]: { Aliases: spec.aliases } },
     },
-  });
+  };
+  const container = await docker()
+    .createContainer(options)
+    .catch(async (e) => {
+      // A leftover with the same name (crashed update, manual `docker stop`) blocks the create:
+      // it goes, and the create is tried again. Asked only on a conflict, not before every start.
+      if (!isConflictOrNoop(e)) throw e;
+      await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);
+      return docker().createContainer(options);
+    });
   if (spec.space)
     await docker()
       .getNetwork(spec.space.network)

@@ -171,7 +171,10 @@ async function prebootWeb(f: FormationInputs, plan: PrebootPlan): Promise<void> 
  * Heroku); with preboot and a new release, web dynos are swapped without a gap. Then the router
  * is pointed at the live web dynos.
  */
-async function converge(f: FormationInputs): Promise<{ dynos: string[]; processes: FormationInputs["processes"] }> {
+async function converge(
+  f: FormationInputs,
+  olds?: FormationOutputs,
+): Promise<{ dynos: string[]; processes: FormationInputs["processes"] }> {
   await ensureDynoManager();
   const autoscaled = autoscalePolicyOf(f);
   // The autoscaler holds still while `up` changes the dynos (it goes on from what `up` leaves).
@@ -179,21 +182,33 @@ async function converge(f: FormationInputs): Promise<{ dynos: string[]; processe
   try {
     return await convergeDynos(f);
   } finally {
-    await writeAutoscalePolicy(f.app, autoscaled);
+    // Without autoscaling before or now there is no policy to take back: the manager was never
+    // given one, so the exec that removes it is skipped (a create still removes a stray one).
+    if (autoscaled || !olds || autoscalePolicyOf(olds)) await writeAutoscalePolicy(f.app, autoscaled);
   }
 }
 
 /** What the dyno manager's autoscaler gets for this formation (none: autoscaling is off). */
-function autoscalePolicyOf(f: FormationInputs) {
+function autoscalePolicyOf(f: Pick<FormationInputs, "processes">) {
   const a = f.processes.web?.autoscaling;
   return a ? { processType: "web", min: a.min, max: a.max, p95TargetMs: a.p95ResponseTimeMs ?? HEROKU.autoscaleP95TargetMs } : undefined;
 }
 
 async function convergeDynos(f: FormationInputs): Promise<{ dynos: string[]; processes: FormationInputs["processes"] }> {
+  // Alerts apply at once, without touching a dyno (the manager reads them on its next round):
+  // written while the dynos start rather than after them.
+  const alerts = writeAlertConfig({
+    app: f.app,
+    alerts: f.alerts ?? {},
+    webhookUrl: f.alertWebhookUrl ?? "",
+    dashboardUrl: f.dashboardUrl ?? "",
+  });
+  alerts.catch(() => undefined); // awaited below; a dyno failure thrown first must not leave it unhandled
   // Leftovers of an interrupted preboot: the plainly named dynos are the ones that serve.
-  const leftovers = (await observeDynos(f.app)).filter((d) => d.name !== containerName(f.app, d.processType, d.index));
-  await Promise.all(leftovers.map((d) => stopDyno(d.id)));
-  const observed = await observeDynos(f.app);
+  const all = await observeDynos(f.app);
+  const serving = (d: (typeof all)[number]) => d.name === containerName(f.app, d.processType, d.index);
+  await Promise.all(all.filter((d) => !serving(d)).map((d) => stopDyno(d.id)));
+  const observed = all.filter(serving);
   // An autoscaled quantity is the one running (the autoscaler's), in the program's range.
   const processes = Object.fromEntries(
     Object.entries(f.processes).map(([type, p]) => [type, { ...p, quantity: quantityToRun(p, runningQuantity(observed, type)) }]),
@@ -214,8 +229,7 @@ async function convergeDynos(f: FormationInputs): Promise<{ dynos: string[]; pro
       await syncRouter(routerOf(f));
     }
   }
-  // Alerts apply at once, without touching a dyno: the manager reads them on its next round.
-  await writeAlertConfig({ app: f.app, alerts: f.alerts ?? {}, webhookUrl: f.alertWebhookUrl ?? "", dashboardUrl: f.dashboardUrl ?? "" });
+  await alerts;
   const now = await observeDynos(f.app);
   return {
     dynos: now
@@ -259,8 +273,8 @@ export const provider = {
     };
   },
 
-  async update(_id: string, _olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
-    const { dynos, processes } = await converge(news);
+  async update(_id: string, olds: FormationOutputs, news: FormationInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const { dynos, processes } = await converge(news, olds);
     return {
       outs: {
         ...news,

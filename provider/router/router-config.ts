@@ -2,6 +2,7 @@
  * Renders the router's HAProxy configuration from the routes. Pure: the router controller feeds
  * it what it observed in Docker, so the config is always derived, never edited in place.
  */
+import { createHash } from "node:crypto";
 import { WAKE_TIMEOUT_SECONDS } from "../dyno-manager/idle-controller";
 import { ADMIN_SOCKET, backendName, REQUEST_LOG_RING } from "./router-names";
 
@@ -41,6 +42,8 @@ export interface RouterConfigOptions {
   redactQueryStrings?: boolean;
 }
 
+/** The router's config folder (config, host maps, Lua, error pages, TLS store). */
+export const CONFIG_DIR = "/etc/haproxy";
 /** Where the error pages live inside the router. */
 export const ERRORS_DIR = "/etc/haproxy/errors";
 /** The Lua action that holds a request while a sleeping Eco app wakes (router/wake.lua). */
@@ -70,6 +73,8 @@ export interface RouterObservation {
 /** The files one router update writes: the HAProxy config, and TLS store files it names. */
 export interface RenderedRouter {
   config: string;
+  /** Host maps the config names, relative to /etc/haproxy (named by their content: see {@link hostMapFile}). */
+  maps?: Record<string, string>;
   /** Relative to the TLS store (the crt-list), empty without certificates. */
   tlsFiles: Record<string, string>;
   /** Custom maintenance pages, relative to the errors folder (the router's own pages are always written). */
@@ -81,12 +86,42 @@ export function renderRouter(o: RouterObservation): RenderedRouter {
   const served = withCustomDomains(o.routes, o.tls);
   const tls = routerTlsConfig(served, o.tls);
   const config = renderRouterConfig(served, { ...o.options, tls });
+  const map = renderHostMap(served);
   const pages = Object.fromEntries(
     o.routes
       .filter((r) => r.maintenance && r.maintenance.page !== "")
       .map((r) => [maintenanceFileName(r.app, r.maintenance!.page), renderMaintenanceFile(r.maintenance!.page)]),
   );
-  return { config, tlsFiles: tls.certificates.length > 0 ? { [tlsFile.crtList]: renderCrtList(tls) } : {}, pages };
+  return {
+    config,
+    maps: map ? { [hostMapFile(map)]: map } : {},
+    tlsFiles: tls.certificates.length > 0 ? { [tlsFile.crtList]: renderCrtList(tls) } : {},
+    pages,
+  };
+}
+
+/**
+ * The exact hostnames, one `host backend` line each, for HAProxy's `map()`: one tree lookup per
+ * request instead of a chain of string compares that grows with the apps. A hostname two apps
+ * name goes to the first in app order, as the ACL chain it replaced did.
+ */
+export function renderHostMap(routes: Route[]): string {
+  const seen = new Map<string, string>();
+  for (const r of [...routes].sort((a, b) => a.app.localeCompare(b.app))) {
+    for (const host of r.hostnames.filter((h) => !isWildcard(h)).map((h) => h.toLowerCase())) {
+      if (!seen.has(host)) seen.set(host, backendName(r.app));
+    }
+  }
+  return [...seen].map(([host, backend]) => `${host} ${backend}\n`).join("");
+}
+
+/**
+ * The map's file name, from its content: a config always names the map it was rendered with,
+ * so a rejected config never changes what the live one routes by, and a draining worker's map
+ * is never rewritten under it.
+ */
+export function hostMapFile(map: string): string {
+  return `hosts-${createHash("sha256").update(map).digest("hex").slice(0, 12)}.map`;
 }
 
 export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): string {
@@ -132,11 +167,15 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     // A connection refused by a dying dyno is retried on another one, so it costs no request.
     "  option redispatch 1",
     "  retries 2",
-    // A client's first request on a new connection may take an idle connection to a dyno that
-    // another client's request opened, once that connection proved reusable. HAProxy's default
-    // (safe) opens a new one for every first request, so with `Connection: close` clients each
-    // request cost a TCP connect to the dyno: 0.34× nginx's req/s (bench/router), which reuses.
-    "  http-reuse aggressive",
+    // A client's first request on a new connection takes an idle connection to a dyno that
+    // another client's request left, as nginx's `keepalive` pool does. HAProxy's default (safe)
+    // opens a new one for every first request, and `aggressive` only reuses a connection that
+    // carried two requests, which never happens when every client sends `Connection: close`: with
+    // either, each such request cost a TCP connect to the dyno, 0.36× nginx's req/s; with `always`
+    // 0.85× (bench/router). A dyno closing an idle connection just as a request goes out on it is
+    // covered by the retries below for methods safe to repeat; a POST then gets H99/502, as it
+    // would through nginx, and as it already could on a client's second request.
+    "  http-reuse always",
     // A dyno killed under load also closes the router's idle keep-alive connections to it: a
     // request sent on one at that moment gets no response, and HAProxy closed the client's
     // connection without one ("socket hang up"), beyond the requests the dyno held. Those are
@@ -173,11 +212,13 @@ export function renderRouterConfig(routes: Route[], opts: RouterConfigOptions): 
     `  http-after-response del-header ${LOG_HEADER}`,
     ...renderTlsHttpRules(opts.tls, opts.publicHttpsPort),
   ];
-  for (const r of sorted) {
-    for (const host of r.hostnames.filter((h) => !isWildcard(h)).sort()) {
-      lines.push(`  use_backend ${backendName(r.app)} if { var(txn.host) -m str ${host.toLowerCase()} }`);
-    }
-  }
+  // Exact hostnames through the host map, then wildcards (longest first), then "No such app".
+  const map = renderHostMap(sorted);
+  if (map)
+    lines.push(
+      `  http-request set-var(txn.backend) var(txn.host),map(${CONFIG_DIR}/${hostMapFile(map)})`,
+      "  use_backend %[var(txn.backend)] if { var(txn.backend) -m found }",
+    );
   lines.push(...renderWildcardRoutes(sorted, backendName));
   lines.push("  default_backend no_such_app", "");
   for (const r of sorted) {

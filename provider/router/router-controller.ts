@@ -5,7 +5,15 @@ import type Docker from "dockerode";
 import { docker, ignoreConflictOrNoop, ignoreNotFound, isConflictOrNoop, isNotFound } from "../docker/docker-client";
 import { execIn, putFiles } from "../docker/docker-exec";
 import { LABEL, labelFilter } from "../docker/labels";
-import { ERRORS_DIR, renderRouter, WAKE_SCRIPT, type RenderedRouter, type Route, type RouterConfigOptions } from "./router-config";
+import {
+  CONFIG_DIR,
+  ERRORS_DIR,
+  renderRouter,
+  WAKE_SCRIPT,
+  type RenderedRouter,
+  type Route,
+  type RouterConfigOptions,
+} from "./router-config";
 import { errorFileName, renderErrorFile, ROUTER_ERRORS } from "./router-errors";
 import { ensureRouterImage, routerDir, routerImageTag } from "./router-image";
 import { observeMaintenance } from "./maintenance";
@@ -15,8 +23,6 @@ import { admitsLoopback, loopbackSource, publishAddresses, trustedSources } from
 import { ensureTlsVolume, httpsPortToPublish, readTlsState, removeTlsVolume, tlsMount, writeTlsFiles } from "./router-tls-store";
 
 export { routerImageTag };
-
-const CONFIG_DIR = "/etc/haproxy";
 
 /**
  * One router: a container and a network of the same name. The Common Runtime's is
@@ -243,16 +249,27 @@ export async function applyConfig(router: Docker.Container, rendered: RenderedRo
   );
   const wake = fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8");
   const next = `haproxy.cfg.${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
-  await putFiles(router, CONFIG_DIR, { ...pages, [path.basename(WAKE_SCRIPT)]: wake, [next]: rendered.config });
+  const maps = rendered.maps ?? {};
+  await putFiles(router, CONFIG_DIR, { ...pages, ...maps, [path.basename(WAKE_SCRIPT)]: wake, [next]: rendered.config });
   if (Object.keys(rendered.tlsFiles).length > 0) await writeTlsFiles(router, rendered.tlsFiles);
-  const check = await execIn(router, ["haproxy", "-c", "-f", `${CONFIG_DIR}/${next}`]);
-  if (check.exitCode !== 0) {
-    await execIn(router, ["rm", "-f", `${CONFIG_DIR}/${next}`]).catch(() => undefined);
-    const reason = haproxyCheckReason(check.output) || `haproxy -c exited ${check.exitCode} and said nothing`;
+  // Checked and installed in one exec (each is a round trip through dockerd): a config HAProxy
+  // rejects is removed and never installed; exit 97 says the check passed and the rename failed.
+  // Host maps the installed config does not name are left from earlier configs: removed.
+  const install = await execIn(router, [
+    "sh",
+    "-c",
+    'haproxy -c -f "$0" || { rc=$?; rm -f "$0"; exit $rc; }; mv -f "$0" "$1" || exit 97; ' +
+      'for f in "$2"/hosts-*.map; do case " $3 " in *" $(basename "$f") "*) ;; *) rm -f "$f" ;; esac; done',
+    `${CONFIG_DIR}/${next}`,
+    `${CONFIG_DIR}/haproxy.cfg`,
+    CONFIG_DIR,
+    Object.keys(maps).join(" "),
+  ]);
+  if (install.exitCode === 97) throw new Error(`could not install the router configuration: ${install.output}`);
+  if (install.exitCode !== 0) {
+    const reason = haproxyCheckReason(install.output) || `haproxy -c exited ${install.exitCode} and said nothing`;
     throw new Error(`the router rejected its new configuration (a Dynoform bug; the old one keeps serving). HAProxy said:\n${reason}`);
   }
-  const swap = await execIn(router, ["mv", "-f", `${CONFIG_DIR}/${next}`, `${CONFIG_DIR}/haproxy.cfg`]);
-  if (swap.exitCode !== 0) throw new Error(`could not install the router configuration: ${swap.output}`);
   const previous = await routerWorkers(router).catch(() => [] as string[]);
   // SIGUSR2 to HAProxy's master: it re-reads the file and starts a new worker; the old worker
   // finishes the requests it holds, so no connection is dropped. A router that stopped meanwhile

@@ -154,4 +154,19 @@ describe("the router speaks Heroku's HTTP", () => {
     await get(t.url, { headers: { "X-Request-Id": id } });
     expect(await logLine(router.name, id)).toMatch(/^at=error code=H14 desc="No web dynos running" method=GET .* status=503 /);
   });
+
+  // Last: its reload leaves the test client's idle connections on the old worker, whose request
+  // log the admin socket no longer reads.
+  it("routes by Host through one host map, any case, and keeps only the map its config names", async () => {
+    const upper = await get(t.url, { headers: { Host: `${t.hostname.toUpperCase()}:${router.httpPort}` } });
+    // The app has no running dyno after the tests before (503), but it is routed: not "No such app" (404).
+    expect(upper.status).toBe(503);
+    const r = docker.getContainer(router.name);
+    await execIn(r, ["sh", "-c", "echo 'stale.test.localhost app_gone' > /etc/haproxy/hosts-000000000000.map"]);
+    await t.sync();
+    const names = (await execIn(r, ["sh", "-c", "ls /etc/haproxy/hosts-*.map"])).output.trim().split("\n");
+    expect(names).toHaveLength(1);
+    expect((await execIn(r, ["cat", "/etc/haproxy/haproxy.cfg"])).output).toContain(`map(${names[0]})`);
+    expect((await execIn(r, ["cat", names[0]])).output).toContain(`${t.hostname} app_`);
+  });
 });

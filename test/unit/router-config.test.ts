@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { backendName, renderRouter, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router/router-config";
+import {
+  backendName,
+  hostMapFile,
+  renderHostMap,
+  renderRouter,
+  renderRouterConfig,
+  ROUTER_LOG_FORMAT,
+} from "../../provider/router/router-config";
 import { errorLogFragment, renderErrorFile, ROUTER_ERRORS } from "../../provider/router/router-errors";
 
 describe("renderRouterConfig", () => {
@@ -21,14 +28,29 @@ describe("renderRouterConfig", () => {
   it("routes each hostname, lower-cased and without port, to its app's backend", () => {
     const cfg = renderRouterConfig(routes, opts);
     expect(cfg).toContain("http-request set-var(txn.host) req.hdr(host),field(1,:),lower");
-    expect(cfg).toContain("use_backend app_api if { var(txn.host) -m str api.example.com }");
-    expect(cfg).toContain("use_backend app_web_b if { var(txn.host) -m str web-b.dynoform.localhost }");
+    const map = renderHostMap(routes);
+    expect(map).toContain("api.example.com app_api\n");
+    expect(map).toContain("web-b.dynoform.localhost app_web_b\n");
+    expect(cfg).toContain(`http-request set-var(txn.backend) var(txn.host),map(/etc/haproxy/${hostMapFile(map)})`);
+    expect(cfg).toContain("use_backend %[var(txn.backend)] if { var(txn.backend) -m found }");
     expect(cfg).toContain("default_backend no_such_app");
   });
 
-  it("lets a client's first request reuse a dyno connection that proved reusable, as nginx's keep-alive pool does", () => {
+  it("routes by one host map named for its content, not a chain of rules per hostname", () => {
     const cfg = renderRouterConfig(routes, opts);
-    expect(cfg).toMatch(/^defaults\n(?: {2}.*\n)* {2}http-reuse aggressive\n/m);
+    expect(cfg).not.toMatch(/use_backend app_/);
+    expect(hostMapFile(renderHostMap(routes))).toMatch(/^hosts-[0-9a-f]{12}\.map$/);
+    const moved = routes.map((r) => (r.app === "api" ? { ...r, hostnames: ["api2.example.com"] } : r));
+    expect(hostMapFile(renderHostMap(moved))).not.toBe(hostMapFile(renderHostMap(routes)));
+    // A hostname two apps name goes to the first in app order, whatever the order observed.
+    const both = [routes[0], { ...routes[1], hostnames: ["web-b.dynoform.localhost"] }];
+    expect(renderHostMap(both)).toBe(renderHostMap([...both].reverse()));
+    expect(renderHostMap(both)).toBe("web-b.dynoform.localhost app_api\n");
+  });
+
+  it("lets a client's first request reuse an idle dyno connection, as nginx's keep-alive pool does", () => {
+    const cfg = renderRouterConfig(routes, opts);
+    expect(cfg).toMatch(/^defaults\n(?: {2}.*\n)* {2}http-reuse always\n/m);
   });
 
   it("names each server after its dyno and finds it by its release's DNS name, in dyno order", () => {
@@ -155,7 +177,8 @@ describe("renderRouter (one observation in, the whole update out)", () => {
       ],
     };
     const out = renderRouter({ routes, tls, options: { publicHttpPort: 8080 } });
-    expect(out.config).toContain("use_backend app_api if { var(txn.host) -m str www.example.com }");
+    expect(Object.values(out.maps ?? {}).join("")).toContain("www.example.com app_api\n");
+    expect(out.config).toContain(`map(/etc/haproxy/${Object.keys(out.maps ?? {})[0]})`);
     expect(out.config).not.toContain("old.example.com");
     expect(out.tlsFiles).toEqual({});
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backendName, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router/router-config";
+import { backendName, renderHostMap, renderRouterConfig, ROUTER_LOG_FORMAT } from "../../provider/router/router-config";
 import {
   hostCondition,
   hostKey,
@@ -109,11 +109,12 @@ describe("renderRouterConfig with TLS", () => {
   });
 
   it("routes custom domains by Host, exact names before wildcards", () => {
-    expect(cfg).toContain(`  use_backend ${backendName("api")} if { var(txn.host) -m str www.example.com }`);
+    expect(renderHostMap(served)).toContain(`www.example.com ${backendName("api")}\n`);
     const wildcard = `  use_backend ${backendName("web")} if { var(txn.host) -m reg ^[^.]+\\.apps\\.example\\.com$ }`;
     expect(cfg).toContain(wildcard);
-    expect(cfg.lastIndexOf("-m str")).toBeLessThan(cfg.indexOf(wildcard));
+    expect(cfg.indexOf("use_backend %[var(txn.backend)]")).toBeLessThan(cfg.indexOf(wildcard));
     expect(cfg).not.toContain("ghost.example.com");
+    expect(renderHostMap(served)).not.toContain("ghost.example.com");
   });
 
   it("omits the port from redirects when HTTPS is on 443", () => {
