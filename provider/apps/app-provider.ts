@@ -333,8 +333,8 @@ export const provider = {
   },
 } satisfies pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs>;
 
-/** What create and update record: the inputs, the image and release they made, and the router they left running. */
-function appOutputs(inputs: AppInputs, built: { imageId: string; tag: string }, releaseNumber: number, network: string): AppOutputs {
+/** What create and update record (on one engine or a Swarm): the inputs, the image and release they made, and the router they left running. */
+export function appOutputs(inputs: AppInputs, built: { imageId: string; tag: string }, releaseNumber: number, network: string): AppOutputs {
   return {
     ...inputs,
     imageId: built.imageId,

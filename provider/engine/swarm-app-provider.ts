@@ -8,8 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AppInputs, AppOutputs } from "../../sdk/app";
 import type { SwarmEngine } from "../../sdk/engine";
 import { AppInputsSchema, checkInputs } from "../../sdk/input-schemas";
-import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
-import { appNetworkName, image } from "../apps/app-provider";
+import { appNetworkName, appOutputs, image } from "../apps/app-provider";
 import { isNotFound } from "../docker/docker-client";
 import { LABEL } from "../docker/labels";
 import { clusterDocker, unreachable } from "./cluster-client";
@@ -64,20 +63,6 @@ async function ensureOverlay(inputs: AppInputs): Promise<string> {
   return name;
 }
 
-function outputs(inputs: AppInputs, built: { imageId: string; tag: string }, releaseNumber: number, network: string): AppOutputs {
-  return {
-    ...inputs,
-    imageId: built.imageId,
-    imageTag: built.tag,
-    release: `v${releaseNumber}`,
-    releaseNumber,
-    network,
-    webUrl: `http://${inputs.hostnames[0]}:${inputs.routerHttpPort}/`,
-    routerStatus: "running",
-    providerVersion: PROVIDER_VERSION,
-  };
-}
-
 const sameVars = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
@@ -112,7 +97,7 @@ export const provider = {
       throw unreachable(`App "${inputs.name}"`, engine, e);
     });
     await syncSwarmRouter(engine, routerOf(inputs));
-    return { id: inputs.name, outs: outputs(inputs, built, 1, network) };
+    return { id: inputs.name, outs: appOutputs(inputs, built, 1, network) };
   },
 
   async update(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.UpdateResult> {
@@ -121,7 +106,7 @@ export const provider = {
     const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
     const network = await ensureOverlay(news);
     await syncSwarmRouter(engineOf(news), routerOf(news));
-    return { outs: outputs(news, built, newRelease ? olds.releaseNumber + 1 : olds.releaseNumber, network) };
+    return { outs: appOutputs(news, built, newRelease ? olds.releaseNumber + 1 : olds.releaseNumber, network) };
   },
 
   async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {

@@ -196,6 +196,23 @@ async function ensureManager(tag: string): Promise<void> {
   });
 }
 
+/**
+ * The manager's helpers that talk to the outside (alert webhooks, log drains): one volume shared
+ * with the manager, a network with egress, no Docker socket, no capabilities, a read-only root.
+ * What they send goes out; nothing comes in (no published port), and no dyno shares the network.
+ */
+function egressSidecarHostConfig(volume: string, dir: string): Record<string, unknown> {
+  return {
+    Binds: [`${volume}:${dir}`],
+    NetworkMode: "bridge",
+    RestartPolicy: { Name: "always" },
+    CapDrop: ["ALL"],
+    SecurityOpt: ["no-new-privileges"],
+    ReadonlyRootfs: true,
+    LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
+  };
+}
+
 /** The notifier: the manager's image, the alerts volume only, a network with egress, no Docker socket. */
 async function ensureAlertNotifier(tag: string): Promise<void> {
   const env = [timeScaleEnv()];
@@ -208,16 +225,7 @@ async function ensureAlertNotifier(tag: string): Promise<void> {
       Cmd: ["node", "/opt/dynoform/dyno-manager/alert-notifier.js"],
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "alert-notifier" },
       Env: env,
-      HostConfig: {
-        Binds: [`${ALERTS_VOLUME}:${ALERTS_DIR}`],
-        // Webhooks go out; nothing comes in (no published port), and no dyno shares this network.
-        NetworkMode: "bridge",
-        RestartPolicy: { Name: "always" },
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        ReadonlyRootfs: true,
-        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
-      },
+      HostConfig: egressSidecarHostConfig(ALERTS_VOLUME, ALERTS_DIR),
     }),
   });
 }
@@ -244,16 +252,7 @@ async function ensureForwarder(tag: string): Promise<void> {
       Image: tag,
       Cmd: ["node", "/opt/dynoform/dyno-manager/drain-forwarder.js"],
       Labels: { [LABEL.managed]: "true", [LABEL.role]: "log-drain-forwarder" },
-      HostConfig: {
-        Binds: [`${DRAINS_VOLUME}:${DRAINS_DIR}`],
-        // Lines go out to the receivers; nothing comes in (no published port), and no dyno shares this network.
-        NetworkMode: "bridge",
-        RestartPolicy: { Name: "always" },
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges"],
-        ReadonlyRootfs: true,
-        LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
-      },
+      HostConfig: egressSidecarHostConfig(DRAINS_VOLUME, DRAINS_DIR),
     }),
   });
 }
