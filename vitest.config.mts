@@ -10,7 +10,17 @@ export default defineConfig({
     outputFile: { json: ".vitest-report.json" },
     projects: [
       // One Docker Engine: unit, integration and end-to-end tests, as before clusters.
-      { extends: true, test: { name: "engine", include: ["test/**/*.test.ts"], exclude: ["test/cluster/**", "**/node_modules/**"] } },
+      {
+        extends: true,
+        test: {
+          name: "engine",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/cluster/**", "**/node_modules/**"],
+          // Projects run side by side unless ordered: the cluster's builds and nested engines would
+          // load the CPU under the single-engine suite's timing-sensitive tests (cycling, preboot).
+          sequence: { groupOrder: 0 },
+        },
+      },
       // On a Docker Swarm of three nested engines the global setup starts (and removes after).
       {
         extends: true,
@@ -18,6 +28,8 @@ export default defineConfig({
           name: "cluster",
           include: ["test/cluster/**/*.test.ts"],
           globalSetup: ["test/cluster/global-setup.ts"],
+          // After the single-engine suite, never beside it (see above).
+          sequence: { groupOrder: 1 },
           testTimeout: 300_000,
         },
       },
