@@ -28,7 +28,7 @@ export default defineConfig({
           name: "cluster",
           include: ["test/cluster/**/*.test.ts"],
           globalSetup: ["test/cluster/global-setup.ts"],
-          // After the single-engine suite, never beside it (see above).
+          // A group of its own: never beside the single-engine suite (see above).
           sequence: { groupOrder: 1 },
           testTimeout: 300_000,
         },
