@@ -34,28 +34,9 @@ beforeAll(async () => {
   process.env.DYNOFORM_TIME_SCALE = "60";
   fs.writeFileSync(script, P95_SCRIPT);
   await t.setup();
-  inputs = {
-    resource: "bench",
-    app: t.app,
-    release: "v1",
-    image: t.image,
-    config: {},
-    secrets: {},
-    processCommands: {},
-    alerts: {},
-    alertWebhookUrl: "",
-    dashboardUrl: "",
-    network: t.network,
-    webPort: 5000,
-    router: router.name,
-    routerHttpPort: router.httpPort,
-    routerHttpsPort: 0,
-    spaceNetwork: "",
-    processes: { web: { quantity: 1, size: "performance-m", autoscaling: { min: 1, max: 10, p95ResponseTimeMs: TARGET_MS } } },
-    preboot: true,
-    bootTimeoutSeconds: 60,
-    ecoSleepAfterSeconds: 1800,
-  };
+  inputs = t.formationInputs("bench", {
+    web: { quantity: 1, size: "performance-m", autoscaling: { min: 1, max: 10, p95ResponseTimeMs: TARGET_MS } },
+  });
   state = (await formations.create(inputs)).outs as FormationOutputs;
 }, 300_000);
 

@@ -31,28 +31,7 @@ describe("web autoscaling (time scale 60: a minute is a second)", () => {
   beforeAll(async () => {
     process.env.DYNOFORM_TIME_SCALE = "60";
     await t.setup();
-    inputs = {
-      resource: "as",
-      app: t.app,
-      release: "v1",
-      image: t.image,
-      config: {},
-      secrets: {},
-      processCommands: {},
-      alerts: {},
-      alertWebhookUrl: "",
-      dashboardUrl: "",
-      network: t.network,
-      webPort: 5000,
-      router: router.name,
-      routerHttpPort: router.httpPort,
-      routerHttpsPort: 0,
-      spaceNetwork: "",
-      processes: { web: { quantity: 1, size: "performance-m", autoscaling } },
-      preboot: true,
-      bootTimeoutSeconds: 60,
-      ecoSleepAfterSeconds: 1800,
-    };
+    inputs = t.formationInputs("as", { web: { quantity: 1, size: "performance-m", autoscaling } });
     state = (await formations.create(inputs)).outs as FormationOutputs;
   }, 300_000);
 

@@ -5,6 +5,7 @@ import { buildImage } from "../../provider/docker/image-build";
 import { LABEL } from "../../provider/docker/labels";
 import { readRequestLog } from "../../provider/router/router-log";
 import { dynoAddress, ensureNetwork, removeAppNetwork, syncRouter, type RouterSettings } from "../../provider/router/router-controller";
+import type { FormationInputs } from "../../sdk/formation";
 import { docker } from "./docker";
 import { REPO, uniqueSuffix } from "./pulumi";
 
@@ -66,6 +67,35 @@ export class RouterTestApp {
   async scale(n: number, over: Partial<DynoSpec> = {}): Promise<void> {
     for (let i = 1; i <= n; i++) await startDyno(this.spec(i, "v1", over));
     await syncRouter(this.router);
+  }
+
+  /**
+   * Formation inputs for this app's web dynos behind its router, as a program would give them
+   * (the Formation provider called directly, without Pulumi): for autoscaling's test and bench.
+   */
+  formationInputs(resource: string, processes: FormationInputs["processes"]): FormationInputs {
+    return {
+      resource,
+      app: this.app,
+      release: "v1",
+      image: this.image,
+      config: {},
+      secrets: {},
+      processCommands: {},
+      alerts: {},
+      alertWebhookUrl: "",
+      dashboardUrl: "",
+      network: this.network,
+      webPort: 5000,
+      router: this.router.name,
+      routerHttpPort: this.router.httpPort,
+      routerHttpsPort: 0,
+      spaceNetwork: "",
+      processes,
+      preboot: true,
+      bootTimeoutSeconds: 60,
+      ecoSleepAfterSeconds: 1800,
+    };
   }
 
   sync(): Promise<string[]> {
