@@ -14,9 +14,9 @@
  * Wired into dyno-manager.ts with two lines; it gets the manager's own `recreate`.
  */
 import * as crypto from "node:crypto";
-import { type DockerSocket, execOutput } from "../docker/docker-socket";
+import type { DockerSocket } from "../docker/docker-socket";
 import { LABEL } from "../docker/labels";
-import { ADMIN_SOCKET, backendName } from "../router/router-names";
+import { backendName } from "../router/router-names";
 import { waitBooted } from "./dyno-boot";
 import { cloneDyno } from "./dyno-clone";
 import { markStoppedOnPurpose } from "./manager-state";
@@ -45,6 +45,8 @@ export interface CyclingDeps {
   docker: DockerSocket;
   /** The manager's fresh-container restart (logs `State changed from up to starting`, `Starting process …`). */
   recreate: (info: never, from: "up") => Promise<void>;
+  /** The manager's own way to run commands (`;`-separated) on a router's admin socket. */
+  routerAdmin: (router: string, commands: string) => Promise<string>;
   /** A platform line of the app (`heroku[web.1]: Cycling`). */
   appLog: (app: string, source: string, text: string) => void;
   /** Puts into a created, not yet started container what its image lacks (the runtime metrics preload). */
@@ -70,8 +72,7 @@ async function routerOf(d: CyclingDeps, app: string): Promise<string | undefined
   }
 }
 
-const admin = (d: CyclingDeps, router: string, commands: string[]) =>
-  execOutput(d.docker, router, ["sh", "-c", `printf '%s\\n' "$1" | socat stdio unix-connect:${ADMIN_SOCKET}`, "sh", commands.join(";")]);
+const admin = (d: CyclingDeps, router: string, commands: string[]) => d.routerAdmin(router, commands.join(";"));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

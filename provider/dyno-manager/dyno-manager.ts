@@ -552,6 +552,7 @@ async function main(): Promise<void> {
   setInterval(() => alerts.tick(), alerts.intervalMs);
   startDynoCycling({
     docker,
+    routerAdmin,
     recreate: recreate as never,
     appLog,
     timeScale,
