@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureDynoManager, readDynoManagerLog } from "../../provider/formations/dyno-manager-controller";
+import { ensureDynoManager, readDynoManagerLog, removeDynoManagerIfIdle } from "../../provider/formations/dyno-manager-controller";
 import { ENV } from "../../sdk/settings";
 import { docker } from "../support/docker";
 import { getUntil, steadyLoad } from "../support/http";
@@ -35,8 +35,9 @@ describe("daily dyno cycling", () => {
     await t.cleanup();
     if (before === undefined) delete process.env[ENV.timeScale];
     else process.env[ENV.timeScale] = before;
-    // The shared manager goes back to the engine's normal day.
+    // The shared manager goes back to the engine's normal day, or goes when no dyno is left.
     await ensureDynoManager();
+    await removeDynoManagerIfIdle();
   });
 
   it("cycles every dyno with Heroku's lines into a fresh container, and no request fails", async () => {
