@@ -102,7 +102,3 @@ export function refuseOnSwarm(kind: string, name: string, why: string): void {
     `${kind} "${name}": ${why} Fix: remove it from this stack, or run the stack on one Docker Engine (dynoform:engine docker)`,
   );
 }
-
-/** Why a Shield space cannot be made on a Swarm: never an unencrypted one instead. */
-export const SHIELD_ON_SWARM =
-  "Shield spaces need encrypted overlay networks (IPsec ESP with AES-GCM between nodes), and Dynoform does not make Spaces on a Swarm yet. It never makes a Shield space unencrypted: on a kernel without ESP/GCM (CONFIG_INET_ESP, CONFIG_CRYPTO_GCM) Swarm creates encrypted overlays that silently drop traffic, so such a cluster cannot host Shield spaces at all.";

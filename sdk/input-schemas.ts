@@ -118,6 +118,8 @@ export const SpaceInputsSchema = z.object({
   /** 0: pick a free port at creation. */
   httpPort: port("httpPort", "use 1–65535, or leave it out to pick a free one"),
   httpsPort: port("httpsPort", "use 1–65535, or leave it out to pick a free one"),
+  /** Where the space is made: absent for the local Docker Engine, or a Swarm cluster (declared below). */
+  engine: z.lazy(() => SwarmEngineSchema).optional(),
 });
 
 /** How an app sees the space it runs in (plain data, carried in the App's state). */

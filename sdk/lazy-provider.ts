@@ -64,7 +64,8 @@ export type ProviderModule =
   | "tls/certificate-provider"
   | "drains/log-drain-provider"
   | "engine/swarm-app-provider"
-  | "engine/swarm-formation-provider";
+  | "engine/swarm-formation-provider"
+  | "engine/swarm-space-provider";
 
 function localPath(module: ProviderModule): string {
   try {

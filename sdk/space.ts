@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { SpaceInputsSchema, SpacePlacementSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
-import { refuseOnSwarm, SHIELD_ON_SWARM } from "./engine";
+import { engineInput, stackEngine } from "./engine";
 import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
 
 /** Arguments of a {@link Space}. */
@@ -18,7 +18,7 @@ export interface SpaceArgs {
    * router network Docker publishes on, which Dynoform then admits too, and no other gateway).
    */
   trustedIpRanges?: string[];
-  /** The space router's HTTP port on 127.0.0.1 (default: the first free one from 8400). */
+  /** The space router's HTTP port on 127.0.0.1 (default: the first free one from 8400; on a Swarm, on each edge node). */
   httpPort?: number;
   /** The space router's HTTPS port on 127.0.0.1 (default: the first free one from 8450). */
   httpsPort?: number;
@@ -56,22 +56,26 @@ export class Space extends pulumi.dynamic.Resource {
 
   constructor(resourceName: string, args: SpaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
     const name = args.name ?? resourceName;
-    refuseOnSwarm(
-      "Space",
-      name,
-      args.shield ? SHIELD_ON_SWARM : "Spaces (overlay networks with a router of their own) are not made on a Swarm yet.",
-    );
+    const engine = stackEngine();
     const inputs: Record<keyof SpaceOutputs, unknown> = {
       name,
       shield: args.shield ?? false,
       trustedIpRanges: args.trustedIpRanges ?? [],
       httpPort: args.httpPort ?? 0,
       httpsPort: args.httpsPort ?? 0,
+      engine: engineInput(engine),
       network: undefined,
       router: undefined,
       providerVersion: undefined,
     };
-    super(lazyProvider<SpaceInputs, SpaceOutputs>("spaces/space-provider"), resourceName, inputs, opts, "dynoform", "Space");
+    super(
+      lazyProvider<SpaceInputs, SpaceOutputs>(engine ? "engine/swarm-space-provider" : "spaces/space-provider"),
+      resourceName,
+      inputs,
+      opts,
+      "dynoform",
+      "Space",
+    );
     this.spaceName = name;
     this.isShield = args.shield ?? false;
     programRegistry<Space>("spaces").set(name, this);

@@ -58,7 +58,10 @@ async function ensureOverlay(inputs: AppInputs): Promise<string> {
       [LABEL.hostname]: inputs.hostnames.join(","),
       [LABEL.webPort]: String(inputs.webPort),
       [LABEL.router]: inputs.router,
+      ...(inputs.space ? { [LABEL.space]: inputs.space.name, [LABEL.shield]: String(inputs.space.shield) } : {}),
     },
+    // Shield: no way out of the cluster, and traffic between nodes encrypted (the Space checked that the nodes can).
+    ...(inputs.space?.shield ? { Internal: true, Options: { encrypted: "" } } : {}),
   });
   return name;
 }
@@ -76,6 +79,7 @@ export const provider = {
   async diff(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.DiffResult> {
     const replaces = olds.name !== news.name ? ["name"] : [];
     if (olds.router !== news.router) replaces.push("router");
+    if (olds.space?.name !== news.space?.name) replaces.push("space");
     if (JSON.stringify(olds.hostnames) !== JSON.stringify(news.hostnames)) replaces.push("hostnames");
     if (olds.engine?.host !== news.engine?.host) replaces.push("engine");
     const changes: string[] = [];

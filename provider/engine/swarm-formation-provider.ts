@@ -17,7 +17,7 @@ import { diffFormation, formationProblems } from "../formations/formation-provid
 import { clusterDocker, unreachable } from "./cluster-client";
 import { registryAuth } from "./registry-push";
 import { waitNoTasks } from "./swarm-router";
-import { serviceName, serviceSpec } from "./swarm-service-spec";
+import { serviceName, serviceSpec, spaceHostnameProblem } from "./swarm-service-spec";
 
 const engineOf = (f: Pick<FormationInputs, "engine" | "resource">): SwarmEngine => {
   if (!f.engine) throw new Error(`Formation "${f.resource}": the Swarm provider got no engine (dynoform:engine swarm)`);
@@ -33,6 +33,11 @@ export function swarmFormationProblems(f: FormationInputs): string[] {
         `Formation "${f.resource}", process type "${type}": autoscaling is not done on a Swarm yet (the dyno manager runs on one engine). Fix: remove \`autoscaling\` and set \`quantity\``,
       );
   }
+  if (f.space && typeof f.app === "string")
+    for (const type of Object.keys(f.processes ?? {})) {
+      const problem = spaceHostnameProblem(f.resource, f.app, type);
+      if (problem) problems.push(problem);
+    }
   if (Object.keys(f.alerts ?? {}).length > 0)
     problems.push(`Formation "${f.resource}": threshold alerts are not done on a Swarm yet. Fix: remove \`alerts\``);
   return problems;
@@ -130,6 +135,7 @@ async function converge(f: FormationInputs): Promise<{ dynos: string[] }> {
       preboot: f.preboot === true,
       bootTimeoutSeconds: f.bootTimeoutSeconds,
       inSpace: Boolean(f.space),
+      ...(f.space && f.spaceNetwork ? { space: { network: f.spaceNetwork } } : {}),
     });
     const s = existing.get(type);
     if (s) await s.update({ version: s.info.Version.Index, ...spec, ...(authconfig ? { authconfig } : {}) });

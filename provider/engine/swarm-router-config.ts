@@ -5,6 +5,7 @@
  */
 import { ERRORS_DIR, IDLE_TUNNEL_SECONDS, REQUEST_TIMEOUT_SECONDS } from "../router/router-config";
 import { errorFileName, ROUTER_ERRORS } from "../router/router-errors";
+import { admitsLoopback, trustedSources } from "../spaces/trusted-sources";
 import { webTasksName } from "./swarm-service-spec";
 
 /** One app the router serves. */
@@ -14,13 +15,51 @@ export interface SwarmRoute {
   webPort: number;
 }
 
+/** A space router's rules (its space's trusted ranges and kind). */
+export interface SwarmRouterRules {
+  /** Trusted IP ranges: connections from any other source are refused. Empty: all. */
+  trustedIpRanges: string[];
+  /** Shield: query strings (where tokens travel) stay out of the request log. */
+  shield: boolean;
+}
+
+/**
+ * The variable a space router's start command sets to the address this edge node's own
+ * connections to the published port arrive from (the gateway of the task's default route, Docker's
+ * `docker_gwbridge`): each replica finds its own, as the single-engine router finds its one.
+ */
+export const LOOPBACK_SOURCE_VAR = "DYNOFORM_LOOPBACK_SOURCE";
+
+/** A space router's command: finds its loopback source (perl-base is in every Debian image), then runs HAProxy as the image does. */
+export const SPACE_ROUTER_COMMAND = [
+  "sh",
+  "-c",
+  `${LOOPBACK_SOURCE_VAR}=$(perl -ane 'if ($F[1] eq "00000000") { print join ".", reverse map { hex } unpack "(A2)4", $F[2]; exit }' /proc/net/route); export ${LOOPBACK_SOURCE_VAR}=\${${LOOPBACK_SOURCE_VAR}:-127.0.0.1}; exec haproxy -W -db -f /etc/haproxy/haproxy.cfg`,
+];
+
+/** HAProxy's `option httplog` format with the path in place of the whole request line (no query string). */
+const REDACTED_HTTPLOG =
+  'log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs \\"%HM %HP %HV\\""';
+
+/** The frontend lines a space's rules add: who may connect, and what the log leaves out. */
+export function spaceRuleLines(rules: SwarmRouterRules | undefined): string[] {
+  if (!rules) return [];
+  const ranges = rules.trustedIpRanges;
+  // 127.0.0.1 trusted: this node's own connections, which arrive from its gateway (see LOOPBACK_SOURCE_VAR).
+  const sources = trustedSources(ranges, admitsLoopback(ranges) ? `"\${${LOOPBACK_SOURCE_VAR}}"` : undefined);
+  return [
+    ...(sources.length ? [`  tcp-request connection reject unless { src ${sources.join(" ")} }`] : []),
+    ...(rules.shield ? [`  ${REDACTED_HTTPLOG}`] : []),
+  ];
+}
+
 /** Server slots per app: Heroku's largest quantity of one process type. */
 export const MAX_WEB_DYNOS = 100;
 
 /** HAProxy backend names allow `[A-Za-z0-9_.:-]`; app names are `a-z0-9-`. */
 const backend = (app: string) => `app-${app}`;
 
-export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number): string {
+export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number, rules?: SwarmRouterRules): string {
   const sorted = [...routes].sort((a, b) => a.app.localeCompare(b.app));
   const lines = [
     "global",
@@ -53,6 +92,7 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number):
     "",
     "frontend http",
     `  bind :${httpPort}`,
+    ...spaceRuleLines(rules),
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     ...sorted.flatMap((r) => r.hostnames.map((h) => `  use_backend ${backend(r.app)} if { var(txn.host) -m str ${h.toLowerCase()} }`)),
     // http-request rules run before use_backend: the 404 is a backend of its own.

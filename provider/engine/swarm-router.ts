@@ -14,7 +14,8 @@ import { ERRORS_DIR } from "../router/router-config";
 import { ensureRouterImage } from "../router/router-image";
 import { clusterDocker } from "./cluster-client";
 import { pushImage } from "./registry-push";
-import { renderSwarmRouterConfig, type SwarmRoute } from "./swarm-router-config";
+import { spaceRouterNetworkName } from "../spaces/space-network";
+import { renderSwarmRouterConfig, SPACE_ROUTER_COMMAND, type SwarmRoute, type SwarmRouterRules } from "./swarm-router-config";
 
 /** Nodes the router runs on carry this label (`docker node update --label-add dynoform.edge=true <node>`). */
 export const EDGE_LABEL = "dynoform.edge";
@@ -22,6 +23,27 @@ export const EDGE_LABEL = "dynoform.edge";
 export interface SwarmRouter {
   name: string;
   httpPort: number;
+  /** A Space's own router: kept while the space exists (even with no app), with the space's rules. */
+  space?: SwarmSpaceRouter;
+}
+
+/** The space a router belongs to; its rules ride on the router service's labels, so every later sync renders them again. */
+export interface SwarmSpaceRouter extends SwarmRouterRules {
+  name: string;
+}
+
+function spaceLabels(space: SwarmSpaceRouter | undefined): Record<string, string> {
+  if (!space) return {};
+  return { [LABEL.space]: space.name, [LABEL.shield]: String(space.shield), [LABEL.trustedRanges]: space.trustedIpRanges.join(",") };
+}
+
+function spaceOfLabels(labels: Record<string, string> | undefined): SwarmSpaceRouter | undefined {
+  if (!labels?.[LABEL.space]) return undefined;
+  return {
+    name: labels[LABEL.space],
+    shield: labels[LABEL.shield] === "true",
+    trustedIpRanges: (labels[LABEL.trustedRanges] ?? "").split(",").filter(Boolean),
+  };
 }
 
 /** What the router serves, from the app networks' labels on the manager. */
@@ -86,7 +108,9 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
     .getService(router.name)
     .inspect()
     .catch(() => undefined);
-  if (routes.length === 0) {
+  const space = router.space ?? spaceOfLabels(existing?.Spec.Labels);
+  if (!space && !existing) await refuseRulelessSpaceRouter(d, router.name);
+  if (routes.length === 0 && !space) {
     if (existing) {
       await d.getService(router.name).remove();
       await waitNoTasks(d, existing.ID);
@@ -98,17 +122,24 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
     throw new Error(
       `Router "${router.name}": no node of the Swarm is labelled ${EDGE_LABEL}=true, so the router has nowhere to run. Fix: docker node update --label-add ${EDGE_LABEL}=true <node> (a node your DNS points the apps' hostnames at)`,
     );
-  const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(routes, router.httpPort));
+  const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(routes, router.httpPort, space));
   const h14 = await ensureConfig(d, router.name, "h14", renderErrorFile(ROUTER_ERRORS.H14));
   const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
-  const networks = routes.map((r) => r.network).sort();
+  const networks = [...(space ? [spaceRouterNetworkName(space.name)] : []), ...routes.map((r) => r.network)].sort();
   const spec = {
     Name: router.name,
-    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router.name, "dynoform.router-config": config.ConfigName },
+    Labels: {
+      [LABEL.managed]: "true",
+      [LABEL.role]: "router",
+      [LABEL.router]: router.name,
+      "dynoform.router-config": config.ConfigName,
+      ...spaceLabels(space),
+    },
     TaskTemplate: {
       ContainerSpec: {
         Image: existing ? existing.Spec.TaskTemplate.ContainerSpec.Image : await routerImage(engine),
-        Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router.name },
+        Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router.name, ...spaceLabels(space) },
+        ...(space ? { Command: SPACE_ROUTER_COMMAND } : {}),
         Configs: [
           { File: file("/etc/haproxy/haproxy.cfg"), ...config },
           { File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H14)}`), ...h14 },
@@ -138,6 +169,36 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
     existing.Spec.EndpointSpec?.Ports?.[0]?.PublishedPort === router.httpPort;
   if (same) return;
   await d.getService(router.name).update({ version: existing.Version.Index, ...spec });
+}
+
+/**
+ * A space's router removed by hand must not come back from an app's sync without the space's
+ * rules (trusted ranges): the space's edge network names its router, so that case is refused.
+ */
+async function refuseRulelessSpaceRouter(d: Docker, router: string): Promise<void> {
+  const claimed = await d.listNetworks({ filters: labelFilter({ [LABEL.role]: "router-network", [LABEL.router]: router }) });
+  const space = claimed[0]?.Labels?.[LABEL.space];
+  if (space)
+    throw new Error(
+      `Router "${router}" of Space "${space}" is missing on the Swarm, and an app cannot make it again without the space's rules (trusted IP ranges). Fix: run \`pulumi up --refresh\`: the Space makes its router again`,
+    );
+}
+
+/** Removes a router service with its configs, whatever it serves (a space's router, with its space). */
+export async function removeSwarmRouter(engine: SwarmEngine, router: string): Promise<void> {
+  const d = clusterDocker(engine);
+  const existing = await d
+    .getService(router)
+    .inspect()
+    .catch(() => undefined);
+  if (existing) {
+    await d
+      .getService(router)
+      .remove()
+      .catch(() => undefined);
+    await waitNoTasks(d, existing.ID);
+  }
+  await removeUnusedConfigs(d, router);
 }
 
 /** Waits until a removed service's tasks are gone (they hold its configs and networks until then). */

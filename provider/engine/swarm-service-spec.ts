@@ -7,6 +7,7 @@
 import { getDynoSize, type DynoSize } from "../../sdk/dyno-sizes";
 import { LABEL } from "../docker/labels";
 import { STOP_GRACE_SECONDS } from "../formations/dyno-driver";
+import { dynoDnsName, formationDnsName, spaceDnsEnv } from "../spaces/space-network";
 
 /** What one process type's service is made from. */
 export interface ProcessService {
@@ -25,7 +26,32 @@ export interface ProcessService {
   bootTimeoutSeconds: number;
   /** Private and Shield spaces restart crashed dynos at once; the Common Runtime cools off. */
   inSpace: boolean;
+  /** The space's overlay, which the dynos join under Heroku's Private Space DNS names. */
+  space?: { network: string };
 }
+
+/**
+ * A dyno's own Private Space DNS name on a Swarm is its hostname: the engine registers a
+ * container's hostname as one of its DNS names on each user-defined network, and Swarm spreads
+ * task names to every node, while network aliases are one list for all of a service's tasks and
+ * take no templates. The slot fills in per task (`1.web.api.app.localspace`).
+ */
+export function spaceHostname(app: string, processType: string): string {
+  return dynoDnsName(app, processType, SLOT);
+}
+
+/** Linux's limit on a hostname (HOST_NAME_MAX). */
+export const MAX_HOSTNAME = 64;
+
+/** Pure: the problem with a process type whose dynos' DNS names would not fit in a hostname. */
+export function spaceHostnameProblem(resource: string, app: string, processType: string): string | undefined {
+  const longest = dynoDnsName(app, processType, 100);
+  if (longest.length <= MAX_HOSTNAME) return undefined;
+  return `Formation "${resource}", process type "${processType}": on a Swarm a dyno's Private Space DNS name is its hostname, which Linux limits to ${MAX_HOSTNAME} characters, and "${longest}" has ${longest.length} (rule swarm-space-dns-name). Fix: use a shorter process type name (or app name)`;
+}
+
+/** Swarm's template for a task's slot: the dyno's number. */
+const SLOT = "{{.Task.Slot}}";
 
 /** `<app>-<type>`: the service's name, so its dynos answer at `tasks.<app>-<type>`. */
 export function serviceName(app: string, processType: string): string {
@@ -74,7 +100,7 @@ export function serviceLabels(s: Pick<ProcessService, "app" | "processType" | "r
 export function serviceSpec(s: ProcessService) {
   const size = getDynoSize(s.size);
   if (!size) throw new Error(`App "${s.app}", process type "${s.processType}": unknown dyno size "${s.size}"`);
-  const env: Record<string, string> = { ...s.env };
+  const env: Record<string, string> = { ...s.env, ...(s.space ? spaceDnsEnv(s.app, s.processType, SLOT) : {}) };
   if (s.processType === "web") env.PORT = String(s.webPort);
   const cores = dedicatedCores(size);
   const labels = serviceLabels(s);
@@ -84,6 +110,7 @@ export function serviceSpec(s: ProcessService) {
     TaskTemplate: {
       ContainerSpec: {
         Image: s.image,
+        ...(s.space ? { Hostname: spaceHostname(s.app, s.processType) } : {}),
         ...(s.command ? { Command: ["/bin/sh", "-c", s.command] } : {}),
         // The task slot is the dyno's number: web.1 … web.N, as Heroku's `DYNO`.
         Env: [...Object.entries(env).map(([k, v]) => `${k}=${v}`), `DYNO=${s.processType}.{{.Task.Slot}}`],
@@ -111,7 +138,11 @@ export function serviceSpec(s: ProcessService) {
         Reservations: { MemoryBytes: size.docker.memoryQuotaBytes, ...(cores ? { NanoCPUs: cores * NS } : {}) },
       },
       RestartPolicy: { Condition: "any", Delay: (s.inSpace ? 0 : CRASH_RESTART_DELAY_SECONDS) * NS, MaxAttempts: 0 },
-      Networks: [{ Target: s.network, Aliases: [`${s.processType}.${s.app}.dyno`] }],
+      Networks: [
+        { Target: s.network, Aliases: [`${s.processType}.${s.app}.dyno`] },
+        // The space's overlay: every dyno of the process type answers its formation name.
+        ...(s.space ? [{ Target: s.space.network, Aliases: [formationDnsName(s.app, s.processType)] }] : []),
+      ],
     },
     Mode: { Replicated: { Replicas: s.quantity } },
     // Preboot: the new dynos start (and pass the port check) before the old ones get SIGTERM.

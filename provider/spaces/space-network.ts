@@ -16,15 +16,24 @@ export function formationDnsName(app: string, processType: string): string {
   return `${processType}.${app}.app.localspace`;
 }
 
-export function dynoDnsName(app: string, processType: string, index: number): string {
+/** `index` is a number, or on a Swarm the template `{{.Task.Slot}}` that each task fills in. */
+export function dynoDnsName(app: string, processType: string, index: number | string): string {
   return `${index}.${formationDnsName(app, processType)}`;
 }
 
 /** Heroku's discovery variables, set in every dyno of an app in a space. */
-export function spaceDnsEnv(app: string, processType: string, index: number): Record<string, string> {
+export function spaceDnsEnv(app: string, processType: string, index: number | string): Record<string, string> {
   return {
     HEROKU_DNS_APP_NAME: `${app}.app.localspace`,
     HEROKU_DNS_FORMATION_NAME: formationDnsName(app, processType),
     HEROKU_DNS_DYNO_NAME: dynoDnsName(app, processType, index),
   };
+}
+
+/**
+ * On a Swarm, the overlay only the space's router joins: its ports are published in host mode,
+ * which needs a network with a gateway, and a Shield space's own networks have none.
+ */
+export function spaceRouterNetworkName(space: string): string {
+  return `dynoform-space-${space}-edge`;
 }

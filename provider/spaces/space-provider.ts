@@ -34,6 +34,14 @@ async function appsIn(space: string): Promise<string[]> {
   return nets.map((n) => n.Labels?.[LABEL.app] ?? n.Name).sort();
 }
 
+/** Pure, on either engine: a new name, kind or port makes the space again; new trusted ranges update its router. */
+export function diffSpace(olds: SpaceOutputs, news: SpaceInputs): pulumi.dynamic.DiffResult {
+  const replaces: string[] = (["name", "shield"] as const).filter((k) => olds[k] !== news[k]);
+  for (const k of ["httpPort", "httpsPort"] as const) if (news[k] !== 0 && news[k] !== olds[k]) replaces.push(k);
+  const changes = JSON.stringify([...olds.trustedIpRanges].sort()) !== JSON.stringify([...news.trustedIpRanges].sort());
+  return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: true };
+}
+
 export const provider = {
   async check(_olds: SpaceInputs, news: SpaceInputs) {
     // Space inputs hold no secrets: failures name the property.
@@ -41,10 +49,7 @@ export const provider = {
   },
 
   async diff(_id: string, olds: SpaceOutputs, news: SpaceInputs): Promise<pulumi.dynamic.DiffResult> {
-    const replaces = (["name", "shield"] as const).filter((k) => olds[k] !== news[k]);
-    for (const k of ["httpPort", "httpsPort"] as const) if (news[k] !== 0 && news[k] !== olds[k]) replaces.push(k as never);
-    const changes = JSON.stringify([...olds.trustedIpRanges].sort()) !== JSON.stringify([...news.trustedIpRanges].sort());
-    return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: true };
+    return diffSpace(olds, news);
   },
 
   async create(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateResult> {

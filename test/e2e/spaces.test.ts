@@ -6,18 +6,14 @@ import { runRun } from "../../cli/run";
 import { execIn } from "../../provider/docker/docker-exec";
 import { provider as spaceProvider } from "../../provider/spaces/space-provider";
 import { docker, objectsLabelled } from "../support/docker";
+import { httpProbeScript } from "../support/dyno-probe";
 import { get, getUntil } from "../support/http";
 import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
 import { routerLog } from "../support/router-app";
 
 /** From inside a dyno: does `host:port` answer an HTTP GET? ("ok", or why not). */
 async function probe(fromApp: string, host: string, port = 5000): Promise<string> {
-  const script = `
-    const http = require("http");
-    const req = http.get({ host: ${JSON.stringify(host)}, port: ${port}, path: "/", timeout: 2000 }, (res) => { console.log("ok " + res.statusCode); res.resume(); });
-    req.on("timeout", () => { console.log("timeout"); req.destroy(); });
-    req.on("error", (e) => console.log(e.code || e.message));`;
-  return (await execIn(docker.getContainer(`${fromApp}.web.1`), ["node", "-e", script])).output.trim();
+  return (await execIn(docker.getContainer(`${fromApp}.web.1`), ["node", "-e", httpProbeScript(host, port)])).output.trim();
 }
 
 async function ipsOf(container: string): Promise<string[]> {

@@ -1,0 +1,179 @@
+/**
+ * The Space on a Swarm: an overlay network its apps' dynos join (on every node), and a router of
+ * its own, a global service on the edge nodes like the Common Runtime's, with the space's trusted
+ * ranges. A Shield space's overlays are internal (no way out) and encrypted, and one is made only
+ * after every node showed that its kernel can encrypt them (swarm-encryption-check.ts).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type Docker from "dockerode";
+import type { SwarmEngine } from "../../sdk/engine";
+import { checkInputs, SpaceInputsSchema } from "../../sdk/input-schemas";
+import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
+import type { SpaceInputs, SpaceOutputs } from "../../sdk/space";
+import { isNotFound } from "../docker/docker-client";
+import { LABEL, labelFilter } from "../docker/labels";
+import { diffSpace } from "../spaces/space-provider";
+import { spaceNetworkName, spaceRouterName, spaceRouterNetworkName } from "../spaces/space-network";
+import { clusterDocker, unreachable } from "./cluster-client";
+import { checkOverlayEncryption, encryptionProblem } from "./swarm-encryption-check";
+import { removeSwarmRouter, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
+
+const engineOf = (s: Pick<SpaceInputs, "engine" | "name">): SwarmEngine => {
+  if (!s.engine) throw new Error(`Space "${s.name}": the Swarm provider got no engine (dynoform:engine swarm)`);
+  return s.engine as SwarmEngine;
+};
+
+const routerOf = (s: SpaceOutputs) => ({
+  name: s.router,
+  httpPort: s.httpPort,
+  space: { name: s.name, shield: s.shield, trustedIpRanges: s.trustedIpRanges },
+});
+
+/** Ports the Swarm's services publish: a space router's port must not be one of them. */
+async function publishedPorts(d: Docker): Promise<Set<number>> {
+  const services = await d.listServices();
+  return new Set(services.flatMap((s) => (s.Endpoint?.Ports ?? s.Spec?.EndpointSpec?.Ports ?? []).map((p) => p.PublishedPort ?? 0)));
+}
+
+/** The first port from `from` that no service of the Swarm publishes. */
+function firstFree(from: number, taken: Set<number>): number {
+  for (let port = from; port < from + 500; port++) if (!taken.has(port)) return port;
+  throw new Error(
+    `no port from ${from} to ${from + 499} is free on the Swarm for a space router. Fix: set httpPort and httpsPort on the Space`,
+  );
+}
+
+/** A network on the manager unless it is there: overlay, attachable, labelled as the space's. */
+async function ensureOverlay(d: Docker, name: string, labels: Record<string, string>, shield: boolean): Promise<void> {
+  const found = await d.listNetworks({ filters: { name: [name] } });
+  if (found.some((n) => n.Name === name)) return;
+  await d.createNetwork({
+    Name: name,
+    Driver: "overlay",
+    Attachable: true,
+    CheckDuplicate: true,
+    Labels: { [LABEL.managed]: "true", ...labels },
+    ...(shield ? { Internal: true, Options: { encrypted: "" } } : {}),
+  });
+}
+
+/** Removes a network, waiting while Swarm frees the endpoints of services just removed. */
+async function removeNetwork(d: Docker, space: string, network: string): Promise<void> {
+  const end = Date.now() + 90_000;
+  for (;;) {
+    try {
+      await d.getNetwork(network).remove();
+      return;
+    } catch (e) {
+      if (isNotFound(e)) return;
+      if (Date.now() > end)
+        throw new Error(
+          `Space "${space}": could not remove network ${network} on the Swarm: ${(e as Error).message}. Fix: remove the services still attached (docker network inspect ${network} on the manager) and destroy again`,
+        );
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/** Apps whose overlays are in this space. */
+async function appsIn(d: Docker, space: string): Promise<string[]> {
+  const nets = await d.listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.space]: space }) });
+  return nets.map((n) => n.Labels?.[LABEL.app] ?? n.Name).sort();
+}
+
+export const provider = {
+  /** Also asks every node whether it can encrypt overlays when a Shield space is new: at preview, before anything is made. */
+  async check(olds: SpaceInputs, news: SpaceInputs) {
+    // Failures name their property (the engine prints its value), so the engine, which may hold a key, is left out.
+    const failures = checkInputs(SpaceInputsSchema.omit({ engine: true }), news, `Space "${news.name}"`, { properties: true });
+    if (failures.length === 0 && news.shield === true && olds?.shield !== true) {
+      const engine = engineOf(news);
+      const nodes = await checkOverlayEncryption(engine).catch((e) => {
+        throw unreachable(`Space "${news.name}"`, engine, e);
+      });
+      const problem = encryptionProblem(news.name, nodes);
+      if (problem) failures.push({ property: "shield", reason: problem });
+    }
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: SpaceOutputs, news: SpaceInputs): Promise<pulumi.dynamic.DiffResult> {
+    const d = diffSpace(olds, news);
+    const replaces = [...(d.replaces ?? [])];
+    if (olds.engine?.host !== news.engine?.host) replaces.push("engine");
+    // A router removed or stopped by hand serves nothing: `up` makes it again.
+    const routerGone = replaces.length === 0 && (await swarmRouterStatus(engineOf(news), olds.router).catch(() => "running")) === "missing";
+    return { changes: d.changes || replaces.length > 0 || routerGone, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateResult> {
+    const engine = engineOf(inputs);
+    const d = clusterDocker(engine);
+    const taken = await publishedPorts(d).catch((e) => {
+      throw unreachable(`Space "${inputs.name}"`, engine, e);
+    });
+    const httpPort = inputs.httpPort || firstFree(8400, taken);
+    const httpsPort = inputs.httpsPort || firstFree(8450, new Set([...taken, httpPort]));
+    const outs: SpaceOutputs = {
+      ...inputs,
+      httpPort,
+      httpsPort,
+      network: spaceNetworkName(inputs.name),
+      router: spaceRouterName(inputs.name),
+      providerVersion: PROVIDER_VERSION,
+    };
+    const labels = { [LABEL.space]: inputs.name, [LABEL.shield]: String(inputs.shield) };
+    try {
+      await ensureOverlay(d, outs.network, { ...labels, [LABEL.role]: "space-network" }, inputs.shield);
+      // The router's own network: not internal (its published port needs a gateway), no dyno joins it.
+      await ensureOverlay(
+        d,
+        spaceRouterNetworkName(inputs.name),
+        { ...labels, [LABEL.role]: "router-network", [LABEL.router]: outs.router },
+        false,
+      );
+      await syncSwarmRouter(engine, routerOf(outs));
+    } catch (e) {
+      // A failed create leaves nothing behind: the state will not know these objects.
+      await removeSwarmRouter(engine, outs.router).catch(() => undefined);
+      for (const n of [spaceRouterNetworkName(inputs.name), outs.network])
+        await d
+          .getNetwork(n)
+          .remove()
+          .catch(() => undefined);
+      throw new Error(`Space "${inputs.name}": could not create it on the Swarm: ${(e as Error).message}`);
+    }
+    return { id: inputs.name, outs };
+  },
+
+  /** Trusted ranges changed (or the router went): the router's config is rendered again, on every replica. */
+  async update(_id: string, olds: SpaceOutputs, news: SpaceInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const outs: SpaceOutputs = { ...olds, trustedIpRanges: news.trustedIpRanges, engine: news.engine, providerVersion: PROVIDER_VERSION };
+    await syncSwarmRouter(engineOf(news), routerOf(outs));
+    return { outs };
+  },
+
+  async read(id: string, props?: SpaceOutputs): Promise<pulumi.dynamic.ReadResult<SpaceOutputs>> {
+    if (!props) return { id, props };
+    try {
+      await clusterDocker(engineOf(props)).getNetwork(props.network).inspect();
+    } catch (e) {
+      if (isNotFound(e)) return { id: "", props: {} as SpaceOutputs };
+      throw unreachable(`Space "${props.name}"`, engineOf(props), e);
+    }
+    return { id, props };
+  },
+
+  async delete(_id: string, props: SpaceOutputs): Promise<void> {
+    const engine = engineOf(props);
+    const d = clusterDocker(engine);
+    const apps = await appsIn(d, props.name);
+    if (apps.length > 0)
+      throw new Error(
+        `Space "${props.name}" still has apps running in it: ${apps.join(", ")}. Nothing was removed. Fix: destroy those apps (or move them out of the space) first, then destroy the space`,
+      );
+    await removeSwarmRouter(engine, props.router);
+    await removeNetwork(d, props.name, spaceRouterNetworkName(props.name));
+    await removeNetwork(d, props.name, props.network);
+  },
+} satisfies pulumi.dynamic.ResourceProvider<SpaceInputs, SpaceOutputs>;

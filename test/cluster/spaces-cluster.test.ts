@@ -1,0 +1,197 @@
+import * as path from "node:path";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { execIn } from "../../provider/docker/docker-exec";
+import { httpProbeScript } from "../support/dyno-probe";
+import { get } from "../support/http";
+import { PulumiStack, REPO, uniqueSuffix } from "../support/pulumi";
+import { clusterStackConfig, dockerAt, hostDocker, nodeContainer, until } from "../support/test-cluster";
+
+const cluster = inject("cluster");
+const manager = dockerAt(cluster.managerUrl);
+const EDGE = "dynoform.edge";
+
+/** A running dyno of an app on the cluster: its slot, node and addresses on the overlays. */
+interface Dyno {
+  app: string;
+  slot: number;
+  node: string;
+  container: Docker.Container;
+  ips: string[];
+}
+
+async function dynosOf(app: string): Promise<Dyno[]> {
+  const nodes = new Map((await manager.listNodes()).map((n) => [n.ID, n.Description?.Hostname ?? ""]));
+  const tasks = (await manager.listTasks({ filters: { service: [`${app}-web`], "desired-state": ["running"] } })).filter(
+    (t) => t.Status?.State === "running",
+  );
+  return Promise.all(
+    tasks.map(async (t) => {
+      const node = nodes.get(t.NodeID ?? "") ?? "";
+      const d = dockerAt(cluster.nodeUrls[node]);
+      const [c] = await d.listContainers({ filters: { label: [`com.docker.swarm.task.id=${t.ID}`] } });
+      const ips = Object.values(c.NetworkSettings.Networks)
+        .map((n) => n.IPAddress)
+        // Overlay addresses only: docker_gwbridge's are per node, and the same address names another container elsewhere.
+        .filter((ip) => ip.startsWith("10.220."));
+      return { app, slot: t.Slot ?? 0, node, container: d.getContainer(c.Id), ips };
+    }),
+  );
+}
+
+/** From inside a dyno: does `host:5000` answer? ("ok 200 <body>", or why not). */
+async function probe(from: Dyno, host: string): Promise<string> {
+  return (await execIn(from.container, ["node", "-e", httpProbeScript(host, 5000, true)])).output.trim();
+}
+
+/** A request made on a node of the cluster (its own address is the source), to a router port: the status, or 0 when refused. */
+async function statusFrom(node: 1 | 2 | 3, host: string, port: number, hostname: string): Promise<number> {
+  const r = await execIn(hostDocker.getContainer(nodeContainer(node)), [
+    "curl",
+    "-s",
+    "-o",
+    "/dev/null",
+    "-m",
+    "5",
+    "-w",
+    "%{http_code}",
+    "-H",
+    `Host: ${hostname}`,
+    `http://${host}:${port}/`,
+  ]);
+  return Number(r.output.trim()) || 0;
+}
+
+async function nodeIp(n: 1 | 2 | 3): Promise<string> {
+  const info = await hostDocker.getContainer(nodeContainer(n)).inspect();
+  return Object.values(info.NetworkSettings.Networks)[0].IPAddress;
+}
+
+async function setEdge(n: 1 | 2 | 3, on: boolean): Promise<void> {
+  const node = (await manager.listNodes()).find((x) => x.Description?.Hostname === nodeContainer(n))!;
+  const labels = { ...(node.Spec?.Labels ?? {}) };
+  if (on) labels[EDGE] = "true";
+  else delete labels[EDGE];
+  await manager.getNode(node.ID).update({ version: node.Version!.Index, ...node.Spec, Labels: labels });
+}
+
+// Spaces on the test Swarm through the real Pulumi CLI: each cell of the isolation matrix is a
+// connection attempt from inside a dyno to a dyno on another machine.
+describe("spaces on a Swarm", () => {
+  const id = uniqueSuffix();
+  const [a, b, c, d] = ["a", "b", "c", "d"].map((n) => `${n}-${id}`);
+  const dir = path.join(REPO, "test/cluster/fixtures/spaces");
+  const stack = new PulumiStack(dir, `cluster-spaces-${id}`);
+  const shieldStack = new PulumiStack(dir, `cluster-shield-${id}`);
+  stack.env.DYNOFORM_ROUTER_HTTP_PORT = String(cluster.routerHttpPort);
+  const ips: Record<number, string> = {};
+  let pPort = 0;
+  let dynos: Record<string, Dyno[]> = {};
+
+  beforeAll(async () => {
+    for (const n of [1, 2, 3] as const) ips[n] = await nodeIp(n);
+    // Two edge nodes (n2 is the cluster's; n3 too, for this file): the space router runs on both.
+    await setEdge(3, true);
+    await shieldStack.init({ id, shieldOnly: "true", ...clusterStackConfig(cluster) });
+    // n1's machine is trusted, and each edge node's own connections (127.0.0.1).
+    await stack.init({ id, trustedIpRanges: `${ips[1]}/32,127.0.0.1/32`, ...clusterStackConfig(cluster) });
+  });
+  afterAll(async () => {
+    await Promise.all([stack.cleanup(), shieldStack.cleanup()]);
+    await setEdge(3, false);
+  });
+
+  it("refuses a Shield space at preview on nodes that cannot encrypt overlays, naming them and why, and makes nothing", async () => {
+    const r = await shieldStack.preview([], { allowFailure: true });
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain(`Space "s-${id}": a Shield space needs encrypted overlay networks, and this Swarm cannot encrypt them:`);
+    // This kernel has no AES-GCM: each node's own answer is in the message.
+    for (const n of [1, 2, 3] as const) expect(r.output).toContain(nodeContainer(n));
+    expect(r.output).toMatch(/Requested AEAD algorithm not found|Requested type not found/);
+    expect(r.output).toContain("rule shield-encrypted-overlay");
+    const left = await manager.listNetworks({ filters: { label: [`dynoform.space=s-${id}`] } });
+    const checks = await manager.listServices({ filters: { label: ["dynoform.role=encryption-check"] } });
+    expect([...left, ...checks]).toEqual([]);
+  });
+
+  it("up makes the spaces, their routers on every edge node, and spreads the dynos", async () => {
+    await stack.up();
+    pPort = Number((await stack.outputs()).pPort);
+    const router = await manager.listTasks({ filters: { service: [`dynoform-space-p-${id}-router`], "desired-state": ["running"] } });
+    const nodes = new Map((await manager.listNodes()).map((n) => [n.ID, n.Description?.Hostname]));
+    expect(router.map((t) => nodes.get(t.NodeID ?? "")).sort()).toEqual([nodeContainer(2), nodeContainer(3)]);
+    await until("every dyno running", async () => {
+      dynos = Object.fromEntries(await Promise.all([a, b, c, d].map(async (x) => [x, await dynosOf(x)])));
+      return [a, b, c, d].every((x) => dynos[x].length === (x === a ? 1 : 2) && dynos[x].every((y) => y.ips.length > 0));
+    });
+    // Two dynos of one process type are on two machines.
+    for (const x of [b, c, d]) expect(new Set(dynos[x].map((y) => y.node)).size).toBe(2);
+    // Crashed dynos restart at once in a space, after a cool-off on the Common Runtime.
+    const delay = async (x: string) => (await manager.getService(`${x}-web`).inspect()).Spec.TaskTemplate.RestartPolicy.Delay;
+    expect([await delay(a), await delay(c)]).toEqual([0, 20_000_000_000]);
+  });
+
+  it("lets a dyno reach each dyno of its space by Heroku's DNS names, on another machine", async () => {
+    const [from] = dynos[a];
+    const other = dynos[b].find((y) => y.node !== from.node)!;
+    expect(await probe(from, `${other.slot}.web.${b}.app.localspace`)).toBe(`ok 200 Hello from b from web.${other.slot}`);
+    for (const y of dynos[b]) expect(await probe(from, `${y.slot}.web.${b}.app.localspace`)).toBe(`ok 200 Hello from b from web.${y.slot}`);
+    expect(await probe(from, `web.${b}.app.localspace`)).toMatch(/^ok 200 Hello from b from web\.[12]$/);
+    expect(await probe(dynos[b][0], `1.web.${a}.app.localspace`)).toBe("ok 200 Hello from a from web.1");
+    const env = await execIn(other.container, ["sh", "-c", "echo $HEROKU_DNS_DYNO_NAME $HEROKU_DNS_FORMATION_NAME $HEROKU_DNS_APP_NAME"]);
+    expect(env.output.trim()).toBe(`${other.slot}.web.${b}.app.localspace web.${b}.app.localspace ${b}.app.localspace`);
+  });
+
+  it("keeps the other space and the Common Runtime out, in both directions, across machines", async () => {
+    const crossings: string[] = [];
+    const cannot = async (from: Dyno, to: Dyno[], names: string[]) => {
+      for (const y of to)
+        for (const ip of y.ips) {
+          if (y.node !== from.node) crossings.push(`${from.app}→${y.app}`);
+          expect(await probe(from, ip), `${from.app} (${from.node}) → ${y.app}.web.${y.slot} ${ip} (${y.node})`).not.toMatch(/^ok/);
+        }
+      for (const name of names) expect(await probe(from, name), `${from.app} → ${name}`).toMatch(/ENOTFOUND|EAI_AGAIN/);
+    };
+    await cannot(dynos[d][0], [...dynos[a], ...dynos[b]], [`1.web.${a}.app.localspace`, `web.${b}.app.localspace`]);
+    await cannot(dynos[c][0], [...dynos[a], ...dynos[b]], [`web.${a}.app.localspace`]);
+    await cannot(dynos[a][0], [...dynos[c], ...dynos[d]], [`web.${d}.app.localspace`]);
+    for (const pair of [`${d}→${b}`, `${c}→${b}`, `${a}→${c}`, `${a}→${d}`]) expect(crossings).toContain(pair);
+    // A private space's dynos keep their way out (the registry, off the Swarm's networks, stands for the outside).
+    expect(await probe(dynos[a][0], "dynoform-cluster-registry")).toMatch(/^ok /);
+  });
+
+  it("holds the trusted IP ranges on every router replica, and the Common Runtime router does not serve space apps", async () => {
+    const host = `${a}.dynoform.localhost`;
+    for (const edge of [2, 3] as const) {
+      expect(await statusFrom(1, ips[edge], pPort, host), `trusted n1 → n${edge}`).toBe(200);
+      expect(await statusFrom(edge, "127.0.0.1", pPort, host), `n${edge} → itself`).toBe(200);
+    }
+    expect(await statusFrom(3, ips[2], pPort, host), "untrusted n3 → n2").toBe(0);
+    expect(await statusFrom(2, ips[3], pPort, host), "untrusted n2 → n3").toBe(0);
+    const common = await get(`http://${host}:${cluster.routerHttpPort}/`);
+    expect(common.status).toBe(404);
+  });
+
+  it("destroy leaves nothing with Dynoform's label on any node, and nothing on the manager", async () => {
+    await stack.run(["destroy", "--yes", "--skip-preview"]);
+    const filters = { label: ["dynoform.managed=true"] };
+    for (const url of Object.values(cluster.nodeUrls)) {
+      const node = dockerAt(url);
+      await until(
+        `nothing labelled on ${url}`,
+        async () => {
+          const [cs, ns] = await Promise.all([node.listContainers({ all: true, filters }), node.listNetworks({ filters })]);
+          return cs.length + ns.length === 0;
+        },
+        60_000,
+        500,
+      );
+    }
+    const [services, configs, networks] = await Promise.all([
+      manager.listServices({ filters }),
+      manager.listConfigs({ filters }),
+      manager.listNetworks({ filters }),
+    ]);
+    expect([...services, ...configs, ...networks]).toEqual([]);
+  });
+});
