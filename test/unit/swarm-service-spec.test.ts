@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { dedicatedCores, serviceName, serviceSpec, type ProcessService } from "../../provider/engine/swarm-service-spec";
+import {
+  dedicatedCores,
+  serviceName,
+  serviceSpec,
+  spaceHostnameProblem,
+  type ProcessService,
+} from "../../provider/engine/swarm-service-spec";
 
 const web: ProcessService = {
   app: "hello",
@@ -68,5 +74,38 @@ describe("a process type as a Swarm service", () => {
   it("refuses an unknown size, naming the app and process type", () => {
     expect(() => serviceSpec({ ...web, size: "huge" })).toThrow(/App "hello", process type "web": unknown dyno size "huge"/);
     expect(serviceName("api", "worker")).toBe("api-worker");
+  });
+});
+
+describe("a process type of an app in a space, as a Swarm service", () => {
+  const inSpace = serviceSpec({ ...web, inSpace: true, space: { network: "dynoform-space-pay" } });
+
+  it("joins the space's overlay, answering its formation name there, and each dyno its own name (its hostname)", () => {
+    expect(inSpace.TaskTemplate.Networks).toEqual([
+      { Target: "dynoform-app-hello", Aliases: ["web.hello.dyno"] },
+      { Target: "dynoform-space-pay", Aliases: ["web.hello.app.localspace"] },
+    ]);
+    expect(inSpace.TaskTemplate.ContainerSpec.Hostname).toBe("{{.Task.Slot}}.web.hello.app.localspace");
+    expect(inSpace.TaskTemplate.ContainerSpec.Env).toEqual(
+      expect.arrayContaining([
+        "HEROKU_DNS_DYNO_NAME={{.Task.Slot}}.web.hello.app.localspace",
+        "HEROKU_DNS_FORMATION_NAME=web.hello.app.localspace",
+        "HEROKU_DNS_APP_NAME=hello.app.localspace",
+      ]),
+    );
+    expect(inSpace.TaskTemplate.RestartPolicy.Delay).toBe(0);
+  });
+
+  it("has no space names on the Common Runtime", () => {
+    const c = serviceSpec(web).TaskTemplate.ContainerSpec;
+    expect("Hostname" in c).toBe(false);
+    expect(c.Env.some((e) => e.startsWith("HEROKU_DNS_"))).toBe(false);
+  });
+
+  it("refuses at preview a process type whose dyno names would not fit in a hostname", () => {
+    expect(spaceHostnameProblem("api", "a".repeat(30), "web")).toBeUndefined();
+    expect(spaceHostnameProblem("api", "a".repeat(30), "w".repeat(20))).toMatch(
+      /^Formation "api", process type "w+": on a Swarm a dyno's Private Space DNS name is its hostname, which Linux limits to 64 characters, and "100\.w+\.a+\.app\.localspace" has 70 \(rule swarm-space-dns-name\)\. Fix: /,
+    );
   });
 });
