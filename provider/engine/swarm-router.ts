@@ -103,11 +103,13 @@ export async function syncSwarmRouter(engine: SwarmEngine, router: SwarmRouter, 
 
 /** `leaving`: an app being removed, whose network the router must leave before it can go. */
 async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, leaving?: string): Promise<void> {
-  const routes = (await observeRoutes(d, router.name)).filter((r) => r.app !== leaving);
   const existing = await d
     .getService(router.name)
     .inspect()
     .catch(() => undefined);
+  // Read after the service's version: an app's sync that lands in between then fails ours as out of
+  // sequence (and ours reads again) instead of being overwritten by routes read before it.
+  const routes = (await observeRoutes(d, router.name)).filter((r) => r.app !== leaving);
   const space = router.space ?? spaceOfLabels(existing?.Spec.Labels);
   if (!space && !existing) await refuseRulelessSpaceRouter(d, router.name);
   if (routes.length === 0 && !space) {
