@@ -24,9 +24,23 @@ export const PROBE_DOCKERFILE = `FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 && rm -rf /var/lib/apt/lists/*
 `;
 
-/** The state Swarm's overlay driver adds per peer (a fixed test key: nothing is sent with it). */
+/**
+ * The state Swarm's overlay driver adds per peer (a fixed test key: nothing is sent with it). The
+ * task always exits 0 (a global job runs a failed task again and again) and says on one line, with
+ * its node's name (its hostname), what the kernel answered.
+ */
 export const PROBE_SCRIPT =
-  "ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 reqid 1 mode transport aead 'rfc4106(gcm(aes))' 0x000102030405060708090a0b0c0d0e0f10111213 64 && echo 'overlay encryption: ok'";
+  'if out=$(ip xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 reqid 1 mode transport aead \'rfc4106(gcm(aes))\' 0x000102030405060708090a0b0c0d0e0f10111213 64 2>&1); then echo "$(hostname): ok"; else echo "$(hostname): refused: $(echo $out)"; fi';
+
+/** Pure: each node's answer from the job's output lines (`<node>: ok`, `<node>: refused: <the kernel's words>`). */
+export function nodeAnswers(output: string): Map<string, NodeEncryption> {
+  const answers = new Map<string, NodeEncryption>();
+  for (const line of output.split("\n")) {
+    const m = /^(\S+): (ok|refused: (.*))$/.exec(line.trim());
+    if (m) answers.set(m[1], { node: m[1], ok: m[2] === "ok", detail: m[3] ?? "" });
+  }
+  return answers;
+}
 
 /** One node's answer. */
 export interface NodeEncryption {
@@ -63,7 +77,8 @@ async function probeImage(engine: SwarmEngine): Promise<string> {
   return pushImage(tag, "dynoform/swarm-probe", tag.split(":")[1], engine.registry);
 }
 
-const TERMINAL = new Set(["complete", "failed", "rejected", "shutdown", "orphaned"]);
+/** Waits until the job's task on each node has ended (a task's answer is in the job's output). */
+const ENDED = new Set(["complete", "failed", "rejected", "shutdown", "orphaned"]);
 
 /** Runs the probe on every node that takes tasks and returns each node's answer. */
 export async function checkOverlayEncryption(engine: SwarmEngine, timeoutMs = 120_000): Promise<NodeEncryption[]> {
@@ -75,8 +90,14 @@ export async function checkOverlayEncryption(engine: SwarmEngine, timeoutMs = 12
     Name: name,
     Labels: { [LABEL.managed]: "true", [LABEL.role]: "encryption-check" },
     TaskTemplate: {
-      // NET_ADMIN in the task's own network namespace: the state added there goes with it.
-      ContainerSpec: { Image: image, Command: ["sh", "-c", PROBE_SCRIPT], CapabilityAdd: ["CAP_NET_ADMIN"] },
+      ContainerSpec: {
+        Image: image,
+        Command: ["sh", "-c", PROBE_SCRIPT],
+        // Its answer names the node it ran on.
+        Hostname: "{{.Node.Hostname}}",
+        // NET_ADMIN in the task's own network namespace: the state added there goes with it.
+        CapabilityAdd: ["CAP_NET_ADMIN"],
+      },
       RestartPolicy: { Condition: "none" },
     },
     Mode: { GlobalJob: {} },
@@ -84,38 +105,33 @@ export async function checkOverlayEncryption(engine: SwarmEngine, timeoutMs = 12
   } as unknown as Docker.CreateServiceOptions)) as unknown as { id: string };
   const service = d.getService(created.id);
   try {
-    const nodes = (await d.listNodes()).filter((n) => n.Status?.State === "ready" && n.Spec?.Availability === "active");
-    const hostname = new Map((await d.listNodes()).map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
+    const all = await d.listNodes();
+    const nodes = all.filter((n) => n.Status?.State === "ready" && n.Spec?.Availability === "active");
+    const hostname = new Map(all.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
     const end = Date.now() + timeoutMs;
-    let tasks: Array<{ NodeID?: string; Status?: { State?: string; Err?: string; ContainerStatus?: { ExitCode?: number } } }> = [];
+    let tasks: Array<{ NodeID?: string; Status?: { State?: string; Err?: string } }> = [];
     for (;;) {
       tasks = (await d.listTasks({ filters: { service: [created.id] } })) as typeof tasks;
-      const done = tasks.filter((t) => TERMINAL.has(t.Status?.State ?? ""));
-      if (done.length >= nodes.length && done.length === tasks.length) break;
-      if (Date.now() > end) break;
+      const ended = new Set(tasks.filter((t) => ENDED.has(t.Status?.State ?? "")).map((t) => t.NodeID));
+      if (nodes.every((n) => ended.has(n.ID)) || Date.now() > end) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    const said = await kernelWords(service);
+    const answers = nodeAnswers(await jobOutput(service));
     return nodes.map((n) => {
-      const t = tasks.find((x) => x.NodeID === n.ID);
       const node = hostname.get(n.ID) ?? n.ID;
-      if (!t) return { node, ok: false, detail: "the check got no task there" };
-      if (t.Status?.State === "complete") return { node, ok: true, detail: "" };
-      if (!TERMINAL.has(t.Status?.State ?? ""))
-        return { node, ok: false, detail: `the check did not finish in ${timeoutMs / 1000} s (${t.Status?.State})` };
-      return { node, ok: false, detail: said || t.Status?.Err || `exit ${t.Status?.ContainerStatus?.ExitCode}` };
+      const answer = answers.get(node);
+      if (answer) return answer;
+      const t = tasks.find((x) => x.NodeID === n.ID);
+      const state = t ? `${t.Status?.State}${t.Status?.Err ? `: ${t.Status.Err}` : ""}` : "no task there";
+      return { node, ok: false, detail: `the check gave no answer within ${timeoutMs / 1000} s (${state})` };
     });
   } finally {
     await service.remove().catch(() => undefined);
   }
 }
 
-/** What the kernel said through `ip` (the job's output, every node's together). */
-async function kernelWords(service: Docker.Service): Promise<string> {
+/** The job's output, every node's lines together. */
+async function jobOutput(service: Docker.Service): Promise<string> {
   const raw = (await service.logs({ stdout: true, stderr: true }).catch(() => Buffer.from(""))) as unknown as Buffer;
-  const lines = demuxToText(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)))
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l && !l.includes("overlay encryption: ok"));
-  return [...new Set(lines)].join("; ");
+  return demuxToText(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
 }

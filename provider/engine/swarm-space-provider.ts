@@ -81,6 +81,57 @@ async function appsIn(d: Docker, space: string): Promise<string[]> {
   return nets.map((n) => n.Labels?.[LABEL.app] ?? n.Name).sort();
 }
 
+async function createSpace(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateResult> {
+  const engine = engineOf(inputs);
+  const d = clusterDocker(engine);
+  const taken = await publishedPorts(d).catch((e) => {
+    throw unreachable(`Space "${inputs.name}"`, engine, e);
+  });
+  const httpPort = inputs.httpPort || firstFree(8400, taken);
+  const httpsPort = inputs.httpsPort || firstFree(8450, new Set([...taken, httpPort]));
+  const outs: SpaceOutputs = {
+    ...inputs,
+    httpPort,
+    httpsPort,
+    network: spaceNetworkName(inputs.name),
+    router: spaceRouterName(inputs.name),
+    providerVersion: PROVIDER_VERSION,
+  };
+  const labels = { [LABEL.space]: inputs.name, [LABEL.shield]: String(inputs.shield) };
+  try {
+    await ensureOverlay(d, outs.network, { ...labels, [LABEL.role]: "space-network" }, inputs.shield);
+    // The router's own network: not internal (its published port needs a gateway), no dyno joins it.
+    await ensureOverlay(
+      d,
+      spaceRouterNetworkName(inputs.name),
+      { ...labels, [LABEL.role]: "router-network", [LABEL.router]: outs.router },
+      false,
+    );
+    await syncSwarmRouter(engine, routerOf(outs));
+  } catch (e) {
+    // A failed create leaves nothing behind: the state will not know these objects.
+    await removeSwarmRouter(engine, outs.router).catch(() => undefined);
+    for (const n of [spaceRouterNetworkName(inputs.name), outs.network])
+      await d
+        .getNetwork(n)
+        .remove()
+        .catch(() => undefined);
+    throw new Error(`Space "${inputs.name}": could not create it on the Swarm: ${(e as Error).message}`);
+  }
+  return { id: inputs.name, outs };
+}
+
+/**
+ * Spaces made at once in one `pulumi up` (one provider process) are made one after another: each
+ * router publishes its port before the next space looks for a free one.
+ */
+let making: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(make: () => Promise<T>): Promise<T> {
+  const run = making.then(make, make);
+  making = run.catch(() => undefined);
+  return run;
+}
+
 export const provider = {
   /** Also asks every node whether it can encrypt overlays when a Shield space is new: at preview, before anything is made. */
   async check(olds: SpaceInputs, news: SpaceInputs) {
@@ -107,43 +158,7 @@ export const provider = {
   },
 
   async create(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateResult> {
-    const engine = engineOf(inputs);
-    const d = clusterDocker(engine);
-    const taken = await publishedPorts(d).catch((e) => {
-      throw unreachable(`Space "${inputs.name}"`, engine, e);
-    });
-    const httpPort = inputs.httpPort || firstFree(8400, taken);
-    const httpsPort = inputs.httpsPort || firstFree(8450, new Set([...taken, httpPort]));
-    const outs: SpaceOutputs = {
-      ...inputs,
-      httpPort,
-      httpsPort,
-      network: spaceNetworkName(inputs.name),
-      router: spaceRouterName(inputs.name),
-      providerVersion: PROVIDER_VERSION,
-    };
-    const labels = { [LABEL.space]: inputs.name, [LABEL.shield]: String(inputs.shield) };
-    try {
-      await ensureOverlay(d, outs.network, { ...labels, [LABEL.role]: "space-network" }, inputs.shield);
-      // The router's own network: not internal (its published port needs a gateway), no dyno joins it.
-      await ensureOverlay(
-        d,
-        spaceRouterNetworkName(inputs.name),
-        { ...labels, [LABEL.role]: "router-network", [LABEL.router]: outs.router },
-        false,
-      );
-      await syncSwarmRouter(engine, routerOf(outs));
-    } catch (e) {
-      // A failed create leaves nothing behind: the state will not know these objects.
-      await removeSwarmRouter(engine, outs.router).catch(() => undefined);
-      for (const n of [spaceRouterNetworkName(inputs.name), outs.network])
-        await d
-          .getNetwork(n)
-          .remove()
-          .catch(() => undefined);
-      throw new Error(`Space "${inputs.name}": could not create it on the Swarm: ${(e as Error).message}`);
-    }
-    return { id: inputs.name, outs };
+    return oneAtATime(() => createSpace(inputs));
   },
 
   /** Trusted ranges changed (or the router went): the router's config is rendered again, on every replica. */

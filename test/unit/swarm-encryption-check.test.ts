@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encryptionProblem, PROBE_SCRIPT } from "../../provider/engine/swarm-encryption-check";
+import { encryptionProblem, nodeAnswers, PROBE_SCRIPT } from "../../provider/engine/swarm-encryption-check";
 
 describe("whether a Swarm can host a Shield space", () => {
   it("says yes only when every node added the IPsec state Swarm's encrypted overlays need", () => {
@@ -26,5 +26,13 @@ describe("whether a Swarm can host a Shield space", () => {
 
   it("refuses when no node answered: never a Shield space on a guess", () => {
     expect(encryptionProblem("pay", [])).toContain("no node answered");
+  });
+
+  it("reads each node's answer from the job's output, whatever order the nodes wrote in", () => {
+    const answers = nodeAnswers("n2: refused: Error: Requested AEAD algorithm not found.\nn1: ok\nsomething else\n");
+    expect([...answers.values()]).toEqual([
+      { node: "n2", ok: false, detail: "Error: Requested AEAD algorithm not found." },
+      { node: "n1", ok: true, detail: "" },
+    ]);
   });
 });
