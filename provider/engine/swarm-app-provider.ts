@@ -13,7 +13,7 @@ import { isNotFound } from "../docker/docker-client";
 import { LABEL } from "../docker/labels";
 import { clusterDocker, unreachable } from "./cluster-client";
 import { pushImage } from "./registry-push";
-import { swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
+import { routerTurn, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
 
 const engineOf = (inputs: AppInputs): SwarmEngine => {
   if (!inputs.engine) throw new Error(`App "${inputs.name}": the Swarm provider got no engine (dynoform:engine swarm)`);
@@ -129,21 +129,24 @@ export const provider = {
     const engine = engineOf(props);
     const d = clusterDocker(engine);
     // The router leaves the app's network first; Swarm frees a network's endpoints a moment after.
-    await syncSwarmRouter(engine, routerOf(props), props.name);
-    const network = appNetworkName(props.name);
-    const end = Date.now() + 90_000;
-    for (;;) {
-      try {
-        await d.getNetwork(network).remove();
-        return;
-      } catch (e) {
-        if (isNotFound(e)) return;
-        if (Date.now() > end)
-          throw new Error(
-            `App "${props.name}": could not remove network ${network} on the Swarm: ${(e as Error).message}. Fix: remove the services still attached (docker network inspect ${network} on the manager) and run destroy again`,
-          );
-        await new Promise((r) => setTimeout(r, 1000));
+    // One app at a time per router, so the next one's sync sees this network gone.
+    await routerTurn(props.router, async () => {
+      await syncSwarmRouter(engine, routerOf(props), props.name);
+      const network = appNetworkName(props.name);
+      const end = Date.now() + 90_000;
+      for (;;) {
+        try {
+          await d.getNetwork(network).remove();
+          return;
+        } catch (e) {
+          if (isNotFound(e)) return;
+          if (Date.now() > end)
+            throw new Error(
+              `App "${props.name}": could not remove network ${network} on the Swarm: ${(e as Error).message}. Fix: remove the services still attached (docker network inspect ${network} on the manager) and run destroy again`,
+            );
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       }
-    }
+    });
   },
 } satisfies pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs>;

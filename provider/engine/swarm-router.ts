@@ -81,6 +81,22 @@ async function routerImage(engine: SwarmEngine): Promise<string> {
   return pushImage(local, "dynoform/router", tag, engine.registry);
 }
 
+const turns = new Map<string, Promise<unknown>>();
+
+/**
+ * One change at a time per key (a router's name) in this process: Pulumi runs a program's dynamic
+ * resources in one provider process, and two apps leaving one router at once would each keep the
+ * other's network in the router (each reads the other's as still there).
+ */
+export function routerTurn<T>(key: string, change: () => Promise<T>): Promise<T> {
+  const run = (turns.get(key) ?? Promise.resolve()).then(change, change);
+  turns.set(
+    key,
+    run.catch(() => undefined),
+  );
+  return run;
+}
+
 /** Swarm refuses an update made from an old version: read again and retry. */
 const outOfSequence = (e: unknown) => /out of sequence|update out of/i.test(String((e as Error)?.message));
 

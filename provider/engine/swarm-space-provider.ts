@@ -16,7 +16,7 @@ import { diffSpace } from "../spaces/space-provider";
 import { spaceNetworkName, spaceRouterName, spaceRouterNetworkName } from "../spaces/space-network";
 import { clusterDocker, unreachable } from "./cluster-client";
 import { checkOverlayEncryption, encryptionProblem } from "./swarm-encryption-check";
-import { removeSwarmRouter, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
+import { removeSwarmRouter, routerTurn, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
 
 const engineOf = (s: Pick<SpaceInputs, "engine" | "name">): SwarmEngine => {
   if (!s.engine) throw new Error(`Space "${s.name}": the Swarm provider got no engine (dynoform:engine swarm)`);
@@ -121,16 +121,8 @@ async function createSpace(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateRe
   return { id: inputs.name, outs };
 }
 
-/**
- * Spaces made at once in one `pulumi up` (one provider process) are made one after another: each
- * router publishes its port before the next space looks for a free one.
- */
-let making: Promise<unknown> = Promise.resolve();
-function oneAtATime<T>(make: () => Promise<T>): Promise<T> {
-  const run = making.then(make, make);
-  making = run.catch(() => undefined);
-  return run;
-}
+/** Spaces made at once in one `pulumi up` take turns: each router publishes its port before the next space looks for a free one. */
+const PORT_TURN = "dynoform-space-ports";
 
 export const provider = {
   /** Also asks every node whether it can encrypt overlays when a Shield space is new: at preview, before anything is made. */
@@ -158,7 +150,7 @@ export const provider = {
   },
 
   async create(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateResult> {
-    return oneAtATime(() => createSpace(inputs));
+    return routerTurn(PORT_TURN, () => createSpace(inputs));
   },
 
   /** Trusted ranges changed (or the router went): the router's config is rendered again, on every replica. */
