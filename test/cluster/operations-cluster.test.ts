@@ -166,3 +166,45 @@ describe("the release phase on a Swarm", () => {
     expect(await releaseContainers()).toEqual([]);
   });
 });
+
+// No dynoform:registry: Dynoform runs Debian's docker-registry on the manager and pushes through it.
+describe("a Swarm stack that names no registry", () => {
+  const appName = `reg-${uniqueSuffix()}`;
+  const stack = new PulumiStack(path.join(REPO, "examples/hello"), `cluster-${appName}`);
+  stack.env.DYNOFORM_ROUTER_HTTP_PORT = String(cluster.routerHttpPort);
+  const url = `http://${appName}.dynoform.localhost:${cluster.routerHttpPort}/`;
+  const registryServices = () => manager.listServices({ filters: { label: ["dynoform.role=registry"] } });
+
+  beforeAll(async () => {
+    const { "dynoform:registry": _, "dynoform:registryPullAddress": __, ...config } = clusterStackConfig(cluster);
+    await stack.init({ appName, webQuantity: "2", ...config });
+  });
+  afterAll(async () => {
+    await stack.cleanup();
+    // The registry outlives the app (it holds every app's images): found by its label, removed here.
+    for (const s of await registryServices()) await manager.getService(s.ID).remove();
+    const n1 = dockerAt(Object.values(cluster.nodeUrls)[0]);
+    await until("the registry's volume free", () =>
+      n1
+        .getVolume("dynoform-registry")
+        .remove()
+        .then(() => true),
+    ).catch(() => undefined);
+  });
+
+  it("starts a registry on the cluster once, and the nodes run the app's image from it", async () => {
+    await stack.up();
+    expect((await stack.outputs()).dynos).toEqual(["web.1", "web.2"]);
+    const [registry] = await registryServices();
+    expect(registry.Spec?.Name).toBe("dynoform-registry");
+    const image = (await manager.getService(`${appName}-web`).inspect()).Spec.TaskTemplate.ContainerSpec.Image as string;
+    const managerIp = new URL(Object.values(cluster.nodeUrls)[0].replace(/^tcp:/, "http:")).hostname;
+    expect(image).toMatch(new RegExp(`^${managerIp.replace(/\./g, "\\.")}:5000/dynoform/app-${appName}@sha256:`));
+    expect((await getUntil(url, (r) => r.status === 200)).body).toMatch(/^Hello from web\.[12]\n$/);
+    // A new release goes to the same registry; no second one is started.
+    await stack.setConfig("greeting", "Hi");
+    await stack.up();
+    expect((await getUntil(url, (r) => r.body.startsWith("Hi"))).body).toMatch(/^Hi from web\.[12]\n$/);
+    expect(await registryServices()).toHaveLength(1);
+  });
+});
