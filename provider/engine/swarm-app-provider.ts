@@ -12,7 +12,9 @@ import { appNetworkName, appOutputs, image } from "../apps/app-provider";
 import { isNotFound } from "../docker/docker-client";
 import { LABEL } from "../docker/labels";
 import { clusterDocker, unreachable } from "./cluster-client";
-import { pushImage } from "./registry-push";
+import { removeReleasePhaseOutput, runReleasePhase } from "../apps/release-phase";
+import { pullOnManager } from "./manager-pull";
+import { pushImage, registryAuth } from "./registry-push";
 import { swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
 
 const engineOf = (inputs: AppInputs): SwarmEngine => {
@@ -26,8 +28,6 @@ const routerOf = (inputs: AppInputs) => ({ name: inputs.router, httpPort: inputs
 export function swarmAppProblems(inputs: AppInputs): string[] {
   const problems: string[] = [];
   const not = (what: string, fix: string) => problems.push(`App "${inputs.name}": ${what} is not done on a Swarm yet. Fix: ${fix}`);
-  if (inputs.releaseCommand)
-    not("a release phase (`release:` in the Procfile)", "remove the `release:` line, or run this stack on one Docker Engine");
   if (inputs.maintenance || inputs.maintenancePage) not("maintenance mode", "remove `maintenance`/`maintenancePage`");
   if (inputs.httpsRedirect) not("an HTTPS redirect (the cluster router serves HTTP only)", "remove `httpsRedirect`");
   return problems;
@@ -63,6 +63,29 @@ async function ensureOverlay(inputs: AppInputs): Promise<string> {
   return name;
 }
 
+/**
+ * The Procfile's `release:` command, once per new release, before any dyno of it starts: a plain
+ * container on the manager with the release's image (pulled from the cluster's registry) and
+ * config, on the app's overlay, so it reaches what the dynos reach. A failure throws: the
+ * Formation is not updated and the previous release keeps serving. Its output stays on the
+ * manager as `app[release.N]` until the next release phase or destroy, as on one engine.
+ */
+async function swarmReleasePhase(inputs: AppInputs, image: string, release: string, network: string): Promise<void> {
+  if (!inputs.releaseCommand) return;
+  const engine = engineOf(inputs);
+  const d = clusterDocker(engine);
+  await pullOnManager(d, image, registryAuth(engine.registry));
+  await runReleasePhase({
+    app: inputs.name,
+    release,
+    image,
+    command: inputs.releaseCommand,
+    env: { ...inputs.config, ...inputs.secrets },
+    network,
+    engine: d,
+  });
+}
+
 const sameVars = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
@@ -82,6 +105,7 @@ export const provider = {
     if (olds.sourceHash !== news.sourceHash || olds.build !== news.build || olds.generation !== news.generation) changes.push("source");
     if (!sameVars(olds.config, news.config)) changes.push("config");
     if (!sameVars(olds.secrets, news.secrets)) changes.push("secrets");
+    if ((olds.releaseCommand ?? "") !== (news.releaseCommand ?? "")) changes.push("releaseCommand");
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
     if (JSON.stringify(olds.engine) !== JSON.stringify(news.engine)) changes.push("engine");
     // A router removed or stopped by hand serves nothing: `up` brings it back.
@@ -96,6 +120,15 @@ export const provider = {
     const network = await ensureOverlay(inputs).catch((e) => {
       throw unreachable(`App "${inputs.name}"`, engine, e);
     });
+    // A failed first release leaves nothing behind: the app does not exist yet.
+    await swarmReleasePhase(inputs, built.imageId, "v1", network).catch(async (e) => {
+      await removeReleasePhaseOutput(inputs.name, clusterDocker(engine)).catch(() => undefined);
+      await clusterDocker(engine)
+        .getNetwork(network)
+        .remove()
+        .catch(() => undefined);
+      throw e;
+    });
     await syncSwarmRouter(engine, routerOf(inputs));
     return { id: inputs.name, outs: appOutputs(inputs, built, 1, network) };
   },
@@ -105,8 +138,10 @@ export const provider = {
     const built = sameSource ? { imageId: olds.imageId, tag: olds.imageTag } : await pushedImage(news);
     const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
     const network = await ensureOverlay(news);
+    const releaseNumber = newRelease ? olds.releaseNumber + 1 : olds.releaseNumber;
+    if (newRelease) await swarmReleasePhase(news, built.imageId, `v${releaseNumber}`, network);
     await syncSwarmRouter(engineOf(news), routerOf(news));
-    return { outs: appOutputs(news, built, newRelease ? olds.releaseNumber + 1 : olds.releaseNumber, network) };
+    return { outs: appOutputs(news, built, releaseNumber, network) };
   },
 
   async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {
@@ -126,6 +161,7 @@ export const provider = {
     const d = clusterDocker(engine);
     // The router leaves the app's network first; Swarm frees a network's endpoints a moment after.
     await syncSwarmRouter(engine, routerOf(props), props.name);
+    await removeReleasePhaseOutput(props.name, d);
     const network = appNetworkName(props.name);
     const end = Date.now() + 90_000;
     for (;;) {

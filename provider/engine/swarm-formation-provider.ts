@@ -17,6 +17,7 @@ import { diffFormation, formationProblems } from "../formations/formation-provid
 import { clusterDocker, unreachable } from "./cluster-client";
 import { registryAuth } from "./registry-push";
 import { waitNoTasks } from "./swarm-router";
+import { keepRestartCount } from "./swarm-restart-plan";
 import { serviceName, serviceSpec } from "./swarm-service-spec";
 
 const engineOf = (f: Pick<FormationInputs, "engine" | "resource">): SwarmEngine => {
@@ -51,7 +52,7 @@ interface ServiceInfo {
     Name: string;
     Labels?: Record<string, string>;
     Mode?: { Replicated?: { Replicas?: number } };
-    TaskTemplate: { ContainerSpec: { Image: string; Env?: string[] } };
+    TaskTemplate: { ContainerSpec: { Image: string; Env?: string[] }; ForceUpdate?: number };
   };
 }
 
@@ -133,7 +134,12 @@ async function converge(f: FormationInputs): Promise<{ dynos: string[] }> {
       inSpace: Boolean(f.space),
     });
     const s = existing.get(type);
-    if (s) await s.update({ version: s.info.Version.Index, ...spec, ...(authconfig ? { authconfig } : {}) });
+    if (s)
+      await s.update({
+        version: s.info.Version.Index,
+        ...keepRestartCount(spec, s.info.Spec.TaskTemplate),
+        ...(authconfig ? { authconfig } : {}),
+      });
     else await d.createService({ ...spec, ...(authconfig ? { authconfig } : {}) });
   }
   // Process types the program no longer has.
