@@ -14,13 +14,44 @@ import { LABEL } from "../docker/labels";
 import { clusterDocker, unreachable } from "./cluster-client";
 import { pushImage } from "./registry-push";
 import { swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
+import { maintenanceContent, maintenanceFile } from "./swarm-router-tls";
+import { observeSwarmTls, swarmTlsStore } from "./swarm-tls-store";
+import { tlsFile } from "../tls/router-tls";
 
 const engineOf = (inputs: AppInputs): SwarmEngine => {
   if (!inputs.engine) throw new Error(`App "${inputs.name}": the Swarm provider got no engine (dynoform:engine swarm)`);
   return inputs.engine as SwarmEngine;
 };
 
-const routerOf = (inputs: AppInputs) => ({ name: inputs.router, httpPort: inputs.routerHttpPort });
+const routerOf = (inputs: AppInputs) => ({ name: inputs.router, httpPort: inputs.routerHttpPort, httpsPort: inputs.routerHttpsPort });
+
+/**
+ * Maintenance mode and the HTTPS redirect, in the router's store on the manager (every router
+ * replica renders them); `off` for an app going away. Writes only what changed.
+ */
+async function setRouterSwitches(inputs: AppInputs, off = false): Promise<void> {
+  const store = swarmTlsStore({
+    router: inputs.router,
+    routerHttpPort: inputs.routerHttpPort,
+    routerHttpsPort: inputs.routerHttpsPort ?? 0,
+    engine: engineOf(inputs),
+  });
+  const { maintenance, state } = await observeSwarmTls(clusterDocker(engineOf(inputs)), inputs.router);
+  const page = off || !inputs.maintenance ? undefined : (inputs.maintenancePage ?? "");
+  const redirect = !off && Boolean(inputs.httpsRedirect);
+  const write: Record<string, string> = {};
+  const remove: string[] = [];
+  if (page !== maintenance[inputs.name]) {
+    if (page === undefined) remove.push(maintenanceFile(inputs.name));
+    else write[maintenanceFile(inputs.name)] = maintenanceContent(page);
+  }
+  if (redirect !== state.redirectApps.includes(inputs.name)) {
+    if (redirect) write[tlsFile.redirect(inputs.name)] = "";
+    else remove.push(tlsFile.redirect(inputs.name));
+  }
+  if (Object.keys(write).length) await store.write(write);
+  if (remove.length) await store.remove(remove);
+}
 
 /** What on one engine is a problem the cluster cannot do yet: named, with the fix. */
 export function swarmAppProblems(inputs: AppInputs): string[] {
@@ -28,8 +59,6 @@ export function swarmAppProblems(inputs: AppInputs): string[] {
   const not = (what: string, fix: string) => problems.push(`App "${inputs.name}": ${what} is not done on a Swarm yet. Fix: ${fix}`);
   if (inputs.releaseCommand)
     not("a release phase (`release:` in the Procfile)", "remove the `release:` line, or run this stack on one Docker Engine");
-  if (inputs.maintenance || inputs.maintenancePage) not("maintenance mode", "remove `maintenance`/`maintenancePage`");
-  if (inputs.httpsRedirect) not("an HTTPS redirect (the cluster router serves HTTP only)", "remove `httpsRedirect`");
   return problems;
 }
 
@@ -83,6 +112,9 @@ export const provider = {
     if (!sameVars(olds.config, news.config)) changes.push("config");
     if (!sameVars(olds.secrets, news.secrets)) changes.push("secrets");
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
+    if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) changes.push("httpsRedirect");
+    if (Boolean(olds.maintenance) !== Boolean(news.maintenance) || (olds.maintenancePage ?? "") !== (news.maintenancePage ?? ""))
+      changes.push("maintenance");
     if (JSON.stringify(olds.engine) !== JSON.stringify(news.engine)) changes.push("engine");
     // A router removed or stopped by hand serves nothing: `up` brings it back.
     if (replaces.length === 0 && (await swarmRouterStatus(engineOf(news), news.router).catch(() => "running")) !== "running")
@@ -97,6 +129,7 @@ export const provider = {
       throw unreachable(`App "${inputs.name}"`, engine, e);
     });
     await syncSwarmRouter(engine, routerOf(inputs));
+    await setRouterSwitches(inputs);
     return { id: inputs.name, outs: appOutputs(inputs, built, 1, network) };
   },
 
@@ -106,6 +139,7 @@ export const provider = {
     const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
     const network = await ensureOverlay(news);
     await syncSwarmRouter(engineOf(news), routerOf(news));
+    await setRouterSwitches(news);
     return { outs: appOutputs(news, built, newRelease ? olds.releaseNumber + 1 : olds.releaseNumber, network) };
   },
 
@@ -124,6 +158,7 @@ export const provider = {
   async delete(_id: string, props: AppOutputs): Promise<void> {
     const engine = engineOf(props);
     const d = clusterDocker(engine);
+    await setRouterSwitches(props, true);
     // The router leaves the app's network first; Swarm frees a network's endpoints a moment after.
     await syncSwarmRouter(engine, routerOf(props), props.name);
     const network = appNetworkName(props.name);

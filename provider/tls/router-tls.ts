@@ -6,6 +6,9 @@
  */
 import type { Route } from "../router/route";
 
+/** What the TLS side reads of a route (a Swarm route has no servers: Swarm's DNS finds them). */
+export type HostnameRoute = Pick<Route, "app" | "hostnames">;
+
 /** The router's TLS store: a volume `<router>-tls` mounted here in the router container. */
 export const TLS_DIR = "/etc/haproxy/tls";
 
@@ -102,7 +105,7 @@ function parseJson(s: string): unknown {
 }
 
 /** Adds each app's custom domains to its route; a claim for an app the router does not serve is ignored. */
-export function withCustomDomains<R extends Route>(routes: R[], state: TlsState): R[] {
+export function withCustomDomains<R extends HostnameRoute>(routes: R[], state: TlsState): R[] {
   return routes.map((r) => {
     const extra = state.domains.filter((d) => d.app === r.app).map((d) => d.hostname);
     if (extra.length === 0) return r;
@@ -121,7 +124,7 @@ export function hostnameCovers(certName: string, hostname: string): boolean {
 }
 
 /** The TLS part of the router config for these routes (custom domains already added). */
-export function routerTlsConfig(routes: Route[], state: TlsState): RouterTlsConfig {
+export function routerTlsConfig(routes: HostnameRoute[], state: TlsState): RouterTlsConfig {
   const certs = state.certificates.map((c) => ({ hostname: c.hostname, file: c.file }));
   const redirectHosts: string[] = [];
   for (const r of routes) {
@@ -145,7 +148,7 @@ export function hostCondition(hostname: string): string {
  * `use_backend` lines for wildcard hostnames. They come after every exact hostname, so
  * `api.example.com` wins over `*.example.com`; a longer wildcard wins over a shorter one.
  */
-export function renderWildcardRoutes(routes: Route[], backendName: (app: string) => string): string[] {
+export function renderWildcardRoutes(routes: HostnameRoute[], backendName: (app: string) => string): string[] {
   const rules = routes.flatMap((r) => r.hostnames.filter(isWildcard).map((h) => ({ h: h.toLowerCase(), app: r.app })));
   rules.sort((a, b) => b.h.length - a.h.length || a.h.localeCompare(b.h));
   return rules.map(({ h, app }) => `  use_backend ${backendName(app)} if ${hostCondition(h)}`);
