@@ -9,8 +9,9 @@ import type { SwarmEngine } from "../../sdk/engine";
 import { LABEL } from "../docker/labels";
 import { acmeResponderName, renderAcmeResponderConfig } from "./acme-responder-config";
 import { clusterDocker } from "./cluster-client";
-import { ensureConfig, routerImage, waitNoTasks } from "./swarm-router";
-import { observeSwarmTls } from "./swarm-tls-store";
+import { ensureConfig } from "./swarm-configs";
+import { routerImage, waitNoTasks } from "./swarm-router";
+import { observeSwarmTls } from "./swarm-tls-observe";
 
 /** Makes the responder answer exactly the store's pending challenges; removes it when there are none. */
 export async function syncAcmeResponder(engine: SwarmEngine, router: string): Promise<void> {

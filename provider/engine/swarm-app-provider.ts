@@ -15,7 +15,8 @@ import { clusterDocker, unreachable } from "./cluster-client";
 import { pushImage } from "./registry-push";
 import { swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
 import { maintenanceContent, maintenanceFile } from "./swarm-router-tls";
-import { observeSwarmTls, swarmTlsStore } from "./swarm-tls-store";
+import { observeSwarmTls } from "./swarm-tls-observe";
+import { swarmTlsStore } from "./swarm-tls-store";
 import { tlsFile } from "../tls/router-tls";
 
 const engineOf = (inputs: AppInputs): SwarmEngine => {

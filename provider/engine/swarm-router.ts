@@ -5,7 +5,6 @@
  * delivered as a Swarm config; only an app added or removed changes it (the router restarts
  * then, node by node), never a dyno: dynos are found through `tasks.<app>-web`.
  */
-import * as crypto from "node:crypto";
 import type Docker from "dockerode";
 import type { SwarmEngine } from "../../sdk/engine";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -16,7 +15,8 @@ import { clusterDocker } from "./cluster-client";
 import { pushImage } from "./registry-push";
 import { renderSwarmRouterConfig, type SwarmRoute } from "./swarm-router-config";
 import { acmeResponderName } from "./acme-responder-config";
-import { routerTlsParts } from "./swarm-tls-store";
+import { ensureConfig } from "./swarm-configs";
+import { routerTlsParts } from "./swarm-tls-observe";
 
 /** Nodes the router runs on carry this label (`docker node update --label-add dynoform.edge=true <node>`). */
 export const EDGE_LABEL = "dynoform.edge";
@@ -39,26 +39,6 @@ async function observeRoutes(d: Docker, router: string): Promise<Array<SwarmRout
       network: n.Name,
     }))
     .filter((r) => r.app);
-}
-
-const hash = (s: string) => crypto.createHash("sha256").update(s).digest("hex").slice(0, 12);
-
-/** A Swarm config with this content, named by its hash (configs cannot change). */
-export async function ensureConfig(
-  d: Docker,
-  router: string,
-  part: string,
-  content: string,
-): Promise<{ ConfigID: string; ConfigName: string }> {
-  const name = `${router}-${part}-${hash(content)}`;
-  const found = (await d.listConfigs({ filters: { name: [name] } })).find((c) => c.Spec?.Name === name);
-  if (found) return { ConfigID: found.ID, ConfigName: name };
-  const made = (await d.createConfig({
-    Name: name,
-    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router },
-    Data: Buffer.from(content).toString("base64"),
-  })) as unknown as { id?: string; ID?: string };
-  return { ConfigID: made.id ?? made.ID ?? "", ConfigName: name };
 }
 
 /** The router image as the nodes pull it: built here when missing, pushed to the cluster's registry. */

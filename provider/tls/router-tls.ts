@@ -4,6 +4,7 @@
  * reads back, and the HAProxy lines they become. The router controller feeds it what it observed;
  * nothing here touches Docker.
  */
+import type { SwarmEngine } from "../../sdk/engine";
 import type { Route } from "../router/route";
 
 /** What the TLS side reads of a route (a Swarm route has no servers: Swarm's DNS finds them). */
@@ -199,4 +200,37 @@ export function renderTlsHttpRules(tls: RouterTlsConfig | undefined, publicHttps
 export function renderCrtList(tls: RouterTlsConfig): string {
   const sorted = [...tls.certificates].sort((a, b) => a.hostname.localeCompare(b.hostname));
   return sorted.map((c) => `${TLS_DIR}/${c.file} ${c.hostname.toLowerCase()}\n`).join("");
+}
+
+/* Where a router keeps this state, on either engine (tls-store.ts, engine/swarm-tls-store.ts). */
+
+/** One place a router listens, as a client reaches it. */
+export interface RouterEndpoint {
+  host: string;
+  port: number;
+}
+
+export interface TlsStore {
+  /** The store's files read back; undefined when there is no router yet. */
+  state(): Promise<TlsState | undefined>;
+  /** Writes files (paths as in `tlsFile`) and returns once the router renders them. */
+  write(files: Record<string, string>): Promise<void>;
+  remove(names: string[]): Promise<void>;
+  /** Every router replica's plain-HTTP and HTTPS listeners (HTTPS empty when none is published). */
+  endpoints(): Promise<{ http: RouterEndpoint[]; https: RouterEndpoint[] }>;
+  /** Whether the app still exists for this router (a claim of an app that does not blocks nobody). */
+  appExists(app: string): Promise<boolean>;
+  /** Whether the router serves the app (its network is on the router). */
+  serves(app: string): Promise<boolean>;
+  /** Where to look when the router does not serve what it was given. */
+  logHint: string;
+}
+
+/** What a Domain or Certificate knows of its router. */
+export interface RouterRef {
+  router: string;
+  routerHttpPort: number;
+  routerHttpsPort: number;
+  /** Absent on one Docker Engine. */
+  engine?: SwarmEngine;
 }

@@ -4,40 +4,10 @@
  * secrets on a cluster (engine/swarm-tls-store.ts). The Domain and Certificate providers speak
  * only to this, so the ACME order, renewal and checks are one code for both engines.
  */
-import type { SwarmEngine } from "../../sdk/engine";
 import { LABEL, labelFilter } from "../docker/labels";
-import type { TlsState } from "./router-tls";
+import type { RouterRef, TlsStore } from "./router-tls";
 
-/** One place a router listens, as a client reaches it. */
-export interface RouterEndpoint {
-  host: string;
-  port: number;
-}
-
-export interface TlsStore {
-  /** The store's files read back; undefined when there is no router yet. */
-  state(): Promise<TlsState | undefined>;
-  /** Writes files (paths as in `tlsFile`) and returns once the router renders them. */
-  write(files: Record<string, string>): Promise<void>;
-  remove(names: string[]): Promise<void>;
-  /** Every router replica's plain-HTTP and HTTPS listeners (HTTPS empty when none is published). */
-  endpoints(): Promise<{ http: RouterEndpoint[]; https: RouterEndpoint[] }>;
-  /** Whether the app still exists for this router (a claim of an app that does not blocks nobody). */
-  appExists(app: string): Promise<boolean>;
-  /** Whether the router serves the app (its network is on the router). */
-  serves(app: string): Promise<boolean>;
-  /** Where to look when the router does not serve what it was given. */
-  logHint: string;
-}
-
-/** What a Domain or Certificate knows of its router. */
-export interface RouterRef {
-  router: string;
-  routerHttpPort: number;
-  routerHttpsPort: number;
-  /** Absent on one Docker Engine. */
-  engine?: SwarmEngine;
-}
+export type { RouterEndpoint, RouterRef, TlsStore } from "./router-tls";
 
 /** The store of the router a Domain or Certificate names, on its engine. */
 export function tlsStoreOf(r: RouterRef): TlsStore {
