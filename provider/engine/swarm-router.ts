@@ -171,9 +171,17 @@ export async function waitRolledOut(d: Docker, router: string, timeoutMs = 180_0
       throw new Error(
         `Router "${router}": Swarm stopped its update (${state}: ${s.UpdateStatus?.Message ?? ""}). Fix: see docker service ps ${router} on the manager, then run \`pulumi up\` again`,
       );
-    if (!state || state === "completed") {
+    // Right after an update Swarm may not have marked it yet: done means every running task has the new mounts.
+    const mounts = (spec: { ContainerSpec?: { Configs?: Array<{ ConfigName: string }>; Secrets?: Array<{ SecretName: string }> } }) =>
+      JSON.stringify([spec?.ContainerSpec?.Configs?.map((c) => c.ConfigName), spec?.ContainerSpec?.Secrets?.map((c) => c.SecretName)]);
+    if (state !== "updating") {
       const tasks = await d.listTasks({ filters: { service: [router], "desired-state": ["running"] } });
-      if (tasks.length > 0 && tasks.every((t) => t.Status?.State === "running")) return;
+      const edges = (await d.listNodes()).filter((n) => n.Spec?.Labels?.[EDGE_LABEL] === "true" && n.Status?.State === "ready");
+      if (
+        tasks.length >= edges.length &&
+        tasks.every((t) => t.Status?.State === "running" && mounts(t.Spec as never) === mounts(s.Spec.TaskTemplate))
+      )
+        return;
     }
     if (Date.now() > end)
       throw new Error(
