@@ -153,7 +153,19 @@ export const provider = {
       if (isNotFound(e)) return { id: "", props: {} as AppOutputs };
       throw unreachable(`App "${props.name}"`, engineOf(props), e);
     }
-    return { id, props: { ...props, routerStatus: await swarmRouterStatus(engineOf(props), props.router) } };
+    // Maintenance switched on the manager by hand (its config removed or added) is drift.
+    const { maintenance, state } = await observeSwarmTls(d, props.router);
+    const page = maintenance[props.name ?? id];
+    return {
+      id,
+      props: {
+        ...props,
+        maintenance: page !== undefined,
+        maintenancePage: page ?? props.maintenancePage ?? "",
+        httpsRedirect: state.redirectApps.includes(props.name ?? id),
+        routerStatus: await swarmRouterStatus(engineOf(props), props.router),
+      },
+    };
   },
 
   async delete(_id: string, props: AppOutputs): Promise<void> {
