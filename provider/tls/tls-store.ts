@@ -4,23 +4,23 @@
  * secrets on a cluster (engine/swarm-tls-store.ts). The Domain and Certificate providers speak
  * only to this, so the ACME order, renewal and checks are one code for both engines.
  */
+import { docker } from "../docker/docker-client";
 import { LABEL, labelFilter } from "../docker/labels";
+import { swarmTlsStore } from "../engine/swarm-tls-store";
+import * as controller from "../router/router-controller";
+import * as files from "../router/router-tls-store";
 import type { RouterRef, TlsStore } from "./router-tls";
 
 export type { RouterEndpoint, RouterRef, TlsStore } from "./router-tls";
 
 /** The store of the router a Domain or Certificate names, on its engine. */
 export function tlsStoreOf(r: RouterRef): TlsStore {
-  // Loaded here, not at the top: each pulls in its engine's Docker client.
-  if (r.engine) return (require("../engine/swarm-tls-store") as typeof import("../engine/swarm-tls-store")).swarmTlsStore(r);
+  if (r.engine) return swarmTlsStore(r);
   return engineTlsStore(r);
 }
 
 /** One Docker Engine: the router container's TLS volume, written through the router controller. */
 function engineTlsStore(r: RouterRef): TlsStore {
-  const controller = require("../router/router-controller") as typeof import("../router/router-controller");
-  const files = require("../router/router-tls-store") as typeof import("../router/router-tls-store");
-  const { docker } = require("../docker/docker-client") as typeof import("../docker/docker-client");
   const settings = { name: r.router, httpPort: r.routerHttpPort, httpsPort: r.routerHttpsPort };
   const networks = (app: string) =>
     docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.app]: app, [LABEL.router]: r.router }) });
