@@ -15,10 +15,17 @@ export async function ensureConfig(
   const name = `${router}-${part}-${hash(content)}`;
   const found = (await d.listConfigs({ filters: { name: [name] } })).find((c) => c.Spec?.Name === name);
   if (found) return { ConfigID: found.ID, ConfigName: name };
-  const made = (await d.createConfig({
-    Name: name,
-    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router },
-    Data: Buffer.from(content).toString("base64"),
-  })) as unknown as { id?: string; ID?: string };
+  // Two resources syncing the same router at once (two Domains deleted in parallel) make the same config: take theirs.
+  const made = (await d
+    .createConfig({
+      Name: name,
+      Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router },
+      Data: Buffer.from(content).toString("base64"),
+    })
+    .catch(async (e: { statusCode?: number }) => {
+      const theirs = e?.statusCode === 409 && (await d.listConfigs({ filters: { name: [name] } })).find((c) => c.Spec?.Name === name);
+      if (!theirs) throw e;
+      return { ID: theirs.ID };
+    })) as unknown as { id?: string; ID?: string };
   return { ConfigID: made.id ?? made.ID ?? "", ConfigName: name };
 }
