@@ -5,6 +5,16 @@
  */
 import { ERRORS_DIR, IDLE_TUNNEL_SECONDS, REQUEST_TIMEOUT_SECONDS } from "../router/router-config";
 import { errorFileName, ROUTER_ERRORS } from "../router/router-errors";
+import { maintenanceFileName } from "../router/maintenance-page";
+import {
+  hostCondition,
+  isWildcard,
+  renderForwardedTls,
+  renderHttpsBind,
+  renderWildcardRoutes,
+  type RouterTlsConfig,
+} from "../tls/router-tls";
+import { ACME_RESPONDER_PORT } from "./acme-responder-config";
 import { webTasksName } from "./swarm-service-spec";
 
 /** One app the router serves. */
@@ -14,13 +24,27 @@ export interface SwarmRoute {
   webPort: number;
 }
 
+/** Custom domains' certificates, HTTPS redirects, maintenance mode and the ACME responder. */
+export interface SwarmRouterExtras {
+  /** Certificates and redirect hosts (challenges are the responder's: see acme-responder-config.ts). */
+  tls: RouterTlsConfig;
+  /** The HTTPS port clients connect to (redirects, `X-Forwarded-Port`). */
+  httpsPort?: number;
+  /** Apps in maintenance → their page spec ("" for the router's own page). */
+  maintenance: Record<string, string>;
+  /** The responder's DNS name (`tasks.<router>-acme`). */
+  acmeResponder: string;
+}
+
+const ACME_PATH = "{ path_beg /.well-known/acme-challenge/ }";
+
 /** Server slots per app: Heroku's largest quantity of one process type. */
 export const MAX_WEB_DYNOS = 100;
 
 /** HAProxy backend names allow `[A-Za-z0-9_.:-]`; app names are `a-z0-9-`. */
 const backend = (app: string) => `app-${app}`;
 
-export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number): string {
+export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number, extras?: SwarmRouterExtras): string {
   const sorted = [...routes].sort((a, b) => a.app.localeCompare(b.app));
   const lines = [
     "global",
@@ -53,8 +77,15 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number):
     "",
     "frontend http",
     `  bind :${httpPort}`,
+    ...renderHttpsBind(extras?.tls),
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
-    ...sorted.flatMap((r) => r.hostnames.map((h) => `  use_backend ${backend(r.app)} if { var(txn.host) -m str ${h.toLowerCase()} }`)),
+    ...(extras ? renderSwarmTlsRules(extras) : []),
+    ...sorted.flatMap((r) =>
+      r.hostnames
+        .filter((h) => !isWildcard(h))
+        .map((h) => `  use_backend ${backend(r.app)} if { var(txn.host) -m str ${h.toLowerCase()} }`),
+    ),
+    ...renderWildcardRoutes(sorted, backend),
     // http-request rules run before use_backend: the 404 is a backend of its own.
     "  default_backend no-such-app",
     "",
@@ -62,13 +93,38 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number):
     '  http-request return status 404 content-type text/plain string "No such app\\n"',
     "",
   ];
+  if (extras)
+    lines.push(
+      "backend acme-responder",
+      `  server-template acme 1 ${extras.acmeResponder}:${ACME_RESPONDER_PORT} check inter 1s fall 1 rise 1 resolvers docker resolve-prefer ipv4 init-addr none`,
+      "",
+    );
   for (const r of sorted) {
+    const page = extras?.maintenance[r.app];
     lines.push(
       `backend ${backend(r.app)}`,
       "  balance roundrobin",
+      // Heroku's H80: every request gets the maintenance page, whatever the dynos do.
+      ...(page === undefined ? [] : [`  http-request return status 503 errorfile ${ERRORS_DIR}/${maintenanceFileName(r.app, page)}`]),
       `  server-template web ${MAX_WEB_DYNOS} ${webTasksName(r.app)}:${r.webPort} check inter 1s fall 1 rise 1 resolvers docker resolve-prefer ipv4 init-addr none`,
       "",
     );
   }
   return lines.join("\n");
+}
+
+/**
+ * The TLS side's frontend rules: Heroku's forwarded headers on HTTPS, ACME challenges to the
+ * responder (plain HTTP only, before any redirect), then the redirects to HTTPS.
+ */
+function renderSwarmTlsRules(extras: SwarmRouterExtras): string[] {
+  const port = extras.httpsPort && extras.httpsPort !== 443 ? `:${extras.httpsPort}` : "";
+  return [
+    ...(extras.tls.certificates.length ? renderForwardedTls(extras.httpsPort) : []),
+    ...extras.tls.redirectHosts.map(
+      (h) =>
+        `  http-request redirect location https://%[var(txn.host)]${port}%[capture.req.uri] code 301 if !{ ssl_fc } !${ACME_PATH} ${hostCondition(h)}`,
+    ),
+    `  use_backend acme-responder if !{ ssl_fc } ${ACME_PATH}`,
+  ];
 }

@@ -5,7 +5,6 @@
  * delivered as a Swarm config; only an app added or removed changes it (the router restarts
  * then, node by node), never a dyno: dynos are found through `tasks.<app>-web`.
  */
-import * as crypto from "node:crypto";
 import type Docker from "dockerode";
 import type { SwarmEngine } from "../../sdk/engine";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -15,6 +14,9 @@ import { ensureRouterImage } from "../router/router-image";
 import { clusterDocker } from "./cluster-client";
 import { pushImage } from "./registry-push";
 import { renderSwarmRouterConfig, type SwarmRoute } from "./swarm-router-config";
+import { acmeResponderName } from "./acme-responder-config";
+import { ensureConfig } from "./swarm-configs";
+import { routerTlsParts } from "./swarm-tls-observe";
 
 /** Nodes the router runs on carry this label (`docker node update --label-add dynoform.edge=true <node>`). */
 export const EDGE_LABEL = "dynoform.edge";
@@ -22,6 +24,8 @@ export const EDGE_LABEL = "dynoform.edge";
 export interface SwarmRouter {
   name: string;
   httpPort: number;
+  /** Published in host mode on each edge node for custom domains' certificates (to the router's 443). */
+  httpsPort?: number;
 }
 
 /** What the router serves, from the app networks' labels on the manager. */
@@ -37,23 +41,8 @@ async function observeRoutes(d: Docker, router: string): Promise<Array<SwarmRout
     .filter((r) => r.app);
 }
 
-const hash = (s: string) => crypto.createHash("sha256").update(s).digest("hex").slice(0, 12);
-
-/** A Swarm config with this content, named by its hash (configs cannot change). */
-async function ensureConfig(d: Docker, router: string, part: string, content: string): Promise<{ ConfigID: string; ConfigName: string }> {
-  const name = `${router}-${part}-${hash(content)}`;
-  const found = (await d.listConfigs({ filters: { name: [name] } })).find((c) => c.Spec?.Name === name);
-  if (found) return { ConfigID: found.ID, ConfigName: name };
-  const made = (await d.createConfig({
-    Name: name,
-    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router },
-    Data: Buffer.from(content).toString("base64"),
-  })) as unknown as { id?: string; ID?: string };
-  return { ConfigID: made.id ?? made.ID ?? "", ConfigName: name };
-}
-
 /** The router image as the nodes pull it: built here when missing, pushed to the cluster's registry. */
-async function routerImage(engine: SwarmEngine): Promise<string> {
+export async function routerImage(engine: SwarmEngine): Promise<string> {
   const local = await ensureRouterImage(process.env.DYNOFORM_ROUTER_IMAGE || undefined);
   const tag = local.split(":").pop() ?? "latest";
   return pushImage(local, "dynoform/router", tag, engine.registry);
@@ -91,6 +80,10 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
       await d.getService(router.name).remove();
       await waitNoTasks(d, existing.ID);
     }
+    await d
+      .getNetwork(acmeResponderName(router.name))
+      .remove()
+      .catch(() => undefined);
     return;
   }
   const edges = (await d.listNodes()).filter((n) => n.Spec?.Labels?.[EDGE_LABEL] === "true");
@@ -98,13 +91,21 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
     throw new Error(
       `Router "${router.name}": no node of the Swarm is labelled ${EDGE_LABEL}=true, so the router has nowhere to run. Fix: docker node update --label-add ${EDGE_LABEL}=true <node> (a node your DNS points the apps' hostnames at)`,
     );
-  const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(routes, router.httpPort));
+  const tls = await routerTlsParts(d, router, routes);
+  const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(tls.routes, router.httpPort, tls.extras));
   const h14 = await ensureConfig(d, router.name, "h14", renderErrorFile(ROUTER_ERRORS.H14));
   const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
-  const networks = routes.map((r) => r.network).sort();
+  const networks = [...routes.map((r) => r.network), tls.network].sort();
+  const tlsMounts = JSON.stringify([tls.configs.map((c) => c.ConfigName), tls.secrets.map((c) => c.SecretName), tls.ports]);
   const spec = {
     Name: router.name,
-    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router.name, "dynoform.router-config": config.ConfigName },
+    Labels: {
+      [LABEL.managed]: "true",
+      [LABEL.role]: "router",
+      [LABEL.router]: router.name,
+      "dynoform.router-config": config.ConfigName,
+      "dynoform.router-tls": tlsMounts,
+    },
     TaskTemplate: {
       ContainerSpec: {
         Image: existing ? existing.Spec.TaskTemplate.ContainerSpec.Image : await routerImage(engine),
@@ -112,7 +113,9 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
         Configs: [
           { File: file("/etc/haproxy/haproxy.cfg"), ...config },
           { File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H14)}`), ...h14 },
+          ...tls.configs,
         ],
+        Secrets: tls.secrets,
         // The image's STOPSIGNAL (SIGUSR1): HAProxy stops listening and finishes its requests.
         StopGracePeriod: 30 * 1_000_000_000,
       },
@@ -123,7 +126,7 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
     Mode: { Global: {} },
     EndpointSpec: {
       Mode: "dnsrr",
-      Ports: [{ Protocol: "tcp", TargetPort: router.httpPort, PublishedPort: router.httpPort, PublishMode: "host" }],
+      Ports: [{ Protocol: "tcp", TargetPort: router.httpPort, PublishedPort: router.httpPort, PublishMode: "host" }, ...tls.ports],
     },
     UpdateConfig: { Parallelism: 1, Order: "stop-first" },
   };
@@ -133,6 +136,7 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
   }
   const same =
     existing.Spec.Labels?.["dynoform.router-config"] === config.ConfigName &&
+    existing.Spec.Labels?.["dynoform.router-tls"] === tlsMounts &&
     JSON.stringify((existing.Spec.TaskTemplate.Networks ?? []).map((n: { Target: string }) => n.Target).sort()) ===
       JSON.stringify(await networkIds(d, networks)) &&
     existing.Spec.EndpointSpec?.Ports?.[0]?.PublishedPort === router.httpPort;
@@ -146,6 +150,43 @@ export async function waitNoTasks(d: Docker, serviceId: string, timeoutMs = 90_0
   while (Date.now() < end) {
     const tasks = await d.listTasks().catch(() => []);
     if (!tasks.some((t) => t.ServiceID === serviceId)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Waits until the router's rolling update is done on every edge node (custom domains and
+ * certificates are served by all replicas only then).
+ */
+export async function waitRolledOut(d: Docker, router: string, timeoutMs = 180_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await d
+      .getService(router)
+      .inspect()
+      .catch(() => undefined);
+    if (!s) return;
+    const state = s.UpdateStatus?.State;
+    if (state === "paused" || state === "rollback_completed")
+      throw new Error(
+        `Router "${router}": Swarm stopped its update (${state}: ${s.UpdateStatus?.Message ?? ""}). Fix: see docker service ps ${router} on the manager, then run \`pulumi up\` again`,
+      );
+    // Right after an update Swarm may not have marked it yet: done means every running task has the new mounts.
+    const mounts = (spec: { ContainerSpec?: { Configs?: Array<{ ConfigName: string }>; Secrets?: Array<{ SecretName: string }> } }) =>
+      JSON.stringify([spec?.ContainerSpec?.Configs?.map((c) => c.ConfigName), spec?.ContainerSpec?.Secrets?.map((c) => c.SecretName)]);
+    if (state !== "updating") {
+      const tasks = await d.listTasks({ filters: { service: [router], "desired-state": ["running"] } });
+      const edges = (await d.listNodes()).filter((n) => n.Spec?.Labels?.[EDGE_LABEL] === "true" && n.Status?.State === "ready");
+      if (
+        tasks.length >= edges.length &&
+        tasks.every((t) => t.Status?.State === "running" && mounts(t.Spec as never) === mounts(s.Spec.TaskTemplate))
+      )
+        return;
+    }
+    if (Date.now() > end)
+      throw new Error(
+        `Router "${router}": its update did not finish on every edge node within ${timeoutMs / 1000} s. Fix: see docker service ps ${router} on the manager, then run \`pulumi up\` again`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -28,3 +28,42 @@ describe("the cluster router's config", () => {
     expect(cfg).toContain("option redispatch 1");
   });
 });
+
+describe("the cluster router's config with custom domains", () => {
+  const cfg = renderSwarmRouterConfig(
+    [{ app: "shop", hostnames: ["shop.dynoform.localhost", "www.shop.test", "*.shop.test"], webPort: 5000 }],
+    18480,
+    {
+      tls: {
+        certificates: [{ hostname: "www.shop.test", file: "certs/www.shop.test.pem" }],
+        challenges: [],
+        redirectHosts: ["www.shop.test"],
+      },
+      httpsPort: 18443,
+      maintenance: { shop: "" },
+      acmeResponder: "tasks.dynoform-router-acme",
+    },
+  );
+
+  it("serves HTTPS by SNI from the crt-list on 443 (published on each edge node)", () => {
+    expect(cfg).toContain("bind :443 ssl crt-list /etc/haproxy/tls/crt-list");
+    expect(cfg).toContain("X-Forwarded-Proto https if { ssl_fc }");
+  });
+
+  it("sends every replica's ACME challenges to the one responder, before any redirect catches them", () => {
+    expect(cfg).toContain("use_backend acme-responder if !{ ssl_fc } { path_beg /.well-known/acme-challenge/ }");
+    expect(cfg).toMatch(/server-template acme 1 tasks\.dynoform-router-acme:\d+ .*resolvers docker/);
+    expect(cfg).toMatch(
+      /redirect location https:\/\/%\[var\(txn.host\)\]:18443.* !\{ path_beg \/.well-known\/acme-challenge\/ \} \{ var\(txn.host\) -m str www.shop.test \}/,
+    );
+  });
+
+  it("routes exact hostnames before wildcards", () => {
+    expect(cfg).not.toContain("-m str *.shop.test");
+    expect(cfg.indexOf("-m str www.shop.test }")).toBeLessThan(cfg.indexOf("-m reg ^[^.]+\\.shop\\.test$"));
+  });
+
+  it("answers every request of an app in maintenance with the H80 page", () => {
+    expect(cfg).toMatch(/backend app-shop\n.*\n {2}http-request return status 503 errorfile \/etc\/haproxy\/errors\/.*/);
+  });
+});
