@@ -3,7 +3,8 @@
  * dynos are found through Swarm's DNS (`tasks.<app>-web`, every node's tasks), re-resolved each
  * second, so a dyno replaced, added or moved to another node needs no reload.
  */
-import { ERRORS_DIR, IDLE_TUNNEL_SECONDS, REQUEST_TIMEOUT_SECONDS } from "../router/router-config";
+import { WAKE_TIMEOUT_SECONDS } from "../dyno-manager/idle-controller";
+import { ERRORS_DIR, IDLE_TUNNEL_SECONDS, REQUEST_TIMEOUT_SECONDS, WAKE_SCRIPT } from "../router/router-config";
 import { errorFileName, ROUTER_ERRORS } from "../router/router-errors";
 import { webTasksName } from "./swarm-service-spec";
 
@@ -12,6 +13,8 @@ export interface SwarmRoute {
   app: string;
   hostnames: string[];
   webPort: number;
+  /** Eco: its web dynos sleep when idle, and a request wakes them (held meanwhile, router/wake.lua). */
+  sleeps?: boolean;
 }
 
 /** Server slots per app: Heroku's largest quantity of one process type. */
@@ -25,6 +28,8 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number):
   const lines = [
     "global",
     "  log stdout format raw local0",
+    // Only with a sleeping app: the config of a cluster without Eco apps stays as it was.
+    ...(sorted.some((r) => r.sleeps) ? [`  lua-load ${WAKE_SCRIPT}`] : []),
     "",
     // Docker's embedded DNS on every overlay network; `hold valid 1s` re-reads scaling at once.
     "resolvers docker",
@@ -66,6 +71,14 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number):
     lines.push(
       `backend ${backend(r.app)}`,
       "  balance roundrobin",
+      // No dyno up (asleep: the dyno manager scaled the service to 0): the request waits while
+      // wake.lua asks the manager (a line on stdout) and a dyno comes up; H20 after 75 s.
+      ...(r.sleeps
+        ? [
+            `  http-request lua.dynoform_wake ${backend(r.app)} ${r.app} ${WAKE_TIMEOUT_SECONDS} if { nbsrv(${backend(r.app)}) eq 0 }`,
+            `  http-request return status 503 errorfile ${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H20)} if { var(txn.wake) -m str timeout }`,
+          ]
+        : []),
       `  server-template web ${MAX_WEB_DYNOS} ${webTasksName(r.app)}:${r.webPort} check inter 1s fall 1 rise 1 resolvers docker resolve-prefer ipv4 init-addr none`,
       "",
     );

@@ -6,12 +6,14 @@
  * then, node by node), never a dyno: dynos are found through `tasks.<app>-web`.
  */
 import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type Docker from "dockerode";
 import type { SwarmEngine } from "../../sdk/engine";
 import { LABEL, labelFilter } from "../docker/labels";
 import { renderErrorFile, ROUTER_ERRORS, errorFileName } from "../router/router-errors";
-import { ERRORS_DIR } from "../router/router-config";
-import { ensureRouterImage } from "../router/router-image";
+import { ERRORS_DIR, WAKE_SCRIPT } from "../router/router-config";
+import { ensureRouterImage, routerDir } from "../router/router-image";
 import { clusterDocker } from "./cluster-client";
 import { pushImage } from "./registry-push";
 import { renderSwarmRouterConfig, type SwarmRoute } from "./swarm-router-config";
@@ -27,12 +29,16 @@ export interface SwarmRouter {
 /** What the router serves, from the app networks' labels on the manager. */
 async function observeRoutes(d: Docker, router: string): Promise<Array<SwarmRoute & { network: string }>> {
   const networks = await d.listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.router]: router }) });
+  // Eco web services carry their idle time: their apps sleep, and the router wakes them.
+  const ecoWeb = await d.listServices({ filters: { label: [`${LABEL.role}=dyno`, `${LABEL.process}=web`, LABEL.sleepAfter] } });
+  const sleeping = new Set(ecoWeb.map((s) => s.Spec?.Labels?.[LABEL.app]));
   return networks
     .map((n) => ({
       app: n.Labels?.[LABEL.app] ?? "",
       hostnames: (n.Labels?.[LABEL.hostname] ?? "").split(",").filter(Boolean),
       webPort: Number(n.Labels?.[LABEL.webPort] ?? 5000),
       network: n.Name,
+      ...(sleeping.has(n.Labels?.[LABEL.app]) ? { sleeps: true } : {}),
     }))
     .filter((r) => r.app);
 }
@@ -101,6 +107,19 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
   const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(routes, router.httpPort));
   const h14 = await ensureConfig(d, router.name, "h14", renderErrorFile(ROUTER_ERRORS.H14));
   const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
+  // Eco apps: the script that holds a request while the app wakes, and the page after 75 s (H20).
+  const wakeFiles = routes.some((r) => r.sleeps)
+    ? [
+        {
+          File: file(WAKE_SCRIPT),
+          ...(await ensureConfig(d, router.name, "wake", fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8"))),
+        },
+        {
+          File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H20)}`),
+          ...(await ensureConfig(d, router.name, "h20", renderErrorFile(ROUTER_ERRORS.H20))),
+        },
+      ]
+    : [];
   const networks = routes.map((r) => r.network).sort();
   const spec = {
     Name: router.name,
@@ -112,6 +131,7 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
         Configs: [
           { File: file("/etc/haproxy/haproxy.cfg"), ...config },
           { File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H14)}`), ...h14 },
+          ...wakeFiles,
         ],
         // The image's STOPSIGNAL (SIGUSR1): HAProxy stops listening and finishes its requests.
         StopGracePeriod: 30 * 1_000_000_000,
