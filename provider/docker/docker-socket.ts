@@ -144,16 +144,12 @@ export function frameDecoder(onText: (text: string) => void): (chunk: Buffer) =>
   };
 }
 
-/**
- * Follows a container's output (stdout and stderr, from now on) line by line until it ends; on a
- * Swarm manager, a service's (`kind` "services": every task's, on every node).
- */
+/** Follows a container's output (stdout and stderr, from now on) line by line until it ends. */
 export function followLogLines(
   socket: DockerSocket,
   id: string,
   onLine: (line: string) => void,
   sinceSeconds = Math.floor(Date.now() / 1000),
-  kind: "containers" | "services" = "containers",
 ): Promise<void> {
   const since = Math.floor(sinceSeconds);
   let text = "";
@@ -165,7 +161,7 @@ export function followLogLines(
       text = text.slice(nl + 1);
     }
   });
-  return socket.stream(`/${kind}/${id}/logs?follow=1&stdout=1&stderr=1&since=${since}`, decode);
+  return socket.stream(`/containers/${id}/logs?follow=1&stdout=1&stderr=1&since=${since}`, decode);
 }
 
 /** Runs a command in a container and returns what it wrote (stdout and stderr, demultiplexed). */

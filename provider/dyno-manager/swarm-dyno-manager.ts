@@ -5,16 +5,17 @@
  * scaling the app's Eco services to 0 (their replicas noted on a label, swarm-eco-sleep.ts), waking
  * is scaling them back.
  *
- * What it goes by is the cluster router's output, followed through the service's logs (every
+ * What it goes by is the cluster router's output, read through the service's logs every 2 s (every
  * replica on every edge node): a request line names its app (activity), and a request for an app
  * with no dyno up makes router/wake.lua log a wake line while it holds the request.
  *
  * Crashes stay Swarm's (the service's restart policy): see the README's Clusters section.
  */
-import { DockerSocket, followLogLines } from "../docker/docker-socket";
+import { DockerSocket, frameDecoder } from "../docker/docker-socket";
 import { LABEL } from "../docker/labels";
 import { asleepReplicas, asleepSpec, awakeSpec, routerRequestApp, swarmAppsToSleep, type EcoService } from "../engine/swarm-eco-sleep";
 import { wakeRequest } from "./idle-controller";
+import { sinceAfter } from "./log-since";
 import { formatManagerLogLine } from "./manager-log";
 
 const docker = new DockerSocket();
@@ -116,34 +117,50 @@ function onRouterLine(line: string): void {
   if (app) lastRequest.set(app, Date.now());
 }
 
-const followed = new Set<string>();
-/** Where each router's follow ended: a new follow starts there, so no wake line falls between two. */
-const followedUntil = new Map<string, number>();
+/** Per router service: where the next read of its output starts (`<seconds>.<nanoseconds>`, Docker's `since`). */
+const readSince = new Map<string, string>();
 const startedAtS = Date.now() / 1000;
 /** A wake line logged just before this manager started (replaced, moved) is still answered. */
-const FOLLOW_SLACK_SECONDS = 10;
+const SLACK_SECONDS = 10;
 
-/** Follows the output of every router service on the cluster, including ones created later. */
-async function followRouters(): Promise<void> {
+/**
+ * Reads what every router service on the cluster wrote since the last read (every replica, on
+ * every edge node). Read again each round rather than followed: each read takes in the router's
+ * current tasks, which are replaced whenever an app comes or goes. A read that gets no answer in
+ * 10 s (a node gone) is given up, and the next round starts from the same place.
+ */
+async function readRouters(): Promise<void> {
   const { body } = await docker.request<Service[]>("GET", `/services?filters=${filter({ label: [`${LABEL.role}=router`] })}`);
   for (const r of body ?? []) {
-    if (followed.has(r.ID)) continue;
-    followed.add(r.ID);
-    const since = followedUntil.get(r.ID) ?? startedAtS - FOLLOW_SLACK_SECONDS;
-    followLogLines(docker, r.ID, onRouterLine, since, "services")
-      .catch((e) => log(`router ${r.Spec.Name}: following its output: ${(e as Error).message}`))
-      .finally(() => {
-        followed.delete(r.ID);
-        followedUntil.set(r.ID, Date.now() / 1000 - 1);
-      });
+    const since = readSince.get(r.ID) ?? `${Math.floor(startedAtS - SLACK_SECONDS)}.000000000`;
+    const answer = await docker.binary("GET", `/services/${r.ID}/logs?stdout=1&stderr=1&timestamps=1&since=${since}`);
+    if (answer.status !== 200) throw new Error(`router ${r.Spec.Name}: logs: ${answer.body.toString().slice(0, 200)}`);
+    let text = "";
+    frameDecoder((t) => (text += t))(answer.body);
+    let next = since;
+    for (const line of text.split("\n")) {
+      const space = line.indexOf(" ");
+      const after = space > 0 ? sinceAfter(line.slice(0, space)) : undefined;
+      if (!after) continue;
+      // Replicas' lines come task by task, not in time order; same-width stamps compare as text.
+      if (after > next) next = after;
+      onRouterLine(line.slice(space + 1));
+    }
+    readSince.set(r.ID, next);
   }
 }
 
 function main(): void {
   log("dyno manager started on the Swarm (Eco sleeping)");
+  let reading = false;
   let busy = false;
   setInterval(() => {
-    followRouters().catch((e) => log(`following routers: ${(e as Error).message}`));
+    if (!reading) {
+      reading = true;
+      readRouters()
+        .catch((e) => log(`reading the routers' output: ${(e as Error).message}`))
+        .finally(() => (reading = false));
+    }
     if (busy) return;
     busy = true;
     sleepIdleApps()

@@ -60,7 +60,13 @@ describe("Eco sleeping on a Swarm", () => {
     expect((await web(appName)).replicas).toBe(0);
   });
 
-  it("wakes on the next request, which is held and served once the dyno is up", async () => {
+  it("wakes on the next request, which is held and served once the dyno is up", async ({ onTestFailed }) => {
+    onTestFailed(async () => {
+      for (const service of ["dynoform-dyno-manager", "dynoform-router"]) {
+        const out = await manager.getService(service).logs({ stdout: true, stderr: true, timestamps: true, tail: 30 });
+        console.log(`--- ${service}:\n${out.toString().replace(/[\x00-\x08]/g, "")}`);
+      }
+    });
     const r = await get(url, { timeoutMs: 80_000 });
     expect(r.status).toBe(200);
     expect(r.body).toBe("Hello from web.1\n");
