@@ -23,7 +23,7 @@ export interface EcoService {
   app: string;
   processType: string;
   spec: SleepableSpec;
-  /** When its newest running dyno started (ms since the epoch); 0 with none. */
+  /** When its newest running dyno started (ms since the epoch); 0 with none running (yet). */
   startedAtMs: number;
 }
 
@@ -43,7 +43,9 @@ export function swarmAppsToSleep(services: EcoService[], lastRequestMs: Readonly
   const dynos: IdleDyno[] = services.map((s) => ({
     app: s.app,
     processType: s.processType,
-    running: asleepReplicas(s.spec) === undefined && (s.spec.Mode?.Replicated?.Replicas ?? 0) > 0,
+    // A service just woken has no running dyno for a few seconds: it is not idle, it is booting
+    // (put back to sleep then, the request the router holds would never be served).
+    running: asleepReplicas(s.spec) === undefined && (s.spec.Mode?.Replicated?.Replicas ?? 0) > 0 && s.startedAtMs > 0,
     startedAtMs: s.startedAtMs,
     sleepAfterSeconds: Number(s.spec.Labels?.[LABEL.sleepAfter]) || ECO_SLEEP_AFTER_SECONDS,
   }));

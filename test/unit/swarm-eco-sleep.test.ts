@@ -14,7 +14,7 @@ const MIN = 60_000;
 const service = (over: Partial<EcoService> & { replicas?: number; labels?: Record<string, string> } = {}): EcoService => ({
   app: "api",
   processType: "web",
-  startedAtMs: 0,
+  startedAtMs: 1,
   spec: { Labels: { "dynoform.sleep-after": "1800", ...over.labels }, Mode: { Replicated: { Replicas: over.replicas ?? 1 } } },
   ...over,
 });
@@ -30,6 +30,10 @@ describe("swarmAppsToSleep", () => {
     expect(swarmAppsToSleep([service({ startedAtMs: 35 * MIN })], new Map(), 40 * MIN)).toEqual([]);
   });
 
+  it("does not put a woken app back to sleep while its dyno boots (no dyno running yet)", () => {
+    expect(swarmAppsToSleep([service({ startedAtMs: 0 })], new Map([["api", 10 * MIN]]), 100 * MIN)).toEqual([]);
+  });
+
   it("never sleeps an app asleep already, one scaled to 0, or a worker-only one", () => {
     const asleep = service({ labels: { [ASLEEP_LABEL]: "1" }, replicas: 0 });
     expect(swarmAppsToSleep([asleep], new Map(), 100 * MIN)).toEqual([]);
@@ -39,8 +43,8 @@ describe("swarmAppsToSleep", () => {
 
   it("uses the formation's idle time from the service's label", () => {
     const quick = service({ labels: { "dynoform.sleep-after": "4" } });
-    expect(swarmAppsToSleep([quick], new Map([["api", 0]]), 3_999)).toEqual([]);
-    expect(swarmAppsToSleep([quick], new Map([["api", 0]]), 4_000)).toEqual(["api"]);
+    expect(swarmAppsToSleep([quick], new Map([["api", 1_000]]), 4_999)).toEqual([]);
+    expect(swarmAppsToSleep([quick], new Map([["api", 1_000]]), 5_000)).toEqual(["api"]);
   });
 });
 
