@@ -3,7 +3,8 @@
  * dynos are found through Swarm's DNS (`tasks.<app>-web`, every node's tasks), re-resolved each
  * second, so a dyno replaced, added or moved to another node needs no reload.
  */
-import { ERRORS_DIR, IDLE_TUNNEL_SECONDS, REQUEST_TIMEOUT_SECONDS } from "../router/router-config";
+import { WAKE_TIMEOUT_SECONDS } from "../dyno-manager/idle-controller";
+import { ERRORS_DIR, IDLE_TUNNEL_SECONDS, REQUEST_TIMEOUT_SECONDS, WAKE_SCRIPT } from "../router/router-config";
 import { errorFileName, ROUTER_ERRORS } from "../router/router-errors";
 import { maintenanceFileName } from "../router/maintenance-page";
 import {
@@ -22,6 +23,8 @@ export interface SwarmRoute {
   app: string;
   hostnames: string[];
   webPort: number;
+  /** Eco: its web dynos sleep when idle, and a request wakes them (held meanwhile, router/wake.lua). */
+  sleeps?: boolean;
 }
 
 /** Custom domains' certificates, HTTPS redirects, maintenance mode and the ACME responder. */
@@ -49,6 +52,8 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number, 
   const lines = [
     "global",
     "  log stdout format raw local0",
+    // Only with a sleeping app: the config of a cluster without Eco apps stays as it was.
+    ...(sorted.some((r) => r.sleeps) ? [`  lua-load ${WAKE_SCRIPT}`] : []),
     "",
     // Docker's embedded DNS on every overlay network; `hold valid 1s` re-reads scaling at once.
     "resolvers docker",
@@ -106,6 +111,14 @@ export function renderSwarmRouterConfig(routes: SwarmRoute[], httpPort: number, 
       "  balance roundrobin",
       // Heroku's H80: every request gets the maintenance page, whatever the dynos do.
       ...(page === undefined ? [] : [`  http-request return status 503 errorfile ${ERRORS_DIR}/${maintenanceFileName(r.app, page)}`]),
+      // No dyno up (asleep: the dyno manager scaled the service to 0): the request waits while
+      // wake.lua asks the manager (a line on stdout) and a dyno comes up; H20 after 75 s.
+      ...(r.sleeps
+        ? [
+            `  http-request lua.dynoform_wake ${backend(r.app)} ${r.app} ${WAKE_TIMEOUT_SECONDS} if { nbsrv(${backend(r.app)}) eq 0 }`,
+            `  http-request return status 503 errorfile ${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H20)} if { var(txn.wake) -m str timeout }`,
+          ]
+        : []),
       `  server-template web ${MAX_WEB_DYNOS} ${webTasksName(r.app)}:${r.webPort} check inter 1s fall 1 rise 1 resolvers docker resolve-prefer ipv4 init-addr none`,
       "",
     );

@@ -5,12 +5,15 @@
  * delivered as a Swarm config; only an app added or removed changes it (the router restarts
  * then, node by node), never a dyno: dynos are found through `tasks.<app>-web`.
  */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type Docker from "dockerode";
 import type { SwarmEngine } from "../../sdk/engine";
 import { LABEL, labelFilter } from "../docker/labels";
 import { renderErrorFile, ROUTER_ERRORS, errorFileName } from "../router/router-errors";
-import { ERRORS_DIR } from "../router/router-config";
-import { ensureRouterImage } from "../router/router-image";
+import { ERRORS_DIR, WAKE_SCRIPT } from "../router/router-config";
+import { ensureRouterImage, routerDir } from "../router/router-image";
 import { clusterDocker } from "./cluster-client";
 import { pushImage } from "./registry-push";
 import { renderSwarmRouterConfig, type SwarmRoute } from "./swarm-router-config";
@@ -31,12 +34,16 @@ export interface SwarmRouter {
 /** What the router serves, from the app networks' labels on the manager. */
 async function observeRoutes(d: Docker, router: string): Promise<Array<SwarmRoute & { network: string }>> {
   const networks = await d.listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.router]: router }) });
+  // Eco web services carry their idle time: their apps sleep, and the router wakes them.
+  const ecoWeb = await d.listServices({ filters: { label: [`${LABEL.role}=dyno`, `${LABEL.process}=web`, LABEL.sleepAfter] } });
+  const sleeping = new Set(ecoWeb.map((s) => s.Spec?.Labels?.[LABEL.app]));
   return networks
     .map((n) => ({
       app: n.Labels?.[LABEL.app] ?? "",
       hostnames: (n.Labels?.[LABEL.hostname] ?? "").split(",").filter(Boolean),
       webPort: Number(n.Labels?.[LABEL.webPort] ?? 5000),
       network: n.Name,
+      ...(sleeping.has(n.Labels?.[LABEL.app]) ? { sleeps: true } : {}),
     }))
     .filter((r) => r.app);
 }
@@ -95,6 +102,19 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
   const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(tls.routes, router.httpPort, tls.extras));
   const h14 = await ensureConfig(d, router.name, "h14", renderErrorFile(ROUTER_ERRORS.H14));
   const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
+  // Eco apps: the script that holds a request while the app wakes, and the page after 75 s (H20).
+  const wakeFiles = routes.some((r) => r.sleeps)
+    ? [
+        {
+          File: file(WAKE_SCRIPT),
+          ...(await ensureConfig(d, router.name, "wake", fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8"))),
+        },
+        {
+          File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H20)}`),
+          ...(await ensureConfig(d, router.name, "h20", renderErrorFile(ROUTER_ERRORS.H20))),
+        },
+      ]
+    : [];
   const networks = [...routes.map((r) => r.network), tls.network].sort();
   const tlsMounts = JSON.stringify([tls.configs.map((c) => c.ConfigName), tls.secrets.map((c) => c.SecretName), tls.ports]);
   const spec = {
@@ -114,6 +134,7 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
           { File: file("/etc/haproxy/haproxy.cfg"), ...config },
           { File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H14)}`), ...h14 },
           ...tls.configs,
+          ...wakeFiles,
         ],
         Secrets: tls.secrets,
         // The image's STOPSIGNAL (SIGUSR1): HAProxy stops listening and finishes its requests.

@@ -25,6 +25,8 @@ export interface ProcessService {
   bootTimeoutSeconds: number;
   /** Private and Shield spaces restart crashed dynos at once; the Common Runtime cools off. */
   inSpace: boolean;
+  /** Eco: seconds without a request before the cluster's dyno manager scales the app's Eco services to 0. */
+  sleepAfterSeconds?: number;
 }
 
 /** `<app>-<type>`: the service's name, so its dynos answer at `tasks.<app>-<type>`. */
@@ -80,7 +82,8 @@ export function serviceSpec(s: ProcessService) {
   const labels = serviceLabels(s);
   return {
     Name: serviceName(s.app, s.processType),
-    Labels: labels,
+    // The idle time on the service only: the dyno manager and the router read services, not tasks.
+    Labels: { ...labels, ...(s.sleepAfterSeconds ? { [LABEL.sleepAfter]: String(s.sleepAfterSeconds) } : {}) },
     TaskTemplate: {
       ContainerSpec: {
         Image: s.image,

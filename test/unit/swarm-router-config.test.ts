@@ -67,3 +67,27 @@ describe("the cluster router's config with custom domains", () => {
     expect(cfg).toMatch(/backend app-shop\n.*\n {2}http-request return status 503 errorfile \/etc\/haproxy\/errors\/.*/);
   });
 });
+
+describe("the cluster router's config for a sleeping Eco app", () => {
+  const cfg = renderSwarmRouterConfig(
+    [
+      { app: "eco", hostnames: ["eco.dynoform.localhost"], webPort: 5000, sleeps: true },
+      { app: "std", hostnames: ["std.dynoform.localhost"], webPort: 5000 },
+    ],
+    18480,
+  );
+
+  it("holds a request for an app with no dyno up and asks the dyno manager to wake it; H20 after 75 s", () => {
+    expect(cfg).toContain("lua-load /etc/haproxy/wake.lua");
+    expect(cfg).toMatch(
+      /backend app-eco\n {2}balance roundrobin\n {2}http-request lua\.dynoform_wake app-eco eco 75 if \{ nbsrv\(app-eco\) eq 0 \}\n/,
+    );
+    expect(cfg).toMatch(/http-request return status 503 errorfile \S+h20\S* if \{ var\(txn\.wake\) -m str timeout \}/);
+  });
+
+  it("leaves other apps (H14 at once when they have no dyno) and a cluster without Eco apps as they were", () => {
+    expect(cfg).not.toMatch(/backend app-std\n[^\n]*\n {2}http-request lua/);
+    const plain = renderSwarmRouterConfig([{ app: "std", hostnames: ["std.dynoform.localhost"], webPort: 5000 }], 18480);
+    expect(plain).not.toContain("lua");
+  });
+});
