@@ -5,7 +5,6 @@
  * delivered as a Swarm config; only an app added or removed changes it (the router restarts
  * then, node by node), never a dyno: dynos are found through `tasks.<app>-web`.
  */
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type Docker from "dockerode";

@@ -64,7 +64,7 @@ describe("Eco sleeping on a Swarm", () => {
     onTestFailed(async () => {
       for (const service of ["dynoform-dyno-manager", "dynoform-router"]) {
         const out = await manager.getService(service).logs({ stdout: true, stderr: true, timestamps: true, tail: 30 });
-        console.log(`--- ${service}:\n${out.toString().replace(/[\x00-\x08]/g, "")}`);
+        console.log(`--- ${service}:\n${[...out.toString()].filter((c) => c.charCodeAt(0) > 8).join("")}`);
       }
     });
     const r = await get(url, { timeoutMs: 80_000 });
