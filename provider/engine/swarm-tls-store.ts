@@ -71,6 +71,11 @@ export function swarmTlsStore(r: RouterRef): TlsStore {
       }
       await sync(Object.keys(files));
     },
+    // The cluster's router has no lock of its own: the check and the write are two steps there.
+    async writeChecked(files, check) {
+      await check((await observeSwarmTls(d, r.router)).state);
+      await this.write(files);
+    },
     async remove(names) {
       const gone = new Set(names.flatMap((n) => [n, `${n}.key`]));
       for (const o of (await listTlsObjects(d, r.router)).filter((o) => gone.has(o.file))) await markRemoved(d, o);

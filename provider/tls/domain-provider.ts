@@ -29,15 +29,6 @@ async function holderOf(store: TlsStore, hostname: string, state?: TlsState): Pr
   return s?.domains.find((c) => c.hostname === hostname.toLowerCase())?.app;
 }
 
-/**
- * The app that holds a hostname and still exists (its network or dynos). A claim held by an app
- * with neither (left by a destroy that failed halfway) blocks nobody: a new claim takes it over.
- */
-async function liveHolderOf(store: TlsStore, hostname: string): Promise<string | undefined> {
-  const holder = await holderOf(store, hostname);
-  return holder && (await store.appExists(holder)) ? holder : undefined;
-}
-
 function conflict(d: DomainInputs, holder: string): string {
   return `Domain "${d.resource}": hostname "${d.hostname}" already belongs to app "${holder}" on router "${d.router}", and a hostname can belong to one app only (rule domain-unique). App "${holder}" still exists (its network or dynos are on the engine); a claim left by a deleted app would have been taken over. Fix: remove the Domain from app "${holder}" first (in the stack that declares it), or choose another hostname`;
 }
@@ -75,10 +66,11 @@ export const provider = {
         `Domain "${d.resource}": app "${d.app}" is not served by router "${d.router}", so hostname "${d.hostname}" has nowhere to go. Fix: declare the App in this program and pass it as \`app\`, or deploy app "${d.app}" first (with the same DYNOFORM_ROUTER)`,
       );
     }
-    // A claim of a deleted app is overwritten: this claim takes the hostname over.
-    const holder = await liveHolderOf(store, d.hostname);
-    if (holder && holder !== d.app) throw new Error(conflict(d, holder));
-    await store.write({ [tlsFile.domain(d.hostname)]: JSON.stringify({ hostname: d.hostname, app: d.app }) });
+    await store.writeChecked({ [tlsFile.domain(d.hostname)]: JSON.stringify({ hostname: d.hostname, app: d.app }) }, async (state) => {
+      // A claim of an app that no longer exists (its network and dynos gone) is taken over.
+      const holder = await holderOf(store, d.hostname, state);
+      if (holder && holder !== d.app && (await store.appExists(holder))) throw new Error(conflict(d, holder));
+    });
     return { id: d.hostname, outs: d };
   },
 

@@ -216,6 +216,11 @@ export interface TlsStore {
   /** Writes files (paths as in `tlsFile`) and returns once the router renders them. */
   write(files: Record<string, string>): Promise<void>;
   remove(names: string[]): Promise<void>;
+  /**
+   * Writes files once `check` passes on the store's state, read under the router's lock where the
+   * engine has one, so two claims of one hostname cannot both pass; `check` throws to refuse.
+   */
+  writeChecked(files: Record<string, string>, check: (state: TlsState | undefined) => Promise<void>): Promise<void>;
   /** Every router replica's plain-HTTP and HTTPS listeners (HTTPS empty when none is published). */
   endpoints(): Promise<{ http: RouterEndpoint[]; https: RouterEndpoint[] }>;
   /** Whether the app still exists for this router (a claim of an app that does not blocks nobody). */

@@ -28,6 +28,11 @@ function engineTlsStore(r: RouterRef): TlsStore {
     state: async () => ((await controller.routerExists(r.router)) ? files.readTlsState(r.router) : undefined),
     write: (f) => controller.changeRouter(settings, (router) => files.writeTlsFiles(router, f)),
     remove: (names) => controller.changeRouter(settings, (router) => files.removeTlsFiles(router, names)),
+    writeChecked: (f, check) =>
+      controller.changeRouter(settings, async (router) => {
+        await check(await files.readTlsState(r.router));
+        await files.writeTlsFiles(router, f);
+      }),
     endpoints: async () => {
       const https = (await controller.routerExists(r.router)) ? await files.publishedHttpsPort(r.router) : undefined;
       return { http: [{ host: "127.0.0.1", port: r.routerHttpPort }], https: https ? [{ host: "127.0.0.1", port: https }] : [] };
