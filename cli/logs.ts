@@ -177,19 +177,29 @@ export async function followSwarmDynoLogs(
           swarmLogLines(line, type, slots).forEach(print);
         });
       });
-      docker.modem.demuxStream(stream, out, out);
-      const stop = () => stream.destroy();
-      if (signal?.aborted) stop();
-      signal?.addEventListener("abort", stop);
-      await new Promise((resolve) => {
-        stream.on("end", resolve);
-        stream.on("close", resolve);
-        stream.on("error", resolve);
-      });
-      signal?.removeEventListener("abort", stop);
+      await readLogStream(docker, stream, out, signal);
       await pending;
     }),
   );
+}
+
+/** Splits a followed Docker log stream (stdout and stderr framed in one) into `out` until it ends or `signal` aborts. */
+async function readLogStream(
+  docker: Docker,
+  stream: NodeJS.ReadableStream & { destroy(): void },
+  out: NodeJS.WritableStream,
+  signal?: AbortSignal,
+): Promise<void> {
+  docker.modem.demuxStream(stream, out, out);
+  const stop = () => stream.destroy();
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop);
+  await new Promise((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", resolve);
+  });
+  signal?.removeEventListener("abort", stop);
 }
 
 /** `<time> com.docker.swarm.node.id=…,com.docker.swarm.service.id=…,com.docker.swarm.task.id=<id> <text>` → `app[web.<slot>]` lines. */
@@ -318,16 +328,7 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
       destroy(): void;
     };
     const out = lineSink((line) => parseTimestamped(line, source).forEach(print));
-    docker.modem.demuxStream(stream, out, out);
-    const stop = () => stream.destroy();
-    if (signal?.aborted) stop();
-    signal?.addEventListener("abort", stop);
-    await new Promise((resolve) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.on("error", resolve);
-    });
-    signal?.removeEventListener("abort", stop);
+    await readLogStream(docker, stream, out, signal);
   };
   const followRouter = async (router: Docker.Container, routes: HostRoute[]) => {
     // The follow ends when the router reloads (a deploy) or is replaced; pick the new worker up.
