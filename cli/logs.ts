@@ -1,4 +1,5 @@
 import Docker from "dockerode";
+import { swarmDynoServices } from "../provider/engine/cluster-client";
 import { demuxToText, lineSink } from "../provider/docker/docker-exec";
 import {
   ALERT_NOTIFIER,
@@ -121,9 +122,8 @@ export const dynoLogs: LogSource = async (docker, app, lines) => {
  * manager gathers from every node. `details` names each line's task, whose slot is the dyno's number.
  */
 export const swarmDynoLogs: LogSource = async (docker, app, lines) => {
-  const info = await docker.info().catch(() => undefined);
-  if (!info?.Swarm?.ControlAvailable) return [];
-  const services = await docker.listServices({ filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
+  const services = await swarmDynoServices(docker, app);
+  if (services.length === 0) return [];
   const slots = new Map((await docker.listTasks()).map((t) => [t.ID, t.Slot]));
   const streams = await Promise.all(
     services.map(async (s) => {
@@ -149,9 +149,8 @@ export async function followSwarmDynoLogs(
   print: (l: LogLine) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const info = await docker.info().catch(() => undefined);
-  if (!info?.Swarm?.ControlAvailable) return;
-  const services = await docker.listServices({ filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
+  const services = await swarmDynoServices(docker, app);
+  if (services.length === 0) return;
   const slots = new Map<string, number | undefined>();
   const refresh = async () => {
     for (const t of await docker.listTasks().catch(() => [])) slots.set(t.ID ?? "", t.Slot);

@@ -7,6 +7,7 @@ import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
 import { oneOffEnv, oneOffFromService, type OneOffTemplate, type ServiceForOneOff } from "../provider/engine/swarm-one-off";
 import { pullOnManager } from "../provider/engine/manager-pull";
+import { swarmDynoServices } from "../provider/engine/cluster-client";
 import { SWARM_TASK_LABEL } from "./ps";
 
 /**
@@ -54,9 +55,7 @@ async function engineTemplate(docker: Docker, app: string): Promise<OneOffTempla
  * another process type's), its image pulled here from the cluster's registry.
  */
 async function swarmTemplate(docker: Docker, app: string): Promise<OneOffTemplate | undefined> {
-  const info = await docker.info().catch(() => undefined);
-  if (!info?.Swarm?.ControlAvailable) return undefined;
-  const services = await docker.listServices({ filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
+  const services = await swarmDynoServices(docker, app);
   const service = services.find((s) => s.Spec?.Labels?.["dynoform.process"] === "web") ?? services[0];
   if (!service?.Spec) return undefined;
   const template = oneOffFromService(service.Spec as ServiceForOneOff);

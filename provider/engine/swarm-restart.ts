@@ -4,6 +4,7 @@
  */
 import type Docker from "dockerode";
 import { LABEL } from "../docker/labels";
+import { swarmDynoServices } from "./cluster-client";
 import { restartTargets, type RestartSelection } from "../formations/restart-plan";
 import { restartOutcome, restartSpec, type RestartableSpec } from "./swarm-restart-plan";
 
@@ -16,9 +17,7 @@ interface ServiceInfo {
 
 /** The app's dyno services on the manager, or none when `docker` is not a Swarm manager. */
 export async function swarmServicesOf(d: Docker, app: string): Promise<ServiceInfo[]> {
-  const info = await d.info().catch(() => undefined);
-  if (!info?.Swarm?.ControlAvailable) return [];
-  return (await d.listServices({ filters: { label: [`${LABEL.role}=dyno`, `${LABEL.app}=${app}`] } })) as unknown as ServiceInfo[];
+  return (await swarmDynoServices(d, app)) as unknown as ServiceInfo[];
 }
 
 /** Restarts the chosen dynos of the app's services; returns the dynos, in the order restarted. */
