@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, it } from "vitest";
-import { putFiles } from "../provider/docker/docker-exec";
+import { execIn, putFiles } from "../provider/docker/docker-exec";
 import { buildImage, imageExists } from "../provider/docker/image-build";
 import { changeRouter, routerImageTag } from "../provider/router/router-controller";
 import { writeTlsFiles } from "../provider/router/router-tls-store";
@@ -36,11 +36,13 @@ const APPS = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 /** 16 connections in all: one process for plain HTTP (Host rotates over the 50 apps), 16 for HTTPS (one SNI each). */
-const LOADS: Array<{ kind: LoadKind; processes: number; connectionsEach: number; label: string }> = [
+const ALL_LOADS: Array<{ kind: LoadKind; processes: number; connectionsEach: number; label: string }> = [
   { kind: "keep-alive", processes: 1, connectionsEach: 16, label: "HTTP keep-alive" },
   { kind: "close", processes: 1, connectionsEach: 16, label: "HTTP Connection: close" },
   { kind: "https", processes: 16, connectionsEach: 1, label: "HTTPS keep-alive, SNI" },
 ];
+/** BENCH_LOADS=keep-alive,https measures only those loads (A/B runs). */
+const LOADS = ALL_LOADS.filter((l) => !process.env.BENCH_LOADS || process.env.BENCH_LOADS.split(",").includes(l.kind));
 
 interface Target {
   name: string;
@@ -58,6 +60,19 @@ const targets: Target[] = [
   { name: "minimal HAProxy (floor)", http: 8198, https: 8188 },
 ];
 const PEERS = ["nginx (Dokku)", "Caddy", "Traefik v3 (Coolify)"];
+// For A/B runs of the router's config (one change at a time): BENCH_PEERS=nginx measures only the
+// peers whose name starts with one of these words; BENCH_ROUTER_VARIANTS names a JSON file of
+// `[{ "name": "no uuid", "replace": [["text in haproxy.cfg", "its replacement"], …] }]`, each run
+// as a copy of the router (its /etc/haproxy, TLS store included) in a container from the router
+// image on the same networks. A replacement that matches nothing fails the run.
+const ONLY = process.env.BENCH_PEERS?.split(",").map((w) => w.trim().toLowerCase());
+for (const t of targets.slice(1)) if (ONLY && !ONLY.some((w) => t.name.toLowerCase().startsWith(w))) t.missing = "left out (BENCH_PEERS)";
+interface Variant {
+  name: string;
+  replace: Array<[string, string]>;
+}
+const variants: Variant[] = process.env.BENCH_ROUTER_VARIANTS ? JSON.parse(fs.readFileSync(process.env.BENCH_ROUTER_VARIANTS, "utf8")) : [];
+for (const [i, v] of variants.entries()) targets.push({ name: `router: ${v.name}`, http: 8200 + i, https: 8220 + i });
 
 const router = { name: `r-bench-${uniqueSuffix()}`, httpPort: 8196, httpsPort: 8186 };
 const apps = Array.from({ length: APPS }, (_, i) => new RouterTestApp(i === 0 ? "bench-rt" : `bench-rt${i}`, router));
@@ -109,13 +124,15 @@ async function startPeer(t: Target, image: string, files: Record<string, Record<
 let certs: TestCert[] = [];
 
 beforeAll(async () => {
-  const traefikBuild = exec("bash", [path.join(REPO, "scripts/build-traefik.sh")], { maxBuffer: 64 << 20 }).then(
-    (r) => r.stdout.trim().split("\n").at(-1) ?? "",
-    (e: Error & { stderr?: string }) => {
-      targets[3].missing = `not built: ${(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" / ")}`;
-      return "";
-    },
-  );
+  const traefikBuild = targets[3].missing
+    ? Promise.resolve("")
+    : exec("bash", [path.join(REPO, "scripts/build-traefik.sh")], { maxBuffer: 64 << 20 }).then(
+        (r) => r.stdout.trim().split("\n").at(-1) ?? "",
+        (e: Error & { stderr?: string }) => {
+          targets[3].missing = `not built: ${(e.stderr ?? e.message).trim().split("\n").slice(-3).join(" / ")}`;
+          return "";
+        },
+      );
   await apps[0].setup();
   for (const a of apps.slice(1)) await a.setup(apps[0].image);
   for (const a of apps) await a.scale(1);
@@ -152,6 +169,36 @@ beforeAll(async () => {
     "/etc/haproxy": { "haproxy.cfg": renderMinimalHaproxy(peerApps), "hosts.map": renderMinimalHaproxyMap(peerApps) },
     [CERT_DIR]: pemFiles,
   });
+  const config = (await execIn(docker.getContainer(router.name), ["cat", "/etc/haproxy/haproxy.cfg"])).output;
+  const etc = await docker.getContainer(router.name).getArchive({ path: "/etc/haproxy" });
+  const chunks: Buffer[] = [];
+  for await (const c of etc as NodeJS.ReadableStream) chunks.push(c as Buffer);
+  for (const [i, v] of variants.entries()) {
+    let cfg = config;
+    for (const [from, to] of v.replace) {
+      if (!cfg.includes(from)) throw new Error(`variant ${v.name}: ${JSON.stringify(from)} is not in the router's config`);
+      cfg = cfg.split(from).join(to);
+    }
+    const t = targets[5 + i];
+    const c = await docker.createContainer({
+      name: `bench-variant-${i}-${uniqueSuffix()}`,
+      Image: routerImageTag(),
+      Labels: { "dynoform.bench": "router-peer" },
+      ExposedPorts: { "80/tcp": {}, "443/tcp": {} },
+      HostConfig: {
+        NetworkMode: router.name,
+        PortBindings: {
+          "80/tcp": [{ HostIp: "127.0.0.1", HostPort: String(t.http) }],
+          "443/tcp": [{ HostIp: "127.0.0.1", HostPort: String(t.https) }],
+        },
+      },
+    });
+    t.containerId = c.id;
+    for (const a of apps) await docker.getNetwork(a.network).connect({ Container: c.id });
+    await c.putArchive(Buffer.concat(chunks), { path: "/etc" });
+    await putFiles(c, "/etc/haproxy", { "haproxy.cfg": cfg });
+    await c.start();
+  }
   const traefik = await traefikBuild;
   if (traefik) {
     await startPeer(targets[3], await peerImage("traefik", { traefik }), {
@@ -181,14 +228,26 @@ afterAll(async () => {
   fs.rmSync(scratch, { recursive: true, force: true });
 });
 
+/** A container's CPU time so far (ns): its cgroup's, as `docker stats` reads it. */
+async function cpuNs(id: string): Promise<number> {
+  const s = (await docker.getContainer(id).stats({ stream: false, "one-shot": true } as { stream: false })) as unknown as {
+    cpu_stats: { cpu_usage: { total_usage: number } };
+  };
+  return s.cpu_stats.cpu_usage.total_usage;
+}
+
 const mean = (xs: number[]) => xs.reduce((n, x) => n + x, 0) / xs.length;
 
 it("the router against nginx, Caddy, Traefik and a minimal HAProxy", async () => {
   const hosts = apps.map((a) => a.hostname);
   const live = targets.filter((t) => !t.missing);
-  const results = new Map<string, LoadResult[]>();
-  const run = (t: Target, load: (typeof LOADS)[number], round: number, seconds = SECONDS) =>
-    wrkLoad({
+  const results = new Map<string, Array<LoadResult & { cpuUs: number }>>();
+  const routerId = (await docker.getContainer(router.name).inspect()).Id;
+  // The proxy's own CPU per request (µs): what it costs, whatever else the shared machine runs
+  // (req/s moves with the load of others' tests; a proxy's CPU time per request much less).
+  const run = async (t: Target, load: (typeof LOADS)[number], round: number, seconds = SECONDS) => {
+    const before = await cpuNs(t.containerId ?? routerId);
+    const r = await wrkLoad({
       port: load.kind === "https" ? t.https : t.http,
       kind: load.kind,
       hosts,
@@ -198,10 +257,13 @@ it("the router against nginx, Caddy, Traefik and a minimal HAProxy", async () =>
       seconds,
       scriptDir: scratch,
     });
+    return { ...r, cpuUs: ((await cpuNs(t.containerId ?? routerId)) - before) / 1000 / r.requests };
+  };
   for (const t of live) for (const load of LOADS) await run(t, load, 0, 2).catch(() => undefined); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const load of LOADS) {
-      for (const t of live) {
+      // Every other round in reverse order, so no target always runs first or last in a round.
+      for (const t of round % 2 ? [...live].reverse() : live) {
         const key = `${t.name}|${load.kind}`;
         results.set(key, [...(results.get(key) ?? []), await run(t, load, round)]);
       }
@@ -221,6 +283,7 @@ it("the router against nginx, Caddy, Traefik and a minimal HAProxy", async () =>
         p50: mean(rs.map((r) => r.p50Ms)),
         p99: mean(rs.map((r) => r.p99Ms)),
         failed: rs.reduce((n, r) => n + r.failed, 0),
+        cpuUs: mean(rs.map((r) => r.cpuUs)),
       };
     };
     const rows = live.map(row);
@@ -233,7 +296,7 @@ it("the router against nginx, Caddy, Traefik and a minimal HAProxy", async () =>
       lines.push(
         `${r.t.name.padEnd(26)} ${r.rps.toFixed(0).padStart(7)} req/s ${(r.rps / best.rps).toFixed(2)}×  ` +
           `p50 ${r.p50.toFixed(2)} ms (${(r.p50 - low.p50 >= 0 ? "+" : "") + (r.p50 - low.p50).toFixed(2)})  ` +
-          `p99 ${r.p99.toFixed(2)} ms (${(r.p99 - low.p99 >= 0 ? "+" : "") + (r.p99 - low.p99).toFixed(2)})  failed ${r.failed}`,
+          `p99 ${r.p99.toFixed(2)} ms (${(r.p99 - low.p99 >= 0 ? "+" : "") + (r.p99 - low.p99).toFixed(2)})  CPU ${r.cpuUs.toFixed(0)} µs/request  failed ${r.failed}`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import Docker from "dockerode";
+import { swarmDynoServices } from "../provider/engine/cluster-client";
 import { demuxToText, lineSink } from "../provider/docker/docker-exec";
 import {
   ALERT_NOTIFIER,
@@ -121,9 +122,8 @@ export const dynoLogs: LogSource = async (docker, app, lines) => {
  * manager gathers from every node. `details` names each line's task, whose slot is the dyno's number.
  */
 export const swarmDynoLogs: LogSource = async (docker, app, lines) => {
-  const info = await docker.info().catch(() => undefined);
-  if (!info?.Swarm?.ControlAvailable) return [];
-  const services = await docker.listServices({ filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
+  const services = await swarmDynoServices(docker, app);
+  if (services.length === 0) return [];
   const slots = new Map((await docker.listTasks()).map((t) => [t.ID, t.Slot]));
   const streams = await Promise.all(
     services.map(async (s) => {
@@ -136,6 +136,70 @@ export const swarmDynoLogs: LogSource = async (docker, app, lines) => {
   );
   return mergeLogLines(streams);
 };
+
+/**
+ * `--tail` on a Swarm manager: each process type's service log followed (the manager gathers it
+ * from every node) from `since` (seconds, inclusive: `print` drops what was already shown), until
+ * `signal` aborts. A dyno started meanwhile (a restart, a scale) is named once its task is listed.
+ */
+export async function followSwarmDynoLogs(
+  docker: Docker,
+  app: string,
+  since: number,
+  print: (l: LogLine) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const services = await swarmDynoServices(docker, app);
+  if (services.length === 0) return;
+  const slots = new Map<string, number | undefined>();
+  const refresh = async () => {
+    for (const t of await docker.listTasks().catch(() => [])) slots.set(t.ID ?? "", t.Slot);
+  };
+  await refresh();
+  await Promise.all(
+    services.map(async (s) => {
+      const type = s.Spec?.Labels?.[LABEL.process] ?? "web";
+      const stream = (await docker.getService(s.ID).logs({
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        details: true,
+        follow: true,
+        since: since.toFixed(3),
+      } as never)) as unknown as NodeJS.ReadableStream & { destroy(): void };
+      // Lines are printed in the order they arrive; a new task's id is looked up before its first line.
+      let pending = Promise.resolve();
+      const out = lineSink((line) => {
+        pending = pending.then(async () => {
+          const task = /com\.docker\.swarm\.task\.id=([^,\s]+)/.exec(line)?.[1];
+          if (task && !slots.has(task)) await refresh();
+          swarmLogLines(line, type, slots).forEach(print);
+        });
+      });
+      await readLogStream(docker, stream, out, signal);
+      await pending;
+    }),
+  );
+}
+
+/** Splits a followed Docker log stream (stdout and stderr framed in one) into `out` until it ends or `signal` aborts. */
+async function readLogStream(
+  docker: Docker,
+  stream: NodeJS.ReadableStream & { destroy(): void },
+  out: NodeJS.WritableStream,
+  signal?: AbortSignal,
+): Promise<void> {
+  docker.modem.demuxStream(stream, out, out);
+  const stop = () => stream.destroy();
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop);
+  await new Promise((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", resolve);
+  });
+  signal?.removeEventListener("abort", stop);
+}
 
 /** `<time> com.docker.swarm.node.id=…,com.docker.swarm.service.id=…,com.docker.swarm.task.id=<id> <text>` → `app[web.<slot>]` lines. */
 export function swarmLogLines(text: string, type: string, slots: Map<string, number | undefined>): LogLine[] {
@@ -263,16 +327,7 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
       destroy(): void;
     };
     const out = lineSink((line) => parseTimestamped(line, source).forEach(print));
-    docker.modem.demuxStream(stream, out, out);
-    const stop = () => stream.destroy();
-    if (signal?.aborted) stop();
-    signal?.addEventListener("abort", stop);
-    await new Promise((resolve) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.on("error", resolve);
-    });
-    signal?.removeEventListener("abort", stop);
+    await readLogStream(docker, stream, out, signal);
   };
   const followRouter = async (router: Docker.Container, routes: HostRoute[]) => {
     // The follow ends when the router reloads (a deploy) or is replaced; pick the new worker up.
@@ -294,7 +349,10 @@ export async function runLogs(args: string[], io: CommandIO, docker = new Docker
       followDynoManagerLog(docker, app, print, manager.signal, c).catch(() => undefined),
     ),
   );
+  // A Swarm's dynos from the last line read (or from when this command started).
+  const swarmSince = Math.max(startedAt, ...all.filter((l) => l.source.startsWith("app[")).map((l) => Date.parse(l.time) / 1000));
   await Promise.all([
+    followSwarmDynoLogs(docker, app, swarmSince, print, signal),
     ...(await logContainers(docker, app)).filter((c) => c.State === "running" || c.Labels[LABEL.role] === "dyno").map(follow),
     ...(route ? [followRouter(docker.getContainer(route.router), route.routes)] : []),
   ]);

@@ -2,6 +2,7 @@ import Docker from "dockerode";
 import type { CommandIO } from "./check";
 import { parseArgs } from "./args";
 import { emulationNote } from "../provider/docker/engine-architecture";
+import { swarmDynoServices } from "../provider/engine/cluster-client";
 import { LABEL } from "../provider/docker/labels";
 import { readAutoscalePolicy } from "../provider/formations/dyno-manager-controller";
 import type { AutoscalePolicyFile } from "../provider/dyno-manager/manager-state";
@@ -46,10 +47,7 @@ export function taskState(state: string): string {
  * services, on whichever node; the node is shown after the command.
  */
 async function swarmRows(docker: Docker, app?: string): Promise<DynoRow[]> {
-  const info = await docker.info().catch(() => undefined);
-  if (!info?.Swarm?.ControlAvailable) return [];
-  const label = ["dynoform.role=dyno", ...(app ? [`dynoform.app=${app}`] : [])];
-  const services = await docker.listServices({ filters: { label } });
+  const services = await swarmDynoServices(docker, app);
   if (services.length === 0) return [];
   const nodes = new Map((await docker.listNodes()).map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
   const tasks = await docker.listTasks({ filters: { "desired-state": ["running"] } });

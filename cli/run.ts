@@ -5,6 +5,10 @@ import { readEcoReport } from "../provider/formations/dyno-manager-controller";
 import { dynoHardening } from "../provider/formations/dyno-hardening";
 import { parseArgs } from "./args";
 import type { CommandIO } from "./check";
+import { oneOffEnv, oneOffFromService, type OneOffTemplate, type ServiceForOneOff } from "../provider/engine/swarm-one-off";
+import { pullOnManager } from "../provider/engine/manager-pull";
+import { swarmDynoServices } from "../provider/engine/cluster-client";
+import { SWARM_TASK_LABEL } from "./ps";
 
 /**
  * The one-off dyno's command, as `heroku run` reads it: one word is a shell command line
@@ -23,6 +27,42 @@ export interface RunOptions {
   stdin?: NodeJS.ReadableStream | null;
 }
 
+/** The template from the app's dynos on this Docker Engine (web first), if it has any here. */
+async function engineTemplate(docker: Docker, app: string): Promise<OneOffTemplate | undefined> {
+  // A Swarm task's container on the manager is made from its service: read there (swarmTemplate).
+  const dynos = (await docker.listContainers({ all: true, filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } })).filter(
+    (c) => !c.Labels[SWARM_TASK_LABEL],
+  );
+  const dyno = dynos.find((d) => d.Labels["dynoform.process"] === "web") ?? dynos[0];
+  if (!dyno) return undefined;
+  const info = await docker.getContainer(dyno.Id).inspect();
+  const labels = info.Config.Labels ?? {};
+  const h = info.HostConfig;
+  return {
+    image: info.Config.Image,
+    env: oneOffEnv(info.Config.Env ?? []),
+    release: labels["dynoform.release"],
+    size: labels["dynoform.size"],
+    shield: labels["dynoform.shield"] === "true",
+    limits: { Memory: h.Memory, MemorySwap: h.MemorySwap, CpuShares: h.CpuShares, PidsLimit: h.PidsLimit ?? undefined },
+    // The first network is the app's own; in a Space the dyno is on the space's network too.
+    networks: Object.keys(info.NetworkSettings.Networks),
+  };
+}
+
+/**
+ * On a Swarm manager (`DOCKER_HOST` pointing at it): the template from the app's web service (or
+ * another process type's), its image pulled here from the cluster's registry.
+ */
+async function swarmTemplate(docker: Docker, app: string): Promise<OneOffTemplate | undefined> {
+  const services = await swarmDynoServices(docker, app);
+  const service = services.find((s) => s.Spec?.Labels?.["dynoform.process"] === "web") ?? services[0];
+  if (!service?.Spec) return undefined;
+  const template = oneOffFromService(service.Spec as ServiceForOneOff);
+  await pullOnManager(docker, template.image);
+  return template;
+}
+
 /**
  * `dynoform run --app NAME COMMAND…`: a one-off dyno `run.N` with the app's current release
  * (image, config vars, secrets, size limits, network), attached to this terminal (or fed this
@@ -35,19 +75,18 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
     io.stderr("usage: dynoform run --app NAME [--] COMMAND [ARGS…]   (one word runs through sh, several are the argv)\n");
     return 2;
   }
-  const dynos = await docker.listContainers({ all: true, filters: { label: ["dynoform.role=dyno", `dynoform.app=${app}`] } });
-  const template = dynos.find((d) => d.Labels["dynoform.process"] === "web") ?? dynos[0];
+  const template = (await engineTemplate(docker, app)) ?? (await swarmTemplate(docker, app));
   if (!template) {
     io.stderr(
       `dynoform run: app "${app}" has no dynos, so its current release is unknown. Fix: check the name with \`dynoform ps\`, or scale a process type above 0 and run \`pulumi up\`\n`,
     );
     return 1;
   }
-  if (template.Labels["dynoform.shield"] === "true") {
+  if (template.shield) {
     io.stderr(`dynoform run: app "${app}" runs in a Shield Space, where one-off dynos are not allowed\n`);
     return 1;
   }
-  if (template.Labels["dynoform.size"] === "eco") {
+  if (template.size === "eco") {
     const eco = await readEcoReport(docker);
     if (eco && poolEmpty(eco, eco.poolHours)) {
       io.stderr(
@@ -56,30 +95,27 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
       return 1;
     }
   }
-  const info = await docker.getContainer(template.Id).inspect();
   const others = await docker.listContainers({ all: true, filters: { label: ["dynoform.role=one-off", `dynoform.app=${app}`] } });
   const n = 1 + Math.max(0, ...others.map((o) => Number((o.Labels["dynoform.dyno"] ?? "run.0").split(".")[1])));
   const interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
   const input = interactive ? process.stdin : opts.stdin === undefined ? process.stdin : opts.stdin;
   const attachStdin = interactive || input !== null;
-  const env = (info.Config.Env ?? []).filter((e) => !e.startsWith("PORT=") && !e.startsWith("DYNO=")).concat(`DYNO=run.${n}`);
-  // The first network is the app's own; in a Space the dyno is on the space's network too.
-  const [network, ...otherNetworks] = Object.keys(info.NetworkSettings.Networks);
-  const hardening = await dynoHardening(docker, info.Config.Image);
+  const [network, ...otherNetworks] = template.networks;
+  const hardening = await dynoHardening(docker, template.image);
   const container = await docker.createContainer({
     name: `${app}.run.${n}`,
-    Image: info.Config.Image,
+    Image: template.image,
     User: hardening.User,
     Cmd: oneOffCommand(positional),
-    Env: env,
+    Env: [...template.env, `DYNO=run.${n}`],
     Labels: {
       "dynoform.managed": "true",
       "dynoform.role": "one-off",
       "dynoform.app": app,
       "dynoform.dyno": `run.${n}`,
-      "dynoform.release": info.Config.Labels["dynoform.release"],
+      "dynoform.release": template.release,
       // An Eco app's one-off dynos draw on the Eco dyno hour pool (the dyno manager counts by size).
-      ...(info.Config.Labels["dynoform.size"] ? { "dynoform.size": info.Config.Labels["dynoform.size"] } : {}),
+      ...(template.size ? { "dynoform.size": template.size } : {}),
     },
     Tty: interactive,
     OpenStdin: attachStdin,
@@ -90,10 +126,7 @@ export async function runRun(args: string[], io: CommandIO, docker = new Docker(
     HostConfig: {
       ...hardening.HostConfig,
       Init: true,
-      Memory: info.HostConfig.Memory,
-      MemorySwap: info.HostConfig.MemorySwap,
-      CpuShares: info.HostConfig.CpuShares,
-      PidsLimit: info.HostConfig.PidsLimit,
+      ...template.limits,
       NetworkMode: network,
     },
   });

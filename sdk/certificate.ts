@@ -4,7 +4,7 @@ import type { z } from "zod";
 import { givenDomain, type Domain } from "./domain";
 import type { CertificateInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
-import { refuseOnSwarm } from "./engine";
+import { engineInput } from "./engine";
 import { readGiven } from "./program-registry";
 import { HEROKU, runtimeSettings } from "./settings";
 
@@ -109,7 +109,6 @@ export class Certificate extends pulumi.dynamic.Resource {
   public readonly fingerprint!: pulumi.Output<string>;
 
   constructor(resourceName: string, args: CertificateArgs, opts?: pulumi.CustomResourceOptions) {
-    refuseOnSwarm("Certificate", resourceName, "certificates are not served by the cluster router yet.");
     const settings = runtimeSettings();
     const domain = fromDomain(args.domain, settings);
     const acme = args.acme ?? {};
@@ -139,6 +138,7 @@ export class Certificate extends pulumi.dynamic.Resource {
       uploadedChain: args.uploaded?.certificateChain ?? "",
       uploadedKey: pulumi.secret(args.uploaded?.privateKey ?? ""),
       argsError: args.uploaded && args.acme ? "give either `acme` or `uploaded`, not both. Fix: remove one of them" : "",
+      engine: engineInput(),
       certificateChain: undefined,
       privateKey: undefined,
       status: undefined,

@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { type App, givenApp } from "./app";
 import type { DomainInputsSchema, Versioned } from "./input-schemas";
 import { lazyProvider } from "./lazy-provider";
-import { refuseOnSwarm } from "./engine";
+import { engineInput } from "./engine";
 import { programRegistry, readGiven, resolveGiven, type Given } from "./program-registry";
 import { runtimeSettings } from "./settings";
 
@@ -58,7 +58,6 @@ export class Domain extends pulumi.dynamic.Resource {
       (a) => a.name,
       (n) => n,
     );
-    refuseOnSwarm("Domain", resourceName, "custom domains are not served by the cluster router yet.");
     const inputs: Record<keyof DomainOutputs, unknown> = {
       resource: resourceName,
       app: name,
@@ -80,6 +79,7 @@ export class Domain extends pulumi.dynamic.Resource {
       ),
       appHostname: name.apply((n) => `${n}.${settings.baseDomain}`),
       claimError: hostname.apply((h) => claim(claims, String(h ?? "").toLowerCase(), resourceName)),
+      engine: engineInput(),
       dnsTarget: undefined,
       dnsRecordType: undefined,
       dnsAddress: undefined,

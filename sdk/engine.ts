@@ -21,6 +21,12 @@ export interface SwarmRegistry {
   pull: string;
   username?: string;
   password?: string;
+  /**
+   * No `dynoform:registry` given: Dynoform runs one on the cluster (provider/engine/cluster-registry.ts)
+   * and pushes through this manager; `push`/`pull` are then empty (`pull` is
+   * `dynoform:registryPullAddress` when set).
+   */
+  onCluster?: { host: string; tls?: SwarmEngine["tls"] };
 }
 
 /** The stack config keys (namespace `dynoform`), as `pulumi config set dynoform:<key>` takes them. */
@@ -50,10 +56,6 @@ export function engineFromConfig(get: (key: string) => string | undefined): Swar
       `Stack config dynoform:swarmHost is ${host ? `"${host}"` : "not set"}: dynoform:engine swarm needs the manager's Docker API as tcp://host:port or unix:///path. Fix: pulumi config set dynoform:swarmHost tcp://manager:2376`,
     );
   const registry = get(ENGINE_CONFIG.registry);
-  if (!registry)
-    throw new Error(
-      "Stack config dynoform:registry is not set: on a Swarm the nodes pull app images from a registry. Fix: pulumi config set dynoform:registry registry.example.com:5000 (and dynoform:registryUsername / --secret dynoform:registryPassword when it needs a login)",
-    );
   const tlsParts = [ENGINE_CONFIG.swarmTlsCa, ENGINE_CONFIG.swarmTlsCert, ENGINE_CONFIG.swarmTlsKey].map(get);
   const someTls = tlsParts.some(Boolean);
   if (someTls && !tlsParts.every(Boolean))
@@ -63,10 +65,18 @@ export function engineFromConfig(get: (key: string) => string | undefined): Swar
   const [ca, cert, key] = tlsParts as string[];
   const username = get(ENGINE_CONFIG.registryUsername);
   const password = get(ENGINE_CONFIG.registryPassword);
+  const tls = someTls ? { tls: { ca, cert, key } } : {};
+  if (!registry)
+    return {
+      kind: "swarm",
+      host,
+      ...tls,
+      registry: { push: "", pull: get(ENGINE_CONFIG.registryPullAddress) || "", onCluster: { host, ...tls } },
+    };
   return {
     kind: "swarm",
     host,
-    ...(someTls ? { tls: { ca, cert, key } } : {}),
+    ...tls,
     registry: {
       push: registry,
       pull: get(ENGINE_CONFIG.registryPullAddress) || registry,

@@ -239,6 +239,8 @@ export const DomainInputsSchema = z.object({
   appHostname: z.string(),
   /** Set when another Domain of this program claims the same hostname. */
   claimError: carriedProblem,
+  /** The Swarm the router runs on; absent on one Docker Engine. */
+  engine: SwarmEngineSchema.optional(),
 });
 
 export const CertificateInputsSchema = z.object({
@@ -278,6 +280,8 @@ export const CertificateInputsSchema = z.object({
   uploadedKey: z.string(),
   /** Set when the arguments contradict each other. */
   argsError: carriedProblem,
+  /** The Swarm the router runs on; absent on one Docker Engine. */
+  engine: SwarmEngineSchema.optional(),
 });
 
 /** Every provider's outputs record the Dynoform that wrote them; states of 0.1 lack it. */

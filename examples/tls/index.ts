@@ -15,6 +15,8 @@ const app = new dyno.App("web", {
   name: cfg.get("appName") ?? "tls-demo",
   source: "./app",
   httpsRedirect: cfg.getBoolean("httpsRedirect") ?? true,
+  // `pulumi config set maintenance true`: every request gets the maintenance page (H80).
+  maintenance: cfg.getBoolean("maintenance") ?? false,
 });
 
 new dyno.Formation("web", { app, processes: { web: { quantity: 1, size: "standard-1x" } } });

@@ -1,3 +1,4 @@
+import type Docker from "dockerode";
 import { docker, ignoreNotFound } from "../docker/docker-client";
 import { demuxToText } from "../docker/docker-exec";
 import { LABEL, labelFilter } from "../docker/labels";
@@ -15,10 +16,10 @@ export function releaseDynoName(release: string): string {
  * Removes the app's kept release phase containers (their output): before the next release phase
  * replaces it, and when the app is destroyed.
  */
-export async function removeReleasePhaseOutput(app: string): Promise<void> {
-  const kept = await docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "release-phase", [LABEL.app]: app }) });
+export async function removeReleasePhaseOutput(app: string, engine: Docker = docker()): Promise<void> {
+  const kept = await engine.listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "release-phase", [LABEL.app]: app }) });
   for (const c of kept) {
-    await docker().getContainer(c.Id).remove({ force: true }).catch(ignoreNotFound);
+    await engine.getContainer(c.Id).remove({ force: true }).catch(ignoreNotFound);
   }
 }
 
@@ -39,13 +40,16 @@ export async function runReleasePhase(opts: {
   env: Record<string, string>;
   network: string;
   timeoutSeconds?: number;
+  /** Where it runs: this machine's engine, or a Swarm manager (attached to the app's overlay). */
+  engine?: Docker;
 }): Promise<void> {
+  const engine = opts.engine ?? docker();
   const name = `${opts.app}.release.${opts.release}`;
   const dyno = releaseDynoName(opts.release);
-  await removeReleasePhaseOutput(opts.app);
-  await docker().getContainer(name).remove({ force: true }).catch(ignoreNotFound);
-  const hardening = await dynoHardening(docker(), opts.image);
-  const container = await docker().createContainer({
+  await removeReleasePhaseOutput(opts.app, engine);
+  await engine.getContainer(name).remove({ force: true }).catch(ignoreNotFound);
+  const hardening = await dynoHardening(engine, opts.image);
+  const container = await engine.createContainer({
     name,
     Image: opts.image,
     User: hardening.User,

@@ -17,6 +17,7 @@
 import type { DockerSocket } from "../docker/docker-socket";
 import { LABEL } from "../docker/labels";
 import { backendName } from "../router/router-names";
+import { parseShowStat, type StatRow } from "../router/router-stats";
 import {
   afterDecision,
   autoscaleWindows,
@@ -262,15 +263,9 @@ export class AutoscaleController {
   }
 
   /** One server's row of the router's statistics (`show stat`), by column name. */
-  private async serverRow(router: string, app: string, dyno: string): Promise<Record<string, string> | undefined> {
+  private async serverRow(router: string, app: string, dyno: string): Promise<StatRow | undefined> {
     const csv = await this.deps.routerAdmin(router, "show stat -1 4 -1").catch(() => "");
-    const rows = csv.split("\n");
-    const header = (rows[0] ?? "").replace(/^# /, "").split(",");
-    const cols = rows
-      .slice(1)
-      .map((r) => r.split(","))
-      .find((c) => c[header.indexOf("pxname")] === backendName(app) && c[header.indexOf("svname")] === dyno);
-    return cols ? Object.fromEntries(header.map((h, i) => [h, cols[i]])) : undefined;
+    return parseShowStat(csv).find((row) => row.pxname === backendName(app) && row.svname === dyno);
   }
 
   private async scaleDown(app: string, type: string, dynos: Listed[], decision: AutoscaleDecision & { quantity: number }): Promise<void> {

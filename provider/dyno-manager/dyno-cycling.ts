@@ -17,6 +17,7 @@ import * as crypto from "node:crypto";
 import type { DockerSocket } from "../docker/docker-socket";
 import { LABEL } from "../docker/labels";
 import { backendName } from "../router/router-names";
+import { isUp, serverStatuses } from "../router/router-stats";
 import { waitBooted } from "./dyno-boot";
 import { cloneDyno } from "./dyno-clone";
 import { markStoppedOnPurpose } from "./manager-state";
@@ -76,28 +77,14 @@ const admin = (d: CyclingDeps, router: string, commands: string[]) => d.routerAd
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The health of each server of an app's backend, from HAProxy's `show stat` CSV (`UP`, `DOWN`, `MAINT`, …). */
-export function serverStatuses(csv: string): Map<string, string> {
-  const rows = csv.split("\n");
-  const header = (rows[0] ?? "").replace(/^# /, "").split(",");
-  const [sv, status] = [header.indexOf("svname"), header.indexOf("status")];
-  const out = new Map<string, string>();
-  for (const r of rows.slice(1)) {
-    const cells = r.split(",");
-    if (cells.length > Math.max(sv, status) && cells[sv] && cells[sv] !== "BACKEND" && cells[sv] !== "FRONTEND")
-      out.set(cells[sv], cells[status] ?? "");
-  }
-  return out;
-}
-
 /** Whether `dyno` may leave the router now: some other server serves, or it is the app's only one. */
 export function mayLeave(statuses: Map<string, string>, dyno: string): boolean {
   const others = [...statuses].filter(([name]) => name !== dyno);
-  return others.length === 0 || others.some(([, status]) => /^UP/.test(status));
+  return others.length === 0 || others.some(([, status]) => isUp(status));
 }
 
 async function statuses(d: CyclingDeps, router: string, app: string): Promise<Map<string, string>> {
-  return serverStatuses(await admin(d, router, [`show stat ${backendName(app)} 4 -1`]).catch(() => ""));
+  return serverStatuses(await admin(d, router, [`show stat ${backendName(app)} 4 -1`]).catch(() => ""), backendName(app));
 }
 
 /** Waits (up to Heroku's 60 s boot timeout) until `ok` holds for the app's backend. */

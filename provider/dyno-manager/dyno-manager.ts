@@ -48,6 +48,7 @@ import {
   stopMarks,
 } from "./manager-state";
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
+import { parseShowStat } from "../router/router-stats";
 import { LABEL } from "../docker/labels";
 import { MetricsSampler } from "./metrics-sampler";
 import {
@@ -276,17 +277,11 @@ async function pollLastRequests(): Promise<void> {
   const routers = new Set(routerOfApp.values());
   for (const router of routers) {
     const csv = await routerAdmin(router, "show stat -1 2 -1").catch(() => "");
-    const rows = csv.split("\n");
-    const header = (rows[0] ?? "").replace(/^# /, "").split(",");
-    const [px, lastsess] = [header.indexOf("pxname"), header.indexOf("lastsess")];
-    if (px < 0 || lastsess < 0) continue;
     const appOf = new Map([...routerOfApp].filter(([, r]) => r === router).map(([app]) => [backendName(app), app]));
-    for (const row of rows.slice(1)) {
-      const cols = row.split(",");
-      const app = appOf.get(cols[px]);
-      const seconds = Number(cols[lastsess]);
-      if (app && cols[lastsess] !== "" && seconds >= 0)
-        lastRequest.set(app, Math.max(lastRequest.get(app) ?? 0, Date.now() - seconds * 1000));
+    for (const row of parseShowStat(csv)) {
+      const app = appOf.get(row.pxname);
+      const seconds = Number(row.lastsess);
+      if (app && row.lastsess && seconds >= 0) lastRequest.set(app, Math.max(lastRequest.get(app) ?? 0, Date.now() - seconds * 1000));
     }
   }
 }

@@ -35,3 +35,13 @@ export function unreachable(what: string, engine: SwarmEngine, e: unknown): Erro
     `${what}: the Swarm manager at ${engine.host} did not answer (${err.code ?? err.message}). Fix: check stack config dynoform:swarmHost (and the TLS client certificates for a remote API), and that the manager is up`,
   );
 }
+
+/**
+ * The dyno services (of one app, or all) when `d` is a Swarm manager; none otherwise, so the CLI
+ * asks this first and falls back to the engine's containers (`DOCKER_HOST` decides which it talks to).
+ */
+export async function swarmDynoServices(d: Docker, app?: string): Promise<Docker.Service[]> {
+  const info = await d.info().catch(() => undefined);
+  if (!info?.Swarm?.ControlAvailable) return [];
+  return d.listServices({ filters: { label: ["dynoform.role=dyno", ...(app ? [`dynoform.app=${app}`] : [])] } });
+}

@@ -1,5 +1,7 @@
 import { docker } from "../docker/docker-client";
 import type { SwarmRegistry } from "../../sdk/engine";
+import { clusterDocker } from "./cluster-client";
+import { ensureClusterRegistry, pushThroughManager } from "./cluster-registry";
 
 /**
  * Pushes a local image to the cluster's registry and returns the reference the nodes pull, by
@@ -7,6 +9,10 @@ import type { SwarmRegistry } from "../../sdk/engine";
  * this build on every node, and a changed digest is what makes a new release.
  */
 export async function pushImage(localRef: string, repository: string, tag: string, registry: SwarmRegistry): Promise<string> {
+  if (registry.onCluster) {
+    const manager = clusterDocker({ kind: "swarm", ...registry.onCluster, registry });
+    return pushThroughManager(manager, localRef, repository, tag, await ensureClusterRegistry(manager, registry.pull));
+  }
   const pushRef = `${registry.push}/${repository}`;
   await docker().getImage(localRef).tag({ repo: pushRef, tag });
   const image = docker().getImage(`${pushRef}:${tag}`);

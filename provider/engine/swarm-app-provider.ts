@@ -12,25 +12,48 @@ import { appNetworkName, appOutputs, image } from "../apps/app-provider";
 import { isNotFound } from "../docker/docker-client";
 import { LABEL } from "../docker/labels";
 import { clusterDocker, unreachable } from "./cluster-client";
-import { pushImage } from "./registry-push";
+import { removeReleasePhaseOutput, runReleasePhase } from "../apps/release-phase";
+import { pullOnManager } from "./manager-pull";
+import { pushImage, registryAuth } from "./registry-push";
 import { routerTurn, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
+import { maintenanceContent, maintenanceFile } from "./swarm-router-tls";
+import { observeSwarmTls } from "./swarm-tls-observe";
+import { swarmTlsStore } from "./swarm-tls-store";
+import { tlsFile } from "../tls/router-tls";
 
 const engineOf = (inputs: AppInputs): SwarmEngine => {
   if (!inputs.engine) throw new Error(`App "${inputs.name}": the Swarm provider got no engine (dynoform:engine swarm)`);
   return inputs.engine as SwarmEngine;
 };
 
-const routerOf = (inputs: AppInputs) => ({ name: inputs.router, httpPort: inputs.routerHttpPort });
+const routerOf = (inputs: AppInputs) => ({ name: inputs.router, httpPort: inputs.routerHttpPort, httpsPort: inputs.routerHttpsPort });
 
-/** What on one engine is a problem the cluster cannot do yet: named, with the fix. */
-export function swarmAppProblems(inputs: AppInputs): string[] {
-  const problems: string[] = [];
-  const not = (what: string, fix: string) => problems.push(`App "${inputs.name}": ${what} is not done on a Swarm yet. Fix: ${fix}`);
-  if (inputs.releaseCommand)
-    not("a release phase (`release:` in the Procfile)", "remove the `release:` line, or run this stack on one Docker Engine");
-  if (inputs.maintenance || inputs.maintenancePage) not("maintenance mode", "remove `maintenance`/`maintenancePage`");
-  if (inputs.httpsRedirect) not("an HTTPS redirect (the cluster router serves HTTP only)", "remove `httpsRedirect`");
-  return problems;
+/**
+ * Maintenance mode and the HTTPS redirect, in the router's store on the manager (every router
+ * replica renders them); `off` for an app going away. Writes only what changed.
+ */
+async function setRouterSwitches(inputs: AppInputs, off = false): Promise<void> {
+  const store = swarmTlsStore({
+    router: inputs.router,
+    routerHttpPort: inputs.routerHttpPort,
+    routerHttpsPort: inputs.routerHttpsPort ?? 0,
+    engine: engineOf(inputs),
+  });
+  const { maintenance, state } = await observeSwarmTls(clusterDocker(engineOf(inputs)), inputs.router);
+  const page = off || !inputs.maintenance ? undefined : (inputs.maintenancePage ?? "");
+  const redirect = !off && Boolean(inputs.httpsRedirect);
+  const write: Record<string, string> = {};
+  const remove: string[] = [];
+  if (page !== maintenance[inputs.name]) {
+    if (page === undefined) remove.push(maintenanceFile(inputs.name));
+    else write[maintenanceFile(inputs.name)] = maintenanceContent(page);
+  }
+  if (redirect !== state.redirectApps.includes(inputs.name)) {
+    if (redirect) write[tlsFile.redirect(inputs.name)] = "";
+    else remove.push(tlsFile.redirect(inputs.name));
+  }
+  if (Object.keys(write).length) await store.write(write);
+  if (remove.length) await store.remove(remove);
 }
 
 /** Builds the image here and pushes it; the nodes run it by digest. */
@@ -66,14 +89,35 @@ async function ensureOverlay(inputs: AppInputs): Promise<string> {
   return name;
 }
 
+/**
+ * The Procfile's `release:` command, once per new release, before any dyno of it starts: a plain
+ * container on the manager with the release's image (pulled from the cluster's registry) and
+ * config, on the app's overlay, so it reaches what the dynos reach. A failure throws: the
+ * Formation is not updated and the previous release keeps serving. Its output stays on the
+ * manager as `app[release.N]` until the next release phase or destroy, as on one engine.
+ */
+async function swarmReleasePhase(inputs: AppInputs, image: string, release: string, network: string): Promise<void> {
+  if (!inputs.releaseCommand) return;
+  const engine = engineOf(inputs);
+  const d = clusterDocker(engine);
+  await pullOnManager(d, image, registryAuth(engine.registry));
+  await runReleasePhase({
+    app: inputs.name,
+    release,
+    image,
+    command: inputs.releaseCommand,
+    env: { ...inputs.config, ...inputs.secrets },
+    network,
+    engine: d,
+  });
+}
+
 const sameVars = (a: Record<string, string> = {}, b: Record<string, string> = {}) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 export const provider = {
   async check(_olds: AppInputs, news: AppInputs) {
-    const failures = checkInputs(AppInputsSchema, news, `App "${news.name}"`);
-    for (const reason of swarmAppProblems(news)) failures.push({ property: "", reason });
-    return { inputs: news, failures };
+    return { inputs: news, failures: checkInputs(AppInputsSchema, news, `App "${news.name}"`) };
   },
 
   async diff(_id: string, olds: AppOutputs, news: AppInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -86,7 +130,11 @@ export const provider = {
     if (olds.sourceHash !== news.sourceHash || olds.build !== news.build || olds.generation !== news.generation) changes.push("source");
     if (!sameVars(olds.config, news.config)) changes.push("config");
     if (!sameVars(olds.secrets, news.secrets)) changes.push("secrets");
+    if ((olds.releaseCommand ?? "") !== (news.releaseCommand ?? "")) changes.push("releaseCommand");
     if (olds.routerHttpPort !== news.routerHttpPort) changes.push("routerHttpPort");
+    if (Boolean(olds.httpsRedirect) !== Boolean(news.httpsRedirect)) changes.push("httpsRedirect");
+    if (Boolean(olds.maintenance) !== Boolean(news.maintenance) || (olds.maintenancePage ?? "") !== (news.maintenancePage ?? ""))
+      changes.push("maintenance");
     if (JSON.stringify(olds.engine) !== JSON.stringify(news.engine)) changes.push("engine");
     // A router removed or stopped by hand serves nothing: `up` brings it back.
     if (replaces.length === 0 && (await swarmRouterStatus(engineOf(news), news.router).catch(() => "running")) !== "running")
@@ -100,7 +148,17 @@ export const provider = {
     const network = await ensureOverlay(inputs).catch((e) => {
       throw unreachable(`App "${inputs.name}"`, engine, e);
     });
+    // A failed first release leaves nothing behind: the app does not exist yet.
+    await swarmReleasePhase(inputs, built.imageId, "v1", network).catch(async (e) => {
+      await removeReleasePhaseOutput(inputs.name, clusterDocker(engine)).catch(() => undefined);
+      await clusterDocker(engine)
+        .getNetwork(network)
+        .remove()
+        .catch(() => undefined);
+      throw e;
+    });
     await syncSwarmRouter(engine, routerOf(inputs));
+    await setRouterSwitches(inputs);
     return { id: inputs.name, outs: appOutputs(inputs, built, 1, network) };
   },
 
@@ -109,8 +167,11 @@ export const provider = {
     const built = sameSource ? { imageId: olds.imageId, tag: olds.imageTag } : await pushedImage(news);
     const newRelease = built.imageId !== olds.imageId || !sameVars(olds.config, news.config) || !sameVars(olds.secrets, news.secrets);
     const network = await ensureOverlay(news);
+    const releaseNumber = newRelease ? olds.releaseNumber + 1 : olds.releaseNumber;
+    if (newRelease) await swarmReleasePhase(news, built.imageId, `v${releaseNumber}`, network);
     await syncSwarmRouter(engineOf(news), routerOf(news));
-    return { outs: appOutputs(news, built, newRelease ? olds.releaseNumber + 1 : olds.releaseNumber, network) };
+    await setRouterSwitches(news);
+    return { outs: appOutputs(news, built, releaseNumber, network) };
   },
 
   async read(id: string, props?: AppOutputs): Promise<pulumi.dynamic.ReadResult<AppOutputs>> {
@@ -122,16 +183,30 @@ export const provider = {
       if (isNotFound(e)) return { id: "", props: {} as AppOutputs };
       throw unreachable(`App "${props.name}"`, engineOf(props), e);
     }
-    return { id, props: { ...props, routerStatus: await swarmRouterStatus(engineOf(props), props.router) } };
+    // Maintenance switched on the manager by hand (its config removed or added) is drift.
+    const { maintenance, state } = await observeSwarmTls(d, props.router);
+    const page = maintenance[props.name ?? id];
+    return {
+      id,
+      props: {
+        ...props,
+        maintenance: page !== undefined,
+        maintenancePage: page ?? props.maintenancePage ?? "",
+        httpsRedirect: state.redirectApps.includes(props.name ?? id),
+        routerStatus: await swarmRouterStatus(engineOf(props), props.router),
+      },
+    };
   },
 
   async delete(_id: string, props: AppOutputs): Promise<void> {
     const engine = engineOf(props);
     const d = clusterDocker(engine);
+    await setRouterSwitches(props, true);
     // The router leaves the app's network first; Swarm frees a network's endpoints a moment after.
     // One app at a time per router, so the next one's sync sees this network gone.
     await routerTurn(props.router, async () => {
       await syncSwarmRouter(engine, routerOf(props), props.name);
+      await removeReleasePhaseOutput(props.name, d);
       const network = appNetworkName(props.name);
       const end = Date.now() + 90_000;
       for (;;) {

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type Docker from "dockerode";
 import { z } from "zod";
 import { estimateMonthlyCost } from "../../sdk/cost";
+import { getDynoSize } from "../../sdk/dyno-sizes";
 import type { SwarmEngine } from "../../sdk/engine";
 import type { FormationInputs, FormationOutputs } from "../../sdk/formation";
 import { checkInputs, FormationInputsSchema, known } from "../../sdk/input-schemas";
@@ -16,7 +17,10 @@ import { LABEL, labelFilter } from "../docker/labels";
 import { diffFormation, formationProblems } from "../formations/formation-provider";
 import { clusterDocker, unreachable } from "./cluster-client";
 import { registryAuth } from "./registry-push";
-import { waitNoTasks } from "./swarm-router";
+import { keepRestartCount } from "./swarm-restart-plan";
+import { ensureSwarmDynoManager, removeSwarmDynoManagerIfIdle } from "./swarm-dyno-manager-service";
+import { formationReplicas } from "./swarm-eco-sleep";
+import { syncSwarmRouter, waitNoTasks } from "./swarm-router";
 import { serviceName, serviceSpec, spaceHostnameProblem } from "./swarm-service-spec";
 
 const engineOf = (f: Pick<FormationInputs, "engine" | "resource">): SwarmEngine => {
@@ -56,7 +60,7 @@ interface ServiceInfo {
     Name: string;
     Labels?: Record<string, string>;
     Mode?: { Replicated?: { Replicas?: number } };
-    TaskTemplate: { ContainerSpec: { Image: string; Env?: string[] } };
+    TaskTemplate: { ContainerSpec: { Image: string; Env?: string[] }; ForceUpdate?: number };
   };
 }
 
@@ -109,7 +113,8 @@ async function waitConverged(f: FormationInputs, d: Docker): Promise<string[]> {
       throw new Error(
         `Formation "${f.resource}" (app "${f.app}", release ${f.release}): dynos did not boot on the Swarm within ${f.bootTimeoutSeconds} s (R10): ${missing.join("; ")}. Fix: see \`docker service ps ${serviceName(f.app, "web")} --no-trunc\` on the manager; a web dyno must accept connections on $PORT`,
       );
-    await new Promise((r) => setTimeout(r, 1000));
+    // A quarter second: `up` returns within a poll of the last dyno passing its port check.
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -136,9 +141,15 @@ async function converge(f: FormationInputs): Promise<{ dynos: string[] }> {
       bootTimeoutSeconds: f.bootTimeoutSeconds,
       inSpace: Boolean(f.space),
       ...(f.space && f.spaceNetwork ? { space: { network: f.spaceNetwork } } : {}),
+      sleepAfterSeconds: getDynoSize(p.size)?.features.sleeps ? f.ecoSleepAfterSeconds : undefined,
     });
     const s = existing.get(type);
-    if (s) await s.update({ version: s.info.Version.Index, ...spec, ...(authconfig ? { authconfig } : {}) });
+    if (s)
+      await s.update({
+        version: s.info.Version.Index,
+        ...keepRestartCount(spec, s.info.Spec.TaskTemplate),
+        ...(authconfig ? { authconfig } : {}),
+      });
     else await d.createService({ ...spec, ...(authconfig ? { authconfig } : {}) });
   }
   // Process types the program no longer has.
@@ -147,7 +158,22 @@ async function converge(f: FormationInputs): Promise<{ dynos: string[] }> {
     d,
     gone.map(([, s]) => s.info.ID),
   );
+  // Only Eco formations (or one that was Eco) touch the manager service and the router.
+  if (sleeps(f) || existing.get("web")?.info.Spec.Labels?.[LABEL.sleepAfter]) await syncEcoSleeping(f, engine);
   return { dynos: await waitConverged(f, d) };
+}
+
+/** Whether the formation's dynos sleep when idle (Eco). */
+const sleeps = (f: FormationInputs) => Object.values(f.processes).some((p) => getDynoSize(p.size)?.features.sleeps);
+
+/**
+ * Eco sleeping: the cluster's dyno manager runs while an Eco formation does, and the router holds
+ * and wakes an Eco app's requests (it reads which apps sleep from their web services).
+ */
+async function syncEcoSleeping(f: FormationInputs, engine: SwarmEngine, leaving?: string): Promise<void> {
+  if (sleeps(f) && !leaving) await ensureSwarmDynoManager(engine);
+  else await removeSwarmDynoManagerIfIdle(engine, leaving);
+  if (f.router) await syncSwarmRouter(engine, { name: f.router, httpPort: f.routerHttpPort });
 }
 
 /** Removes services and waits until their dynos have stopped (SIGTERM, up to 30 s, SIGKILL). */
@@ -208,7 +234,8 @@ export const provider = {
     const dynos: string[] = [];
     for (const [type, p] of Object.entries(props.processes)) {
       const s = services.get(type);
-      processes[type] = { ...p, quantity: s?.info.Spec.Mode?.Replicated?.Replicas ?? 0 };
+      // An Eco service asleep (0 replicas) keeps its quantity: sleeping is no drift.
+      processes[type] = { ...p, quantity: s ? formationReplicas(s.info.Spec) : 0 };
       if (s) dynos.push(...liveDynos(type, s.info.Spec, await tasksOf(d, s.info.ID)));
     }
     return { id, props: { ...props, processes, dynos: dynos.sort() } };
@@ -221,5 +248,6 @@ export const provider = {
       d,
       [...services.values()].map((s) => s.info.ID),
     );
+    if (sleeps(props)) await syncEcoSleeping(props, engineOf(props), props.app);
   },
 } satisfies pulumi.dynamic.ResourceProvider<FormationInputs, FormationOutputs>;

@@ -5,17 +5,21 @@
  * delivered as a Swarm config; only an app added or removed changes it (the router restarts
  * then, node by node), never a dyno: dynos are found through `tasks.<app>-web`.
  */
-import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type Docker from "dockerode";
 import type { SwarmEngine } from "../../sdk/engine";
 import { LABEL, labelFilter } from "../docker/labels";
 import { renderErrorFile, ROUTER_ERRORS, errorFileName } from "../router/router-errors";
-import { ERRORS_DIR } from "../router/router-config";
-import { ensureRouterImage } from "../router/router-image";
+import { ERRORS_DIR, WAKE_SCRIPT } from "../router/router-config";
+import { ensureRouterImage, routerDir } from "../router/router-image";
 import { clusterDocker } from "./cluster-client";
 import { pushImage } from "./registry-push";
 import { spaceRouterNetworkName } from "../spaces/space-network";
 import { renderSwarmRouterConfig, SPACE_ROUTER_COMMAND, type SwarmRoute, type SwarmRouterRules } from "./swarm-router-config";
+import { acmeResponderName } from "./acme-responder-config";
+import { ensureConfig } from "./swarm-configs";
+import { routerTlsParts } from "./swarm-tls-observe";
 
 /** Nodes the router runs on carry this label (`docker node update --label-add dynoform.edge=true <node>`). */
 export const EDGE_LABEL = "dynoform.edge";
@@ -23,6 +27,8 @@ export const EDGE_LABEL = "dynoform.edge";
 export interface SwarmRouter {
   name: string;
   httpPort: number;
+  /** Published in host mode on each edge node for custom domains' certificates (to the router's 443). */
+  httpsPort?: number;
   /** A Space's own router: kept while the space exists (even with no app), with the space's rules. */
   space?: SwarmSpaceRouter;
 }
@@ -49,33 +55,22 @@ function spaceOfLabels(labels: Record<string, string> | undefined): SwarmSpaceRo
 /** What the router serves, from the app networks' labels on the manager. */
 async function observeRoutes(d: Docker, router: string): Promise<Array<SwarmRoute & { network: string }>> {
   const networks = await d.listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.router]: router }) });
+  // Eco web services carry their idle time: their apps sleep, and the router wakes them.
+  const ecoWeb = await d.listServices({ filters: { label: [`${LABEL.role}=dyno`, `${LABEL.process}=web`, LABEL.sleepAfter] } });
+  const sleeping = new Set(ecoWeb.map((s) => s.Spec?.Labels?.[LABEL.app]));
   return networks
     .map((n) => ({
       app: n.Labels?.[LABEL.app] ?? "",
       hostnames: (n.Labels?.[LABEL.hostname] ?? "").split(",").filter(Boolean),
       webPort: Number(n.Labels?.[LABEL.webPort] ?? 5000),
       network: n.Name,
+      ...(sleeping.has(n.Labels?.[LABEL.app]) ? { sleeps: true } : {}),
     }))
     .filter((r) => r.app);
 }
 
-const hash = (s: string) => crypto.createHash("sha256").update(s).digest("hex").slice(0, 12);
-
-/** A Swarm config with this content, named by its hash (configs cannot change). */
-async function ensureConfig(d: Docker, router: string, part: string, content: string): Promise<{ ConfigID: string; ConfigName: string }> {
-  const name = `${router}-${part}-${hash(content)}`;
-  const found = (await d.listConfigs({ filters: { name: [name] } })).find((c) => c.Spec?.Name === name);
-  if (found) return { ConfigID: found.ID, ConfigName: name };
-  const made = (await d.createConfig({
-    Name: name,
-    Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router },
-    Data: Buffer.from(content).toString("base64"),
-  })) as unknown as { id?: string; ID?: string };
-  return { ConfigID: made.id ?? made.ID ?? "", ConfigName: name };
-}
-
 /** The router image as the nodes pull it: built here when missing, pushed to the cluster's registry. */
-async function routerImage(engine: SwarmEngine): Promise<string> {
+export async function routerImage(engine: SwarmEngine): Promise<string> {
   const local = await ensureRouterImage(process.env.DYNOFORM_ROUTER_IMAGE || undefined);
   const tag = local.split(":").pop() ?? "latest";
   return pushImage(local, "dynoform/router", tag, engine.registry);
@@ -133,6 +128,10 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
       await d.getService(router.name).remove();
       await waitNoTasks(d, existing.ID);
     }
+    await d
+      .getNetwork(acmeResponderName(router.name))
+      .remove()
+      .catch(() => undefined);
     return;
   }
   const edges = (await d.listNodes()).filter((n) => n.Spec?.Labels?.[EDGE_LABEL] === "true");
@@ -140,10 +139,25 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
     throw new Error(
       `Router "${router.name}": no node of the Swarm is labelled ${EDGE_LABEL}=true, so the router has nowhere to run. Fix: docker node update --label-add ${EDGE_LABEL}=true <node> (a node your DNS points the apps' hostnames at)`,
     );
-  const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(routes, router.httpPort, space));
+  const tls = await routerTlsParts(d, router, routes);
+  const config = await ensureConfig(d, router.name, "cfg", renderSwarmRouterConfig(tls.routes, router.httpPort, tls.extras, space));
   const h14 = await ensureConfig(d, router.name, "h14", renderErrorFile(ROUTER_ERRORS.H14));
   const file = (name: string) => ({ Name: name, UID: "0", GID: "0", Mode: 0o444 });
-  const networks = [...(space ? [spaceRouterNetworkName(space.name)] : []), ...routes.map((r) => r.network)].sort();
+  // Eco apps: the script that holds a request while the app wakes, and the page after 75 s (H20).
+  const wakeFiles = routes.some((r) => r.sleeps)
+    ? [
+        {
+          File: file(WAKE_SCRIPT),
+          ...(await ensureConfig(d, router.name, "wake", fs.readFileSync(path.join(routerDir(), "wake.lua"), "utf8"))),
+        },
+        {
+          File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H20)}`),
+          ...(await ensureConfig(d, router.name, "h20", renderErrorFile(ROUTER_ERRORS.H20))),
+        },
+      ]
+    : [];
+  const networks = [...(space ? [spaceRouterNetworkName(space.name)] : []), ...routes.map((r) => r.network), tls.network].sort();
+  const tlsMounts = JSON.stringify([tls.configs.map((c) => c.ConfigName), tls.secrets.map((c) => c.SecretName), tls.ports]);
   const spec = {
     Name: router.name,
     Labels: {
@@ -152,6 +166,7 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
       [LABEL.router]: router.name,
       "dynoform.router-config": config.ConfigName,
       ...spaceLabels(space),
+      "dynoform.router-tls": tlsMounts,
     },
     TaskTemplate: {
       ContainerSpec: {
@@ -161,7 +176,10 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
         Configs: [
           { File: file("/etc/haproxy/haproxy.cfg"), ...config },
           { File: file(`${ERRORS_DIR}/${errorFileName(ROUTER_ERRORS.H14)}`), ...h14 },
+          ...tls.configs,
+          ...wakeFiles,
         ],
+        Secrets: tls.secrets,
         // The image's STOPSIGNAL (SIGUSR1): HAProxy stops listening and finishes its requests.
         StopGracePeriod: 30 * 1_000_000_000,
       },
@@ -172,7 +190,7 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
     Mode: { Global: {} },
     EndpointSpec: {
       Mode: "dnsrr",
-      Ports: [{ Protocol: "tcp", TargetPort: router.httpPort, PublishedPort: router.httpPort, PublishMode: "host" }],
+      Ports: [{ Protocol: "tcp", TargetPort: router.httpPort, PublishedPort: router.httpPort, PublishMode: "host" }, ...tls.ports],
     },
     UpdateConfig: { Parallelism: 1, Order: "stop-first" },
   };
@@ -182,6 +200,7 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
   }
   const same =
     existing.Spec.Labels?.["dynoform.router-config"] === config.ConfigName &&
+    existing.Spec.Labels?.["dynoform.router-tls"] === tlsMounts &&
     JSON.stringify((existing.Spec.TaskTemplate.Networks ?? []).map((n: { Target: string }) => n.Target).sort()) ===
       JSON.stringify(await networkIds(d, networks)) &&
     existing.Spec.EndpointSpec?.Ports?.[0]?.PublishedPort === router.httpPort;
@@ -225,6 +244,43 @@ export async function waitNoTasks(d: Docker, serviceId: string, timeoutMs = 90_0
   while (Date.now() < end) {
     const tasks = await d.listTasks().catch(() => []);
     if (!tasks.some((t) => t.ServiceID === serviceId)) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Waits until the router's rolling update is done on every edge node (custom domains and
+ * certificates are served by all replicas only then).
+ */
+export async function waitRolledOut(d: Docker, router: string, timeoutMs = 180_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await d
+      .getService(router)
+      .inspect()
+      .catch(() => undefined);
+    if (!s) return;
+    const state = s.UpdateStatus?.State;
+    if (state === "paused" || state === "rollback_completed")
+      throw new Error(
+        `Router "${router}": Swarm stopped its update (${state}: ${s.UpdateStatus?.Message ?? ""}). Fix: see docker service ps ${router} on the manager, then run \`pulumi up\` again`,
+      );
+    // Right after an update Swarm may not have marked it yet: done means every running task has the new mounts.
+    const mounts = (spec: { ContainerSpec?: { Configs?: Array<{ ConfigName: string }>; Secrets?: Array<{ SecretName: string }> } }) =>
+      JSON.stringify([spec?.ContainerSpec?.Configs?.map((c) => c.ConfigName), spec?.ContainerSpec?.Secrets?.map((c) => c.SecretName)]);
+    if (state !== "updating") {
+      const tasks = await d.listTasks({ filters: { service: [router], "desired-state": ["running"] } });
+      const edges = (await d.listNodes()).filter((n) => n.Spec?.Labels?.[EDGE_LABEL] === "true" && n.Status?.State === "ready");
+      if (
+        tasks.length >= edges.length &&
+        tasks.every((t) => t.Status?.State === "running" && mounts(t.Spec as never) === mounts(s.Spec.TaskTemplate))
+      )
+        return;
+    }
+    if (Date.now() > end)
+      throw new Error(
+        `Router "${router}": its update did not finish on every edge node within ${timeoutMs / 1000} s. Fix: see docker service ps ${router} on the manager, then run \`pulumi up\` again`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }

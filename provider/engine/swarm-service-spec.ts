@@ -28,6 +28,8 @@ export interface ProcessService {
   inSpace: boolean;
   /** The space's overlay, which the dynos join under Heroku's Private Space DNS names. */
   space?: { network: string };
+  /** Eco: seconds without a request before the cluster's dyno manager scales the app's Eco services to 0. */
+  sleepAfterSeconds?: number;
 }
 
 /**
@@ -106,7 +108,8 @@ export function serviceSpec(s: ProcessService) {
   const labels = serviceLabels(s);
   return {
     Name: serviceName(s.app, s.processType),
-    Labels: labels,
+    // The idle time on the service only: the dyno manager and the router read services, not tasks.
+    Labels: { ...labels, ...(s.sleepAfterSeconds ? { [LABEL.sleepAfter]: String(s.sleepAfterSeconds) } : {}) },
     TaskTemplate: {
       ContainerSpec: {
         Image: s.image,

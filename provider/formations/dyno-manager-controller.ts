@@ -49,8 +49,13 @@ export const ALERTS_VOLUME = "dynoform-alerts";
 export const LOG_DRAIN_FORWARDER = "dynoform-log-drains";
 /** The drains volume (drain-store.ts): drain configs with their URLs, and each drain's spool. */
 export const DRAINS_VOLUME = "dynoform-log-drains";
-/** The image's entry points, relative to `provider/`: the manager, the notifier and the drain forwarder. */
-const ENTRY_POINTS = ["dyno-manager.js", "alert-notifier.js", "drain-forwarder.js"].map((f) => path.join("dyno-manager", f));
+/**
+ * The image's entry points, relative to `provider/`: the manager, the notifier, the drain
+ * forwarder, and the manager on a Swarm (provider/engine/swarm-dyno-manager-service.ts).
+ */
+const ENTRY_POINTS = ["dyno-manager.js", "alert-notifier.js", "drain-forwarder.js", "swarm-dyno-manager.js"].map((f) =>
+  path.join("dyno-manager", f),
+);
 // sqlite3: the metrics store (provider/dyno-manager/metrics-store.ts).
 const DOCKERFILE = `# The Dynoform dyno manager: restarts crashed dynos as fresh containers, keeps their metrics.
 FROM debian:bookworm-slim
@@ -107,6 +112,13 @@ async function buildManagerImage(tag: string): Promise<void> {
   } finally {
     fs.rmSync(context, { recursive: true, force: true });
   }
+}
+
+/** The manager's image on this engine, built when missing; its tag names its code. */
+export async function ensureDynoManagerImage(): Promise<string> {
+  const tag = imageTag();
+  if (!(await imageExists(tag))) await buildManagerImage(tag);
+  return tag;
 }
 
 const timeScaleEnv = () => `${ENV.timeScale}=${process.env[ENV.timeScale] ?? "1"}`;

@@ -16,6 +16,7 @@ import { execIn } from "../docker/docker-exec";
 import { LABEL, labelFilter } from "../docker/labels";
 import { formatManagerLogLine } from "../dyno-manager/manager-log";
 import { ADMIN_SOCKET, backendName } from "../router/router-names";
+import { isUp, serverStatuses } from "../router/router-stats";
 import { routerSettingsOf, syncRouter } from "../router/router-controller";
 import { BootError, waitForPort, waitStillRunning } from "./boot-check";
 import { DYNO_MANAGER, markStoppedByDynoform } from "./dyno-manager-controller";
@@ -83,10 +84,7 @@ async function routerAdmin(router: string, commands: string[]): Promise<string> 
 /** Whether the router's health check sees the dyno's server up (after it came back from maintenance). */
 async function serverUp(router: string, app: string, dyno: string): Promise<boolean> {
   const csv = await routerAdmin(router, [`show stat ${backendName(app)} 4 -1`]).catch(() => "");
-  const rows = csv.split("\n");
-  const header = (rows[0] ?? "").replace(/^# /, "").split(",");
-  const [sv, status] = [header.indexOf("svname"), header.indexOf("status")];
-  return rows.slice(1).some((r) => r.split(",")[sv] === dyno && /^UP/.test(r.split(",")[status] ?? ""));
+  return isUp(serverStatuses(csv, backendName(app)).get(dyno));
 }
 
 /**

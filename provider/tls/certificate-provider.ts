@@ -7,37 +7,42 @@ import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import { newAccountKey, orderCertificate } from "./acme-order";
 import { certificateInfo, checkUploadedCertificate } from "./certificate-check";
 import { planCertificate } from "./certificate-renewal";
-import { changeRouter, routerExists } from "../router/router-controller";
 import { isWildcard, tlsFile, type AcmeChallenge } from "./router-tls";
-import { publishedHttpsPort, readTlsState, removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
+import { tlsStoreOf, type RouterEndpoint } from "./tls-store";
 
-const routerOf = (c: CertificateInputs) => ({ name: c.router, httpPort: c.routerHttpPort, httpsPort: c.routerHttpsPort });
 const what = (c: CertificateInputs) => `Certificate "${c.resource}"`;
 
 /** The certificate must belong to a Domain on a router that serves HTTPS. */
 async function assertServable(c: CertificateInputs): Promise<void> {
-  const state = (await routerExists(c.router)) ? await readTlsState(c.router) : undefined;
+  const store = tlsStoreOf(c);
+  const state = await store.state();
   if (!state?.domains.some((d) => d.hostname === c.hostname.toLowerCase())) {
     throw new Error(
       `${what(c)}: no Domain "${c.hostname}" on router "${c.router}", so the certificate would serve nothing. Fix: declare a Domain for ${c.hostname} and pass it as \`domain\``,
     );
   }
-  if (!(await publishedHttpsPort(c.router))) {
+  if ((await store.endpoints()).https.length === 0) {
     throw new Error(
-      `${what(c)}: router "${c.router}" publishes no HTTPS port: it was created before Dynoform served TLS, or while port ${c.routerHttpsPort} on 127.0.0.1 was taken (by another router?). Fix: set DYNOFORM_ROUTER_HTTPS_PORT to a free port, remove the router (docker rm -f ${c.router}) and run \`pulumi up\` again; it comes back with 443 published there`,
+      c.engine
+        ? `${what(c)}: router "${c.router}" on the Swarm publishes no HTTPS port, or no node is labelled dynoform.edge=true. Fix: set DYNOFORM_ROUTER_HTTPS_PORT and label the edge nodes (docker node update --label-add dynoform.edge=true <node>), then run \`pulumi up\` again`
+        : `${what(c)}: router "${c.router}" publishes no HTTPS port: it was created before Dynoform served TLS, or while port ${c.routerHttpsPort} on 127.0.0.1 was taken (by another router?). Fix: set DYNOFORM_ROUTER_HTTPS_PORT to a free port, remove the router (docker rm -f ${c.router}) and run \`pulumi up\` again; it comes back with 443 published there`,
     );
   }
 }
 
-/** Waits until the router answers the challenge on its HTTP port (the reload takes a moment). */
-async function routerAnswers(c: CertificateInputs, ch: AcmeChallenge, timeoutMs = 10_000): Promise<void> {
+/** Waits until every router replica answers the challenge on its HTTP port (the reload takes a moment). */
+async function routerAnswers(endpoints: RouterEndpoint[], ch: AcmeChallenge, timeoutMs = 10_000): Promise<void> {
+  for (const e of endpoints) await replicaAnswers(e, ch, timeoutMs);
+}
+
+async function replicaAnswers(endpoint: RouterEndpoint, ch: AcmeChallenge, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const body = await new Promise<string>((resolve) => {
       const req = http.get(
         {
-          host: "127.0.0.1",
-          port: c.routerHttpPort,
+          host: endpoint.host,
+          port: endpoint.port,
           path: `/.well-known/acme-challenge/${ch.token}`,
           headers: { Host: ch.hostname },
           timeout: 2000,
@@ -58,7 +63,7 @@ async function routerAnswers(c: CertificateInputs, ch: AcmeChallenge, timeoutMs 
 }
 
 async function issue(c: CertificateInputs, accountKey: string) {
-  const settings = routerOf(c);
+  const store = tlsStoreOf(c);
   return orderCertificate({
     what: what(c),
     hostname: c.hostname,
@@ -69,18 +74,18 @@ async function issue(c: CertificateInputs, accountKey: string) {
     // Stacks made by 0.1 have no CSR input: acme-order then makes a key and CSR itself.
     request: c.csr && c.csrPrivateKey ? { csr: c.csr, privateKey: c.csrPrivateKey } : undefined,
     present: async (ch) => {
-      await changeRouter(settings, (router) => writeTlsFiles(router, { [tlsFile.challenge(ch.token)]: JSON.stringify(ch) }));
-      await routerAnswers(c, ch);
+      await store.write({ [tlsFile.challenge(ch.token)]: JSON.stringify(ch) });
+      await routerAnswers((await store.endpoints()).http, ch, c.engine ? 30_000 : 10_000);
     },
-    remove: (ch) => changeRouter(settings, (router) => removeTlsFiles(router, [tlsFile.challenge(ch.token)])),
+    remove: (ch) => store.remove([tlsFile.challenge(ch.token)]),
   });
 }
 
 /** The leaf the router serves for SNI `hostname` now ("" when the handshake fails). */
-function servedFingerprint(port: number, hostname: string): Promise<string> {
+function servedFingerprint(endpoint: RouterEndpoint, hostname: string): Promise<string> {
   return new Promise((resolve) => {
     const servername = hostname.replace(/^\*\./, "dynoform-check.");
-    const s = tls.connect({ host: "127.0.0.1", port, servername, rejectUnauthorized: false }, () => {
+    const s = tls.connect({ host: endpoint.host, port: endpoint.port, servername, rejectUnauthorized: false }, () => {
       resolve(s.getPeerCertificate()?.fingerprint256 ?? "");
       s.end();
     });
@@ -91,24 +96,27 @@ function servedFingerprint(port: number, hostname: string): Promise<string> {
 }
 
 /**
- * Puts the chain and key on the router for SNI and returns once the router serves them: the old
- * one serves until then (HAProxy's reload is hitless, and a new worker takes a moment).
+ * Puts the chain and key on the router for SNI and returns once every replica serves them: the
+ * old one serves until then (HAProxy's reload is hitless; a Swarm router restarts node by node).
  */
 async function install(c: CertificateInputs, chain: string, key: string): Promise<void> {
   const pem = `${chain.trim()}\n${key.trim()}\n`;
-  await changeRouter(routerOf(c), (router) => writeTlsFiles(router, { [tlsFile.certificate(c.hostname)]: pem }));
-  const port = (await publishedHttpsPort(c.router)) ?? c.routerHttpsPort;
+  const store = tlsStoreOf(c);
+  await store.write({ [tlsFile.certificate(c.hostname)]: pem });
   const wanted = certificateInfo(chain).fingerprint;
-  const deadline = Date.now() + 20_000;
-  let served = "";
-  while (Date.now() < deadline) {
-    served = await servedFingerprint(port, c.hostname);
-    if (served === wanted) return;
-    await new Promise((r) => setTimeout(r, 100));
+  const seconds = c.engine ? 120 : 20;
+  for (const endpoint of (await store.endpoints()).https) {
+    const deadline = Date.now() + seconds * 1000;
+    let served = "";
+    while (served !== wanted) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `${what(c)}: the router "${c.router}" does not serve the new certificate for ${c.hostname} on ${endpoint.host}:${endpoint.port} after ${seconds} s (it serves ${served ? `another one, ${served}` : "nothing there"}). Fix: see the router's log (${store.logHint}); run \`pulumi up\` again`,
+        );
+      served = await servedFingerprint(endpoint, c.hostname);
+      if (served !== wanted) await new Promise((r) => setTimeout(r, 100));
+    }
   }
-  throw new Error(
-    `${what(c)}: the router "${c.router}" does not serve the new certificate for ${c.hostname} on 127.0.0.1:${port} after 20 s (it serves ${served ? `another one, ${served}` : "nothing there"}). Fix: see the router's log (docker logs ${c.router}); run \`pulumi up\` again`,
-  );
 }
 
 function outputsOf(c: CertificateInputs, accountKey: string, chain: string, key: string): CertificateOutputs {
@@ -184,7 +192,7 @@ export const provider = {
   /** Drift: the router's copy is gone (`missing`) or another one (`drifted`); the next `up` reinstalls. */
   async read(id: string, props?: CertificateOutputs): Promise<pulumi.dynamic.ReadResult<CertificateOutputs>> {
     if (!props) return { id, props };
-    const state = (await routerExists(props.router)) ? await readTlsState(props.router) : undefined;
+    const state = await tlsStoreOf(props).state();
     const installed = state?.certificates.find((c) => c.hostname === props.hostname.toLowerCase());
     let status = "missing";
     if (installed) {
@@ -200,20 +208,17 @@ export const provider = {
   },
 
   async delete(_id: string, props: CertificateOutputs): Promise<void> {
-    if (!(await routerExists(props.router))) return;
-    const state = await readTlsState(props.router);
-    const installed = state.certificates.find((c) => c.hostname === props.hostname.toLowerCase());
+    const store = tlsStoreOf(props);
+    const installed = (await store.state())?.certificates.find((c) => c.hostname === props.hostname.toLowerCase());
     if (!installed) return;
-    await changeRouter(routerOf(props), async (router) => {
-      // Only ours: another stack's certificate for the same name stays.
-      const ours = (() => {
-        try {
-          return certificateInfo(installed.pem).fingerprint === props.fingerprint;
-        } catch {
-          return true;
-        }
-      })();
-      if (ours) await removeTlsFiles(router, [tlsFile.certificate(props.hostname)]);
-    });
+    // Only ours: another stack's certificate for the same name stays.
+    const ours = (() => {
+      try {
+        return certificateInfo(installed.pem).fingerprint === props.fingerprint;
+      } catch {
+        return true;
+      }
+    })();
+    if (ours) await store.remove([tlsFile.certificate(props.hostname)]);
   },
 } satisfies pulumi.dynamic.ResourceProvider<CertificateInputs, CertificateOutputs>;

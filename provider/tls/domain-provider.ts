@@ -2,15 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { DomainInputs, DomainOutputs } from "../../sdk/domain";
 import { checkInputs, DomainInputsSchema, known } from "../../sdk/input-schemas";
 import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
-import { docker } from "../docker/docker-client";
-import { LABEL, labelFilter } from "../docker/labels";
-import { changeRouter, routerExists } from "../router/router-controller";
 import { tlsFile, type TlsState } from "./router-tls";
-import { readTlsState, removeTlsFiles, writeTlsFiles } from "../router/router-tls-store";
+import { tlsStoreOf, type TlsStore } from "./tls-store";
 
 export { known, UNKNOWN } from "../../sdk/input-schemas";
-
-const routerOf = (d: DomainInputs) => ({ name: d.router, httpPort: d.routerHttpPort, httpsPort: d.routerHttpsPort });
 
 /** The router's address as clients see it: it publishes on loopback only. */
 const ROUTER_ADDRESS = "127.0.0.1";
@@ -29,27 +24,9 @@ function outputs(d: DomainInputs): DomainOutputs {
 }
 
 /** The app that holds a hostname on a router, if any (a router that is not there holds none). */
-async function holderOf(router: string, hostname: string, state?: TlsState): Promise<string | undefined> {
-  const s = state ?? ((await routerExists(router)) ? await readTlsState(router) : undefined);
+async function holderOf(store: TlsStore, hostname: string, state?: TlsState): Promise<string | undefined> {
+  const s = state ?? (await store.state());
   return s?.domains.find((c) => c.hostname === hostname.toLowerCase())?.app;
-}
-
-/**
- * Whether an app still exists on a router: its network or any of its dynos. A claim held by an
- * app with neither (left by a destroy that failed halfway) blocks nobody: a new claim takes it over.
- */
-async function appExists(router: string, app: string): Promise<boolean> {
-  const [nets, dynos] = await Promise.all([
-    docker().listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.app]: app, [LABEL.router]: router }) }),
-    docker().listContainers({ all: true, filters: labelFilter({ [LABEL.role]: "dyno", [LABEL.app]: app }) }),
-  ]);
-  return nets.length > 0 || dynos.length > 0;
-}
-
-/** The app that holds a hostname and still exists (a claim of a deleted app holds nothing). */
-async function liveHolderOf(router: string, hostname: string, state?: TlsState): Promise<string | undefined> {
-  const holder = await holderOf(router, hostname, state);
-  return holder && (await appExists(router, holder)) ? holder : undefined;
 }
 
 function conflict(d: DomainInputs, holder: string): string {
@@ -62,8 +39,9 @@ export const provider = {
     const fail = (reason: string) => failures.push({ property: "", reason });
     if (failures.length === 0 && known(news.hostname) && known(news.app) && known(news.router)) {
       // Another stack's claim on the same router shows at preview already, when Docker answers.
-      const holder = await holderOf(news.router, news.hostname).catch(() => undefined);
-      if (holder && holder !== news.app && (await appExists(news.router, holder).catch(() => true))) fail(conflict(news, holder));
+      const store = tlsStoreOf(news);
+      const holder = await holderOf(store, news.hostname).catch(() => undefined);
+      if (holder && holder !== news.app && (await store.appExists(holder).catch(() => true))) fail(conflict(news, holder));
     }
     return { inputs: news, failures };
   },
@@ -82,19 +60,16 @@ export const provider = {
 
   async create(inputs: DomainInputs): Promise<pulumi.dynamic.CreateResult> {
     const d = outputs(inputs);
-    const nets = await docker().listNetworks({
-      filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.app]: d.app, [LABEL.router]: d.router }),
-    });
-    if (nets.length === 0) {
+    const store = tlsStoreOf(d);
+    if (!(await store.serves(d.app))) {
       throw new Error(
         `Domain "${d.resource}": app "${d.app}" is not served by router "${d.router}", so hostname "${d.hostname}" has nowhere to go. Fix: declare the App in this program and pass it as \`app\`, or deploy app "${d.app}" first (with the same DYNOFORM_ROUTER)`,
       );
     }
-    await changeRouter(routerOf(d), async (router) => {
-      // A claim of a deleted app is overwritten: this claim takes the hostname over.
-      const holder = await liveHolderOf(d.router, d.hostname, await readTlsState(d.router));
-      if (holder && holder !== d.app) throw new Error(conflict(d, holder));
-      await writeTlsFiles(router, { [tlsFile.domain(d.hostname)]: JSON.stringify({ hostname: d.hostname, app: d.app }) });
+    await store.writeChecked({ [tlsFile.domain(d.hostname)]: JSON.stringify({ hostname: d.hostname, app: d.app }) }, async (state) => {
+      // A claim of an app that no longer exists (its network and dynos gone) is taken over.
+      const holder = await holderOf(store, d.hostname, state);
+      if (holder && holder !== d.app && (await store.appExists(holder))) throw new Error(conflict(d, holder));
     });
     return { id: d.hostname, outs: d };
   },
@@ -106,16 +81,14 @@ export const provider = {
   /** Drift: a claim that is gone, or now held by another app, is no longer this Domain; `up` claims it again (or says who holds it). */
   async read(id: string, props?: DomainOutputs): Promise<pulumi.dynamic.ReadResult<DomainOutputs>> {
     if (!props) return { id, props };
-    const holder = await holderOf(props.router, props.hostname ?? id);
+    const holder = await holderOf(tlsStoreOf(props), props.hostname ?? id);
     if (holder !== props.app) return { id: "", props: {} as DomainOutputs };
     return { id, props };
   },
 
   async delete(_id: string, props: DomainOutputs): Promise<void> {
-    if (!(await routerExists(props.router))) return;
-    await changeRouter(routerOf(props), async (router) => {
-      const holder = await holderOf(props.router, props.hostname, await readTlsState(props.router));
-      if (holder === props.app) await removeTlsFiles(router, [tlsFile.domain(props.hostname)]);
-    });
+    const store = tlsStoreOf(props);
+    const state = await store.state();
+    if (state && (await holderOf(store, props.hostname, state)) === props.app) await store.remove([tlsFile.domain(props.hostname)]);
   },
 } satisfies pulumi.dynamic.ResourceProvider<DomainInputs, DomainOutputs>;

@@ -4,7 +4,11 @@
  * reads back, and the HAProxy lines they become. The router controller feeds it what it observed;
  * nothing here touches Docker.
  */
+import type { SwarmEngine } from "../../sdk/engine";
 import type { Route } from "../router/route";
+
+/** What the TLS side reads of a route (a Swarm route has no servers: Swarm's DNS finds them). */
+export type HostnameRoute = Pick<Route, "app" | "hostnames">;
 
 /** The router's TLS store: a volume `<router>-tls` mounted here in the router container. */
 export const TLS_DIR = "/etc/haproxy/tls";
@@ -102,7 +106,7 @@ function parseJson(s: string): unknown {
 }
 
 /** Adds each app's custom domains to its route; a claim for an app the router does not serve is ignored. */
-export function withCustomDomains<R extends Route>(routes: R[], state: TlsState): R[] {
+export function withCustomDomains<R extends HostnameRoute>(routes: R[], state: TlsState): R[] {
   return routes.map((r) => {
     const extra = state.domains.filter((d) => d.app === r.app).map((d) => d.hostname);
     if (extra.length === 0) return r;
@@ -121,7 +125,7 @@ export function hostnameCovers(certName: string, hostname: string): boolean {
 }
 
 /** The TLS part of the router config for these routes (custom domains already added). */
-export function routerTlsConfig(routes: Route[], state: TlsState): RouterTlsConfig {
+export function routerTlsConfig(routes: HostnameRoute[], state: TlsState): RouterTlsConfig {
   const certs = state.certificates.map((c) => ({ hostname: c.hostname, file: c.file }));
   const redirectHosts: string[] = [];
   for (const r of routes) {
@@ -145,7 +149,7 @@ export function hostCondition(hostname: string): string {
  * `use_backend` lines for wildcard hostnames. They come after every exact hostname, so
  * `api.example.com` wins over `*.example.com`; a longer wildcard wins over a shorter one.
  */
-export function renderWildcardRoutes(routes: Route[], backendName: (app: string) => string): string[] {
+export function renderWildcardRoutes(routes: HostnameRoute[], backendName: (app: string) => string): string[] {
   const rules = routes.flatMap((r) => r.hostnames.filter(isWildcard).map((h) => ({ h: h.toLowerCase(), app: r.app })));
   rules.sort((a, b) => b.h.length - a.h.length || a.h.localeCompare(b.h));
   return rules.map(({ h, app }) => `  use_backend ${backendName(app)} if ${hostCondition(h)}`);
@@ -196,4 +200,42 @@ export function renderTlsHttpRules(tls: RouterTlsConfig | undefined, publicHttps
 export function renderCrtList(tls: RouterTlsConfig): string {
   const sorted = [...tls.certificates].sort((a, b) => a.hostname.localeCompare(b.hostname));
   return sorted.map((c) => `${TLS_DIR}/${c.file} ${c.hostname.toLowerCase()}\n`).join("");
+}
+
+/* Where a router keeps this state, on either engine (tls-store.ts, engine/swarm-tls-store.ts). */
+
+/** One place a router listens, as a client reaches it. */
+export interface RouterEndpoint {
+  host: string;
+  port: number;
+}
+
+export interface TlsStore {
+  /** The store's files read back; undefined when there is no router yet. */
+  state(): Promise<TlsState | undefined>;
+  /** Writes files (paths as in `tlsFile`) and returns once the router renders them. */
+  write(files: Record<string, string>): Promise<void>;
+  remove(names: string[]): Promise<void>;
+  /**
+   * Writes files once `check` passes on the store's state, read under the router's lock where the
+   * engine has one, so two claims of one hostname cannot both pass; `check` throws to refuse.
+   */
+  writeChecked(files: Record<string, string>, check: (state: TlsState | undefined) => Promise<void>): Promise<void>;
+  /** Every router replica's plain-HTTP and HTTPS listeners (HTTPS empty when none is published). */
+  endpoints(): Promise<{ http: RouterEndpoint[]; https: RouterEndpoint[] }>;
+  /** Whether the app still exists for this router (a claim of an app that does not blocks nobody). */
+  appExists(app: string): Promise<boolean>;
+  /** Whether the router serves the app (its network is on the router). */
+  serves(app: string): Promise<boolean>;
+  /** Where to look when the router does not serve what it was given. */
+  logHint: string;
+}
+
+/** What a Domain or Certificate knows of its router. */
+export interface RouterRef {
+  router: string;
+  routerHttpPort: number;
+  routerHttpsPort: number;
+  /** Absent on one Docker Engine. */
+  engine?: SwarmEngine;
 }

@@ -160,7 +160,9 @@ describe("spaces on a Swarm", () => {
         if (y.node !== from.node) crossings.push(`${from.app}→${y.app}`);
         expect(results[i], `${from.app} (${from.node}) → ${y.app}.web.${y.slot} ${ip} (${y.node})`).not.toMatch(/^ok/);
       });
-      names.forEach((name, i) => expect(results[targets.length + i], `${from.app} → ${name}`).toMatch(/ENOTFOUND|EAI_AGAIN/));
+      names.forEach((name, i) => {
+        expect(results[targets.length + i], `${from.app} → ${name}`).toMatch(/ENOTFOUND|EAI_AGAIN/);
+      });
     };
     await cannot(dynos[d][0], [...dynos[a], ...dynos[b]], [`1.web.${a}.app.localspace`, `web.${b}.app.localspace`]);
     await cannot(dynos[c][0], [...dynos[a], ...dynos[b]], [`web.${a}.app.localspace`]);

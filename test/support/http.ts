@@ -10,12 +10,19 @@ export interface HttpResponse {
  * GET through the router at 127.0.0.1, with the app's URL host as the Host header: `*.localhost`
  * names need no DNS this way.
  */
-export function get(url: string, opts: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpResponse> {
+export function get(
+  url: string,
+  opts: {
+    headers?: Record<string, string>;
+    timeoutMs?: number /** Another router address than 127.0.0.1 (a cluster node). */;
+    host?: string;
+  } = {},
+): Promise<HttpResponse> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
-        host: "127.0.0.1",
+        host: opts.host ?? "127.0.0.1",
         port: Number(u.port || 80),
         path: u.pathname + u.search,
         method: "GET",

@@ -102,7 +102,10 @@ export async function bringUp(): Promise<TestCluster> {
   await tearDown();
   // Not `dynoform.managed`: the single-engine tests check that label on this engine for leftovers.
   const labels = { [FIXTURE_LABEL]: "true" };
-  await host.createNetwork({ Name: NETWORK, Driver: "bridge", Labels: labels });
+  const net = await host.createNetwork({ Name: NETWORK, Driver: "bridge", Labels: labels });
+  // The registry Dynoform runs on the cluster when a stack names none listens on the manager's
+  // address: the nodes may pull from any address of the cluster network over plain HTTP.
+  const subnet = ((await net.inspect()) as { IPAM?: { Config?: Array<{ Subnet?: string }> } }).IPAM?.Config?.[0]?.Subnet;
   const registry = await host.createContainer({
     name: REGISTRY,
     Image: registryImage,
@@ -122,7 +125,7 @@ export async function bringUp(): Promise<TestCluster> {
       Hostname: name,
       Image: nodeImage,
       Labels: labels,
-      Env: [`NODE_INSECURE=${REGISTRY}:5000`],
+      Env: [`NODE_INSECURE=${REGISTRY}:5000${subnet ? `,${subnet}` : ""}`],
       ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])),
       HostConfig: {
         NetworkMode: NETWORK,

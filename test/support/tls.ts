@@ -7,9 +7,10 @@ export function handshake(
   port: number,
   servername: string,
   ca: string,
+  host = "127.0.0.1",
 ): Promise<{ authorized: boolean; error?: string; fingerprint: string; names: string }> {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ host: "127.0.0.1", port, servername, ca, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, () => {
+    const s = tls.connect({ host, port, servername, ca, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }, () => {
       const cert = s.getPeerCertificate();
       resolve({
         authorized: s.authorized,
@@ -31,10 +32,11 @@ export function httpsGet(
   path: string,
   ca: string,
   headers: Record<string, string> = {},
+  host = "127.0.0.1",
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: "127.0.0.1", port, path, servername: hostname, headers: { Host: `${hostname}:${port}`, ...headers }, ca, timeout: 10_000 },
+      { host, port, path, servername: hostname, headers: { Host: `${hostname}:${port}`, ...headers }, ca, timeout: 10_000 },
       (res) => {
         let body = "";
         res.on("data", (d) => (body += d));

@@ -34,13 +34,21 @@ describe("the stack's engine (dynoform:engine)", () => {
     });
   });
 
+  it("without dynoform:registry, runs one on the cluster, pushed to through the manager", () => {
+    expect(from({ engine: "swarm", swarmHost: "tcp://m:2375" })?.registry).toEqual({
+      push: "",
+      pull: "",
+      onCluster: { host: "tcp://m:2375" },
+    });
+    expect(from({ engine: "swarm", swarmHost: "tcp://m:2375", registryPullAddress: "m.lan:5000" })?.registry.pull).toBe("m.lan:5000");
+  });
+
   it("names the key and the fix for each mistake", () => {
     expect(() => from({ engine: "kubernetes" })).toThrow(/dynoform:engine is "kubernetes".*"docker" \(the default\) or "swarm"/);
     expect(() => from({ engine: "swarm", registry: "r" })).toThrow(
       /dynoform:swarmHost is not set.*Fix: pulumi config set dynoform:swarmHost/,
     );
     expect(() => from({ engine: "swarm", swarmHost: "manager:2375", registry: "r" })).toThrow(/"manager:2375".*tcp:\/\/host:port/);
-    expect(() => from({ engine: "swarm", swarmHost: "tcp://m:2375" })).toThrow(/dynoform:registry is not set.*pull app images/);
     expect(() => from({ engine: "swarm", swarmHost: "tcp://m:2376", registry: "r", swarmTlsCert: "C" })).toThrow(/go together/);
   });
 });

@@ -38,16 +38,18 @@ describe("a space router's config on a Swarm", () => {
   const routes = [{ app: "api", hostnames: ["api.dynoform.localhost"], webPort: 5000 }];
 
   it("refuses connections from outside the trusted ranges, each replica admitting its own node's loopback source", () => {
-    const cfg = renderSwarmRouterConfig(routes, 8400, { trustedIpRanges: ["203.0.113.0/24", "127.0.0.1/32"], shield: false });
+    const cfg = renderSwarmRouterConfig(routes, 8400, undefined, { trustedIpRanges: ["203.0.113.0/24", "127.0.0.1/32"], shield: false });
     expect(cfg).toContain(`  tcp-request connection reject unless { src 203.0.113.0/24 127.0.0.1/32 "\${${LOOPBACK_SOURCE_VAR}}"/32 }`);
-    const noLoopback = renderSwarmRouterConfig(routes, 8400, { trustedIpRanges: ["10.0.0.0/8"], shield: false });
+    const noLoopback = renderSwarmRouterConfig(routes, 8400, undefined, { trustedIpRanges: ["10.0.0.0/8"], shield: false });
     expect(noLoopback).toContain("  tcp-request connection reject unless { src 10.0.0.0/8 }\n");
-    expect(renderSwarmRouterConfig(routes, 8400, { trustedIpRanges: [], shield: false })).not.toContain("tcp-request");
+    expect(renderSwarmRouterConfig(routes, 8400, undefined, { trustedIpRanges: [], shield: false })).not.toContain("tcp-request");
   });
 
   it("keeps query strings out of a Shield router's log", () => {
-    expect(renderSwarmRouterConfig(routes, 8400, { trustedIpRanges: [], shield: true })).toMatch(/ {2}log-format ".* \\"%HM %HP %HV\\""/);
-    expect(renderSwarmRouterConfig(routes, 8400, { trustedIpRanges: [], shield: false })).not.toContain("log-format");
+    expect(renderSwarmRouterConfig(routes, 8400, undefined, { trustedIpRanges: [], shield: true })).toMatch(
+      / {2}log-format ".* \\"%HM %HP %HV\\""/,
+    );
+    expect(renderSwarmRouterConfig(routes, 8400, undefined, { trustedIpRanges: [], shield: false })).not.toContain("log-format");
   });
 
   it("starts HAProxy with the gateway of the task's default route as its loopback source", () => {
@@ -67,5 +69,68 @@ describe("a space router's config on a Swarm", () => {
     expect(out).toBe("10.210.1.1");
     expect(out).toBe(defaultGateway(table));
     expect(SPACE_ROUTER_COMMAND[2]).toMatch(/exec haproxy -W -db -f \/etc\/haproxy\/haproxy\.cfg$/);
+  });
+});
+
+describe("the cluster router's config with custom domains", () => {
+  const cfg = renderSwarmRouterConfig(
+    [{ app: "shop", hostnames: ["shop.dynoform.localhost", "www.shop.test", "*.shop.test"], webPort: 5000 }],
+    18480,
+    {
+      tls: {
+        certificates: [{ hostname: "www.shop.test", file: "certs/www.shop.test.pem" }],
+        challenges: [],
+        redirectHosts: ["www.shop.test"],
+      },
+      httpsPort: 18443,
+      maintenance: { shop: "" },
+      acmeResponder: "tasks.dynoform-router-acme",
+    },
+  );
+
+  it("serves HTTPS by SNI from the crt-list on 443 (published on each edge node)", () => {
+    expect(cfg).toContain("bind :443 ssl crt-list /etc/haproxy/tls/crt-list");
+    expect(cfg).toContain("X-Forwarded-Proto https if { ssl_fc }");
+  });
+
+  it("sends every replica's ACME challenges to the one responder, before any redirect catches them", () => {
+    expect(cfg).toContain("use_backend acme-responder if !{ ssl_fc } { path_beg /.well-known/acme-challenge/ }");
+    expect(cfg).toMatch(/server-template acme 1 tasks\.dynoform-router-acme:\d+ .*resolvers docker/);
+    expect(cfg).toMatch(
+      /redirect location https:\/\/%\[var\(txn.host\)\]:18443.* !\{ path_beg \/.well-known\/acme-challenge\/ \} \{ var\(txn.host\) -m str www.shop.test \}/,
+    );
+  });
+
+  it("routes exact hostnames before wildcards", () => {
+    expect(cfg).not.toContain("-m str *.shop.test");
+    expect(cfg.indexOf("-m str www.shop.test }")).toBeLessThan(cfg.indexOf("-m reg ^[^.]+\\.shop\\.test$"));
+  });
+
+  it("answers every request of an app in maintenance with the H80 page", () => {
+    expect(cfg).toMatch(/backend app-shop\n.*\n {2}http-request return status 503 errorfile \/etc\/haproxy\/errors\/.*/);
+  });
+});
+
+describe("the cluster router's config for a sleeping Eco app", () => {
+  const cfg = renderSwarmRouterConfig(
+    [
+      { app: "eco", hostnames: ["eco.dynoform.localhost"], webPort: 5000, sleeps: true },
+      { app: "std", hostnames: ["std.dynoform.localhost"], webPort: 5000 },
+    ],
+    18480,
+  );
+
+  it("holds a request for an app with no dyno up and asks the dyno manager to wake it; H20 after 75 s", () => {
+    expect(cfg).toContain("lua-load /etc/haproxy/wake.lua");
+    expect(cfg).toMatch(
+      /backend app-eco\n {2}balance roundrobin\n {2}http-request lua\.dynoform_wake app-eco eco 75 if \{ nbsrv\(app-eco\) eq 0 \}\n/,
+    );
+    expect(cfg).toMatch(/http-request return status 503 errorfile \S+h20\S* if \{ var\(txn\.wake\) -m str timeout \}/);
+  });
+
+  it("leaves other apps (H14 at once when they have no dyno) and a cluster without Eco apps as they were", () => {
+    expect(cfg).not.toMatch(/backend app-std\n[^\n]*\n {2}http-request lua/);
+    const plain = renderSwarmRouterConfig([{ app: "std", hostnames: ["std.dynoform.localhost"], webPort: 5000 }], 18480);
+    expect(plain).not.toContain("lua");
   });
 });
