@@ -15,6 +15,7 @@ import { clusterDocker, unreachable } from "./cluster-client";
 import { removeReleasePhaseOutput, runReleasePhase } from "../apps/release-phase";
 import { pullOnManager } from "./manager-pull";
 import { pushImage, registryAuth } from "./registry-push";
+import { removeSwarmNetwork } from "./swarm-network-removal";
 import { routerTurn, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
 import { maintenanceContent, maintenanceFile } from "./swarm-router-tls";
 import { observeSwarmTls } from "./swarm-tls-observe";
@@ -207,21 +208,7 @@ export const provider = {
     await routerTurn(props.router, async () => {
       await syncSwarmRouter(engine, routerOf(props), props.name);
       await removeReleasePhaseOutput(props.name, d);
-      const network = appNetworkName(props.name);
-      const end = Date.now() + 90_000;
-      for (;;) {
-        try {
-          await d.getNetwork(network).remove();
-          return;
-        } catch (e) {
-          if (isNotFound(e)) return;
-          if (Date.now() > end)
-            throw new Error(
-              `App "${props.name}": could not remove network ${network} on the Swarm: ${(e as Error).message}. Fix: remove the services still attached (docker network inspect ${network} on the manager) and run destroy again`,
-            );
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      }
+      await removeSwarmNetwork(d, appNetworkName(props.name), `App "${props.name}"`);
     });
   },
 } satisfies pulumi.dynamic.ResourceProvider<AppInputs, AppOutputs>;

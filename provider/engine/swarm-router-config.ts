@@ -4,8 +4,9 @@
  * second, so a dyno replaced, added or moved to another node needs no reload.
  */
 import { WAKE_TIMEOUT_SECONDS } from "../dyno-manager/idle-controller";
-import { ERRORS_DIR, IDLE_TUNNEL_SECONDS, REQUEST_TIMEOUT_SECONDS, WAKE_SCRIPT } from "../router/router-config";
+import { ADMIN_SOCKET, ERRORS_DIR, IDLE_TUNNEL_SECONDS, REQUEST_TIMEOUT_SECONDS, WAKE_SCRIPT } from "../router/router-config";
 import { errorFileName, ROUTER_ERRORS } from "../router/router-errors";
+import { SHIELD_TLS_MIN_VERSION, type SpaceRouterRules } from "../spaces/space-router-rules";
 import { admitsLoopback, trustedSources } from "../spaces/trusted-sources";
 import { maintenanceFileName } from "../router/maintenance-page";
 import {
@@ -28,13 +29,8 @@ export interface SwarmRoute {
   sleeps?: boolean;
 }
 
-/** A space router's rules (its space's trusted ranges and kind). */
-export interface SwarmRouterRules {
-  /** Trusted IP ranges: connections from any other source are refused. Empty: all. */
-  trustedIpRanges: string[];
-  /** Shield: query strings (where tokens travel) stay out of the request log. */
-  shield: boolean;
-}
+/** What a space router's config needs of its rules (spaces/space-router-rules.ts). */
+export type SwarmRouterRules = Pick<SpaceRouterRules, "trustedIpRanges" | "shield">;
 
 /**
  * The variable a space router's start command sets to the address this edge node's own
@@ -96,6 +92,8 @@ export function renderSwarmRouterConfig(
   const lines = [
     "global",
     "  log stdout format raw local0",
+    // For `show stat` (docker exec … socat): which dynos each replica sees, and why a request failed.
+    `  stats socket ${ADMIN_SOCKET} mode 600 level admin`,
     // Only with a sleeping app: the config of a cluster without Eco apps stays as it was.
     ...(sorted.some((r) => r.sleeps) ? [`  lua-load ${WAKE_SCRIPT}`] : []),
     "",
@@ -127,7 +125,7 @@ export function renderSwarmRouterConfig(
     "frontend http",
     `  bind :${httpPort}`,
     ...spaceRuleLines(rules),
-    ...renderHttpsBind(extras?.tls),
+    ...renderHttpsBind(extras?.tls, rules?.shield ? SHIELD_TLS_MIN_VERSION : undefined),
     "  http-request set-var(txn.host) req.hdr(host),field(1,:),lower",
     ...(extras ? renderSwarmTlsRules(extras) : []),
     ...sorted.flatMap((r) =>

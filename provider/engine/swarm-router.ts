@@ -16,9 +16,11 @@ import { ensureRouterImage, routerDir } from "../router/router-image";
 import { clusterDocker } from "./cluster-client";
 import { pushImage } from "./registry-push";
 import { spaceRouterNetworkName } from "../spaces/space-network";
-import { renderSwarmRouterConfig, SPACE_ROUTER_COMMAND, type SwarmRoute, type SwarmRouterRules } from "./swarm-router-config";
+import { type SpaceRouterRules, spaceRouterLabels, spaceRouterRulesOf } from "../spaces/space-router-rules";
+import { renderSwarmRouterConfig, SPACE_ROUTER_COMMAND, type SwarmRoute } from "./swarm-router-config";
 import { acmeResponderName } from "./acme-responder-config";
 import { ensureConfig } from "./swarm-configs";
+import { removeSwarmNetwork } from "./swarm-network-removal";
 import { routerTlsParts } from "./swarm-tls-observe";
 
 /** Nodes the router runs on carry this label (`docker node update --label-add dynoform.edge=true <node>`). */
@@ -30,26 +32,7 @@ export interface SwarmRouter {
   /** Published in host mode on each edge node for custom domains' certificates (to the router's 443). */
   httpsPort?: number;
   /** A Space's own router: kept while the space exists (even with no app), with the space's rules. */
-  space?: SwarmSpaceRouter;
-}
-
-/** The space a router belongs to; its rules ride on the router service's labels, so every later sync renders them again. */
-export interface SwarmSpaceRouter extends SwarmRouterRules {
-  name: string;
-}
-
-function spaceLabels(space: SwarmSpaceRouter | undefined): Record<string, string> {
-  if (!space) return {};
-  return { [LABEL.space]: space.name, [LABEL.shield]: String(space.shield), [LABEL.trustedRanges]: space.trustedIpRanges.join(",") };
-}
-
-function spaceOfLabels(labels: Record<string, string> | undefined): SwarmSpaceRouter | undefined {
-  if (!labels?.[LABEL.space]) return undefined;
-  return {
-    name: labels[LABEL.space],
-    shield: labels[LABEL.shield] === "true",
-    trustedIpRanges: (labels[LABEL.trustedRanges] ?? "").split(",").filter(Boolean),
-  };
+  space?: SpaceRouterRules;
 }
 
 /** What the router serves, from the app networks' labels on the manager. */
@@ -121,17 +104,14 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
   // Read after the service's version: an app's sync that lands in between then fails ours as out of
   // sequence (and ours reads again) instead of being overwritten by routes read before it.
   const routes = (await observeRoutes(d, router.name)).filter((r) => r.app !== leaving);
-  const space = router.space ?? spaceOfLabels(existing?.Spec.Labels);
+  const space = router.space ?? spaceRouterRulesOf(existing?.Spec.Labels);
   if (!space && !existing) await refuseRulelessSpaceRouter(d, router.name);
   if (routes.length === 0 && !space) {
     if (existing) {
       await d.getService(router.name).remove();
       await waitNoTasks(d, existing.ID);
     }
-    await d
-      .getNetwork(acmeResponderName(router.name))
-      .remove()
-      .catch(() => undefined);
+    await removeSwarmNetwork(d, acmeResponderName(router.name), `Router "${router.name}"`);
     return;
   }
   const edges = (await d.listNodes()).filter((n) => n.Spec?.Labels?.[EDGE_LABEL] === "true");
@@ -165,13 +145,13 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
       [LABEL.role]: "router",
       [LABEL.router]: router.name,
       "dynoform.router-config": config.ConfigName,
-      ...spaceLabels(space),
+      ...spaceRouterLabels(space),
       "dynoform.router-tls": tlsMounts,
     },
     TaskTemplate: {
       ContainerSpec: {
         Image: existing ? existing.Spec.TaskTemplate.ContainerSpec.Image : await routerImage(engine),
-        Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router.name, ...spaceLabels(space) },
+        Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", [LABEL.router]: router.name, ...spaceRouterLabels(space) },
         ...(space ? { Command: SPACE_ROUTER_COMMAND } : {}),
         Configs: [
           { File: file("/etc/haproxy/haproxy.cfg"), ...config },
@@ -213,8 +193,9 @@ async function syncOnce(d: Docker, engine: SwarmEngine, router: SwarmRouter, lea
  * rules (trusted ranges): the space's edge network names its router, so that case is refused.
  */
 async function refuseRulelessSpaceRouter(d: Docker, router: string): Promise<void> {
+  // The router's ACME responder network is a router network too, with no space.
   const claimed = await d.listNetworks({ filters: labelFilter({ [LABEL.role]: "router-network", [LABEL.router]: router }) });
-  const space = claimed[0]?.Labels?.[LABEL.space];
+  const space = claimed.find((n) => n.Labels?.[LABEL.space])?.Labels?.[LABEL.space];
   if (space)
     throw new Error(
       `Router "${router}" of Space "${space}" is missing on the Swarm, and an app cannot make it again without the space's rules (trusted IP ranges). Fix: run \`pulumi up --refresh\`: the Space makes its router again`,
@@ -235,6 +216,7 @@ export async function removeSwarmRouter(engine: SwarmEngine, router: string): Pr
       .catch(() => undefined);
     await waitNoTasks(d, existing.ID);
   }
+  await removeSwarmNetwork(d, acmeResponderName(router), `Router "${router}"`);
   await removeUnusedConfigs(d, router);
 }
 

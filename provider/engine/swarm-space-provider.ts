@@ -14,6 +14,8 @@ import { isNotFound } from "../docker/docker-client";
 import { LABEL, labelFilter } from "../docker/labels";
 import { diffSpace } from "../spaces/space-provider";
 import { spaceNetworkName, spaceRouterName, spaceRouterNetworkName } from "../spaces/space-network";
+import { acmeResponderName } from "./acme-responder-config";
+import { removeSwarmNetwork } from "./swarm-network-removal";
 import { clusterDocker, unreachable } from "./cluster-client";
 import { checkOverlayEncryption, encryptionProblem } from "./swarm-encryption-check";
 import { removeSwarmRouter, routerTurn, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
@@ -26,13 +28,21 @@ const engineOf = (s: Pick<SpaceInputs, "engine" | "name">): SwarmEngine => {
 const routerOf = (s: SpaceOutputs) => ({
   name: s.router,
   httpPort: s.httpPort,
+  // The space's apps sync the router with this port too (their routerHttpsPort): one port, from the start.
+  httpsPort: s.httpsPort,
   space: { name: s.name, shield: s.shield, trustedIpRanges: s.trustedIpRanges },
 });
 
-/** Ports the Swarm's services publish: a space router's port must not be one of them. */
+/**
+ * Ports the Swarm's services publish: a space router's port must not be one of them. The spec's
+ * and the endpoint's lists both: a service just made or updated has its host-mode ports in its
+ * spec before its endpoint shows them (an empty list, so not one in place of the other).
+ */
 async function publishedPorts(d: Docker): Promise<Set<number>> {
   const services = await d.listServices();
-  return new Set(services.flatMap((s) => (s.Endpoint?.Ports ?? s.Spec?.EndpointSpec?.Ports ?? []).map((p) => p.PublishedPort ?? 0)));
+  return new Set(
+    services.flatMap((s) => [...(s.Endpoint?.Ports ?? []), ...(s.Spec?.EndpointSpec?.Ports ?? [])].map((p) => p.PublishedPort ?? 0)),
+  );
 }
 
 /** The first port from `from` that no service of the Swarm publishes. */
@@ -55,24 +65,6 @@ async function ensureOverlay(d: Docker, name: string, labels: Record<string, str
     Labels: { [LABEL.managed]: "true", ...labels },
     ...(shield ? { Internal: true, Options: { encrypted: "" } } : {}),
   });
-}
-
-/** Removes a network, waiting while Swarm frees the endpoints of services just removed. */
-async function removeNetwork(d: Docker, space: string, network: string): Promise<void> {
-  const end = Date.now() + 90_000;
-  for (;;) {
-    try {
-      await d.getNetwork(network).remove();
-      return;
-    } catch (e) {
-      if (isNotFound(e)) return;
-      if (Date.now() > end)
-        throw new Error(
-          `Space "${space}": could not remove network ${network} on the Swarm: ${(e as Error).message}. Fix: remove the services still attached (docker network inspect ${network} on the manager) and destroy again`,
-        );
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
 }
 
 /** Apps whose overlays are in this space. */
@@ -111,7 +103,7 @@ async function createSpace(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateRe
   } catch (e) {
     // A failed create leaves nothing behind: the state will not know these objects.
     await removeSwarmRouter(engine, outs.router).catch(() => undefined);
-    for (const n of [spaceRouterNetworkName(inputs.name), outs.network])
+    for (const n of [spaceRouterNetworkName(inputs.name), acmeResponderName(outs.router), outs.network])
       await d
         .getNetwork(n)
         .remove()
@@ -180,7 +172,8 @@ export const provider = {
         `Space "${props.name}" still has apps running in it: ${apps.join(", ")}. Nothing was removed. Fix: destroy those apps (or move them out of the space) first, then destroy the space`,
       );
     await removeSwarmRouter(engine, props.router);
-    await removeNetwork(d, props.name, spaceRouterNetworkName(props.name));
-    await removeNetwork(d, props.name, props.network);
+    // The router's own networks (its edge and its ACME responder's), then the space's.
+    for (const n of [spaceRouterNetworkName(props.name), acmeResponderName(props.router), props.network])
+      await removeSwarmNetwork(d, n, `Space "${props.name}"`);
   },
 } satisfies pulumi.dynamic.ResourceProvider<SpaceInputs, SpaceOutputs>;

@@ -20,6 +20,7 @@ import { observeMaintenance } from "./maintenance";
 import { withRouterLock } from "./router-lock";
 import { guardShieldNetwork, unguardShieldNetwork } from "../spaces/shield-guard";
 import { admitsLoopback, loopbackSource, publishAddresses, trustedSources } from "../spaces/trusted-sources";
+import { SHIELD_TLS_MIN_VERSION, type SpaceRouterRules, spaceRouterLabels, spaceRouterRulesOf } from "../spaces/space-router-rules";
 import { ensureTlsVolume, httpsPortToPublish, readTlsState, removeTlsVolume, tlsMount, writeTlsFiles } from "./router-tls-store";
 
 export { routerImageTag };
@@ -35,13 +36,7 @@ export interface RouterSettings {
   /** Port on 127.0.0.1 where the router serves HTTPS; published (with the TLS store) only when set, at creation. */
   httpsPort?: number;
   /** A Space's own router: kept while the space exists (even with no app), with the space's rules. */
-  space?: { name: string; shield: boolean; trustedIpRanges: string[] };
-}
-
-/** Labels that carry a space router's rules, so every later update renders them again. */
-function spaceLabels(space: RouterSettings["space"]): Record<string, string> {
-  if (!space) return {};
-  return { [LABEL.space]: space.name, [LABEL.shield]: String(space.shield), [LABEL.trustedRanges]: space.trustedIpRanges.join(",") };
+  space?: SpaceRouterRules;
 }
 
 /**
@@ -49,12 +44,15 @@ function spaceLabels(space: RouterSettings["space"]): Record<string, string> {
  * address this machine's connections arrive from (spaces/trusted-sources.ts).
  */
 async function spaceOptions(router: Docker.Container, info: Docker.ContainerInspectInfo): Promise<Partial<RouterConfigOptions>> {
-  const labels = info.Config.Labels ?? {};
-  if (!labels[LABEL.space]) return {};
-  const ranges = (labels[LABEL.trustedRanges] ?? "").split(",").filter(Boolean);
+  const space = spaceRouterRulesOf(info.Config.Labels);
+  if (!space) return {};
+  const ranges = space.trustedIpRanges;
   const sources = trustedSources(ranges, admitsLoopback(ranges) ? await loopbackSource(router) : undefined);
-  const shield = labels[LABEL.shield] === "true";
-  return { trustedSources: sources, redactQueryStrings: shield, ...(shield ? { tlsMinVersion: "TLSv1.2" } : {}) };
+  return {
+    trustedSources: sources,
+    redactQueryStrings: space.shield,
+    ...(space.shield ? { tlsMinVersion: SHIELD_TLS_MIN_VERSION } : {}),
+  };
 }
 
 /**
@@ -302,7 +300,7 @@ async function ensureRouter(settings: RouterSettings): Promise<Docker.Container>
     await docker().createContainer({
       name: settings.name,
       Image: image,
-      Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", ...spaceLabels(settings.space) },
+      Labels: { [LABEL.managed]: "true", [LABEL.role]: "router", ...spaceRouterLabels(settings.space) },
       ExposedPorts: { "80/tcp": {}, ...(httpsPort ? { "443/tcp": {} } : {}) },
       HostConfig: {
         // Loopback only: the router is this machine's entry point, never exposed by accident
@@ -429,7 +427,7 @@ export function ensureSpaceRouter(settings: RouterSettings & { space: NonNullabl
       .getContainer(settings.name)
       .inspect()
       .catch(() => undefined);
-    const want = spaceLabels(settings.space);
+    const want = spaceRouterLabels(settings.space);
     if (info && Object.entries(want).some(([k, v]) => info.Config.Labels?.[k] !== v)) {
       await docker().getContainer(settings.name).remove({ force: true });
     }

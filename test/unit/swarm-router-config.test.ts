@@ -45,6 +45,19 @@ describe("a space router's config on a Swarm", () => {
     expect(renderSwarmRouterConfig(routes, 8400, undefined, { trustedIpRanges: [], shield: false })).not.toContain("tcp-request");
   });
 
+  it("serves a Shield space's custom domains with TLS 1.2 at least, as on one engine", () => {
+    const extras = {
+      tls: { certificates: [{ hostname: "api.shop.test", file: "certs/api.shop.test.pem" }], challenges: [], redirectHosts: [] },
+      httpsPort: 8450,
+      maintenance: {},
+      acmeResponder: "tasks.dynoform-space-s-router-acme",
+    };
+    expect(renderSwarmRouterConfig(routes, 8400, extras, { trustedIpRanges: [], shield: true })).toMatch(
+      /bind :443 ssl .* ssl-min-ver TLSv1\.2\n/,
+    );
+    expect(renderSwarmRouterConfig(routes, 8400, extras, { trustedIpRanges: [], shield: false })).not.toContain("ssl-min-ver");
+  });
+
   it("keeps query strings out of a Shield router's log", () => {
     expect(renderSwarmRouterConfig(routes, 8400, undefined, { trustedIpRanges: [], shield: true })).toMatch(
       / {2}log-format ".* \\"%HM %HP %HV\\""/,
