@@ -125,9 +125,22 @@ describe("spaces on a Swarm", () => {
   it("up makes the spaces, their routers on every edge node, and spreads the dynos", async () => {
     await stack.up();
     pPort = Number((await stack.outputs()).pPort);
-    const router = await manager.listTasks({ filters: { service: [`dynoform-space-p-${id}-router`], "desired-state": ["running"] } });
+    // The last app's joining restarts the router node by node (stop-first), after `up` returns.
     const nodes = new Map((await manager.listNodes()).map((n) => [n.ID, n.Description?.Hostname]));
-    expect(router.map((t) => nodes.get(t.NodeID ?? "")).sort()).toEqual([nodeContainer(2), nodeContainer(3)]);
+    const runningOn = async () => {
+      const tasks = await manager.listTasks({ filters: { service: [`dynoform-space-p-${id}-router`], "desired-state": ["running"] } });
+      return tasks
+        .filter((t) => t.Status?.State === "running")
+        .map((t) => nodes.get(t.NodeID ?? ""))
+        .sort()
+        .join(" ");
+    };
+    await until(
+      "the space router running on both edge nodes",
+      async () => (await runningOn()) === `${nodeContainer(2)} ${nodeContainer(3)}`,
+    );
+    // Global on the edge nodes only: never on n1.
+    expect(await runningOn()).toBe(`${nodeContainer(2)} ${nodeContainer(3)}`);
     await until("every dyno running", async () => {
       dynos = Object.fromEntries(await Promise.all([a, b, c, d].map(async (x) => [x, await dynosOf(x)])));
       return [a, b, c, d].every((x) => dynos[x].length === (x === c ? 2 : 1) && dynos[x].every((y) => y.ips.length > 0));
