@@ -3,7 +3,7 @@
  * encrypted overlay on any kernel, but where the kernel has no IPsec ESP or AES-GCM
  * (CONFIG_INET_ESP, CONFIG_CRYPTO_GCM) the network's traffic between nodes is dropped without an
  * error (shared/swarm-notes.md). So each node is asked for real: a one-off task on every node (a
- * global job) adds, in its own network namespace, the IPsec state Swarm adds for an encrypted
+ * global service that is never restarted) adds, in its own network namespace, the IPsec state Swarm adds for an encrypted
  * overlay (ESP in transport mode with `rfc4106(gcm(aes))`, 64-bit ICV). The kernel takes it or
  * says why not ("Requested AEAD algorithm not found", "Requested type not found").
  */
@@ -26,7 +26,7 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 
 /**
  * The state Swarm's overlay driver adds per peer (a fixed test key: nothing is sent with it). The
- * task always exits 0 (a global job runs a failed task again and again) and says on one line, with
+ * task always exits 0 (its exit status is not the answer; its output is) and says on one line, with
  * its node's name (its hostname), what the kernel answered.
  */
 export const PROBE_SCRIPT =
@@ -100,7 +100,9 @@ export async function checkOverlayEncryption(engine: SwarmEngine, timeoutMs = 12
       },
       RestartPolicy: { Condition: "none" },
     },
-    Mode: { GlobalJob: {} },
+    // A global service, not a global job: Swarm 20.10 leaves an ended job task's container on
+    // every worker after the job is removed, and removes a service's on every node.
+    Mode: { Global: {} },
     ...(authconfig ? { authconfig } : {}),
   } as unknown as Docker.CreateServiceOptions)) as unknown as { id: string };
   const service = d.getService(created.id);
@@ -127,8 +129,8 @@ export async function checkOverlayEncryption(engine: SwarmEngine, timeoutMs = 12
     });
   } finally {
     await service.remove().catch(() => undefined);
-    // The manager's engine kept its own ended task's container after the job service went (every
-    // run on the test cluster); this API is that engine's, so it goes here.
+    // Should the manager's engine keep its own ended task's container after the service went (it
+    // did while this was a global job), this API is that engine's, so it goes here.
     const left = await d.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.id=${created.id}`] } });
     for (const c of left)
       await d
