@@ -4,19 +4,23 @@ import { afterAll, beforeAll, it } from "vitest";
 import { waitForPort } from "../provider/formations/boot-check";
 import { startDyno, stopDyno, type DynoSpec } from "../provider/formations/dyno-driver";
 import { LABEL } from "../provider/docker/labels";
-import { ensureNetwork } from "../provider/router/router-controller";
+import { ensureNetwork, removeAppNetwork, syncRouter } from "../provider/router/router-controller";
 import { getDynoSize } from "../sdk/dyno-sizes";
+import { runtimeSettings } from "../sdk/settings";
 import { docker } from "../test/support/docker";
 import { PulumiStack, REPO, uniqueSuffix } from "../test/support/pulumi";
 
 // Issue 4's target: `pulumi up` scaling web 0→10 and 0→30 dynos, against starting the same number
 // of containers (same image, same limits, same boot check) straight through the Docker API in
-// parallel, in the same run. Goal: at most 1.5× at 30 (issue 4), then 1.2× (issue 17).
+// parallel, then routing to them on the same router, in the same run. Goal: at most 1.5× at 30
+// (issue 4), then 1.2× (issue 17).
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const appName = `bench-${uniqueSuffix()}`;
 const stack = new PulumiStack(path.join(REPO, "examples/hello"), `bench-${appName}`);
 const anchorApp = `${appName}-anchor`;
 const anchorNet = `dynoform-app-${anchorApp}`;
+const { router, routerHttpPort } = runtimeSettings();
+const anchorRouter = { name: router, httpPort: routerHttpPort };
 let image = "";
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -40,11 +44,17 @@ async function anchor(count: number): Promise<number> {
     webPort: 5000,
     limits,
   });
-  const seconds = await time(() =>
-    Promise.all(Array.from({ length: count }, async (_, i) => waitForPort(await startDyno(spec(i + 1)), anchorNet, 5000, `web.${i + 1}`))),
-  );
+  // The same work as the `up`: each dyno created, started and accepting connections, then one
+  // router update that routes to all of them (the anchor's network is an app network of the router).
+  const seconds = await time(async () => {
+    await Promise.all(
+      Array.from({ length: count }, async (_, i) => waitForPort(await startDyno(spec(i + 1)), anchorNet, 5000, `web.${i + 1}`)),
+    );
+    await syncRouter(anchorRouter);
+  });
   const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${anchorApp}`] } });
   await Promise.all(left.map((c) => stopDyno(c.Id)));
+  await syncRouter(anchorRouter);
   return seconds;
 }
 
@@ -52,15 +62,22 @@ beforeAll(async () => {
   await stack.init({ appName, webQuantity: "0" });
   await stack.up();
   image = (await docker.listImages({ filters: { label: [`${LABEL.app}=${appName}`] } }))[0].Id;
-  await ensureNetwork(anchorNet, { [LABEL.managed]: "true", [LABEL.app]: anchorApp });
+  await ensureNetwork(anchorNet, {
+    [LABEL.managed]: "true",
+    [LABEL.role]: "app-network",
+    [LABEL.app]: anchorApp,
+    [LABEL.hostname]: `${anchorApp}.bench.localhost`,
+    [LABEL.webPort]: "5000",
+    [LABEL.router]: router,
+  });
 });
 
 afterAll(async () => {
+  // The anchor's network leaves the router first, so the stack's destroy can remove the router.
+  const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL.app}=${anchorApp}`] } });
+  await Promise.all(left.map((c) => stopDyno(c.Id)));
+  await removeAppNetwork(anchorRouter, anchorNet).catch(() => undefined);
   await stack.cleanup();
-  await docker
-    .getNetwork(anchorNet)
-    .remove()
-    .catch(() => undefined);
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
