@@ -101,40 +101,50 @@ async function stopAll(actions: FormationAction[]): Promise<void> {
   await Promise.all(actions.flatMap((a) => (a.kind === "stop" ? [stopDyno(a.dyno.id)] : [])));
 }
 
-/** Waits until every started dyno has booted; throws one error naming every dyno that did not. */
-async function waitBooted(f: FormationInputs, started: Started[]): Promise<void> {
-  const failures: string[] = [];
-  await Promise.all(
-    started.map(async (d) => {
-      try {
-        if (d.type === "web") await waitForPort(d.container, f.network, f.webPort, d.name, f.bootTimeoutSeconds);
-        else await waitStillRunning(d.container, d.name);
-      } catch (e) {
-        if (!(e instanceof BootError)) throw e;
-        failures.push(e.message);
-      }
-    }),
-  );
-  if (failures.length) {
-    throw new Error(
-      `Formation "${f.resource}" (app "${f.app}", release ${f.release}): ${failures.length} dyno(s) failed to boot.\n${failures.join("\n\n")}`,
-    );
-  }
+/** Waits until one started dyno has booted: a web dyno accepts connections, another still runs. */
+function waitBooted(f: FormationInputs, d: Started): Promise<void> {
+  return d.type === "web"
+    ? waitForPort(d.container, f.network, f.webPort, d.name, f.bootTimeoutSeconds)
+    : waitStillRunning(d.container, d.name);
 }
 
-async function startAll(
+/**
+ * Starts the dynos, each one's boot check right after its own start: with 30 dynos the first
+ * have booted before dockerd has started the last. Resolves when every start and check has
+ * ended (none left running behind an early error): `started` holds every dyno that started,
+ * `failure` names every dyno that did not boot, or is the first Docker error.
+ */
+async function startBooted(
   f: FormationInputs,
   starts: Array<{ processType: string; index: number; size: string }>,
   nameSuffix = "",
-): Promise<Started[]> {
-  return Promise.all(
-    starts.map(async (a) => ({
-      name: dynoName(a.processType, a.index),
-      type: a.processType,
-      index: a.index,
-      container: await startDyno(dynoSpec(f, a.processType, a.index, a.size), containerName(f.app, a.processType, a.index) + nameSuffix),
-    })),
+): Promise<{ started: Started[]; failure?: Error }> {
+  const started: Started[] = [];
+  const bootFailures: string[] = [];
+  const results = await Promise.allSettled(
+    starts.map(async (a) => {
+      const d: Started = {
+        name: dynoName(a.processType, a.index),
+        type: a.processType,
+        index: a.index,
+        container: await startDyno(dynoSpec(f, a.processType, a.index, a.size), containerName(f.app, a.processType, a.index) + nameSuffix),
+      };
+      started.push(d);
+      await waitBooted(f, d).catch((e) => {
+        if (!(e instanceof BootError)) throw e;
+        bootFailures.push(e.message);
+      });
+    }),
   );
+  const dockerError = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (dockerError) return { started, failure: dockerError.reason };
+  if (bootFailures.length === 0) return { started };
+  return {
+    started,
+    failure: new Error(
+      `Formation "${f.resource}" (app "${f.app}", release ${f.release}): ${bootFailures.length} dyno(s) failed to boot.\n${bootFailures.join("\n\n")}`,
+    ),
+  };
 }
 
 const routerOf = (f: FormationInputs) => ({ name: f.router, httpPort: f.routerHttpPort, httpsPort: f.routerHttpsPort });
@@ -146,17 +156,15 @@ const routerOf = (f: FormationInputs) => ({ name: f.router, httpPort: f.routerHt
  * If a new dyno fails to boot, the new ones are removed and the old release keeps serving.
  */
 async function prebootWeb(f: FormationInputs, plan: PrebootPlan): Promise<void> {
-  const started = await startAll(
+  const { started, failure } = await startBooted(
     f,
     plan.starts.map((s) => ({ processType: "web", ...s })),
     ".next",
   );
-  try {
-    await waitBooted(f, started);
-  } catch (e) {
+  if (failure) {
     await Promise.all(started.map((d) => stopDyno(d.container.id)));
     throw new Error(
-      `${(e as Error).message}\nPreboot: the new web dynos were removed; release ${plan.retire[0]?.release ?? "before"} keeps serving.`,
+      `${failure.message}\nPreboot: the new web dynos were removed; release ${plan.retire[0]?.release ?? "before"} keeps serving.`,
     );
   }
   for (const old of plan.retire) await renameDyno(old.id, `${old.name ?? containerName(f.app, "web", old.index)}.prev`);
@@ -218,16 +226,15 @@ async function convergeDynos(f: FormationInputs): Promise<{ dynos: string[]; pro
   if (preboot) {
     await prebootWeb(f, preboot);
     await stopAll(preboot.others);
-    await waitBooted(f, await startAll(f, startsIn(preboot.others)));
+    const others = await startBooted(f, startsIn(preboot.others));
+    if (others.failure) throw others.failure;
   } else {
     const actions = planFormation(desired, observed);
     await stopAll(actions);
-    const started = await startAll(f, startsIn(actions));
-    try {
-      await waitBooted(f, started);
-    } finally {
-      await syncRouter(routerOf(f));
-    }
+    const { failure } = await startBooted(f, startsIn(actions));
+    // The router routes to the dynos that booted, also when some did not.
+    await syncRouter(routerOf(f));
+    if (failure) throw failure;
   }
   await alerts;
   const now = await observeDynos(f.app);

@@ -146,9 +146,9 @@ describe("the release phase on a Swarm", () => {
   it("runs before the release's dynos start, and its output is in the app's log", async () => {
     await stack.up();
     expect((await stack.outputs()).release).toBe("v1");
-    // Checked at the service, not through the router: right after the router is made again (the
-    // previous describe's destroy removed it), its node's DNS sometimes misses a dyno on another
-    // node for more than 20 s (H14) — a known defect of the cluster router (README, Clusters).
+    // Checked at the service, not through the router: right after an app is created, the router's
+    // node sometimes misses a dyno on another node in Swarm's DNS for 10 s to over 40 s (H14), a
+    // known defect whose cause was not found (README, Clusters).
     expect(await runningWeb()).toEqual(["v1"]);
     const { io, cio } = captured();
     expect(await runLogs(["--app", appName, "--dyno", "release"], cio, manager)).toBe(0);

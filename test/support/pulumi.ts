@@ -38,6 +38,9 @@ export class PulumiStack {
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_HOME: path.join(cache, "pulumi-home"),
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      // Node.js keeps the bytecode of the modules it compiled (@pulumi/pulumi loads TypeScript's
+      // 9 MB compiler, gRPC, npm's libraries): the program and the provider host start faster.
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(cache, "node-compile-cache"),
       NO_COLOR: "1",
     };
   }

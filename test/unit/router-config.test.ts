@@ -53,6 +53,15 @@ describe("renderRouterConfig", () => {
     expect(cfg).toMatch(/^defaults\n(?: {2}.*\n)* {2}http-reuse always\n/m);
   });
 
+  it("holds each thread on its own CPU with its own idle dyno connections, as nginx's workers are", () => {
+    const cfg = renderRouterConfig(routes, opts);
+    const global = cfg.slice(cfg.indexOf("global\n"), cfg.indexOf("\n\n"));
+    expect(global).toContain("\n  cpu-map auto:1/1-64 0-63\n");
+    expect(global).toContain("\n  tune.idle-pool.shared off\n");
+    // HAProxy's own count (a thread per CPU) stays: a fixed nbthread would cap a larger machine.
+    expect(cfg).not.toContain("nbthread");
+  });
+
   it("names each server after its dyno and finds it by its release's DNS name, in dyno order", () => {
     const cfg = renderRouterConfig(routes, opts);
     const web2 = cfg.indexOf("server web.2 web.2.v7.api.dyno:5000 check");
