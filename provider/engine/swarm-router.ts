@@ -75,8 +75,12 @@ export function routerTurn<T>(key: string, change: () => Promise<T>): Promise<T>
   return run;
 }
 
-/** Swarm refuses an update made from an old version: read again and retry. */
-const outOfSequence = (e: unknown) => /out of sequence|update out of/i.test(String((e as Error)?.message));
+/**
+ * Another sync of the same router got there first: Swarm refuses an update made from an old
+ * version, or a config or secret this sync found was removed as unused by the other's clean-up
+ * (two Domains deleted in one `destroy`). Reading again and retrying makes it anew.
+ */
+const raced = (e: unknown) => /out of sequence|update out of|(config|secret) not found/i.test(String((e as Error)?.message));
 
 /**
  * Makes the router service match the apps on the manager: created with the first app, updated
@@ -89,7 +93,7 @@ export async function syncSwarmRouter(engine: SwarmEngine, router: SwarmRouter, 
       await syncOnce(d, engine, router, leaving);
       break;
     } catch (e) {
-      if (!outOfSequence(e) || attempt >= 5) throw e;
+      if (!raced(e) || attempt >= 5) throw e;
     }
   }
   await removeUnusedConfigs(d, router.name);
