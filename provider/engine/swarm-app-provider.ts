@@ -15,7 +15,7 @@ import { clusterDocker, unreachable } from "./cluster-client";
 import { removeReleasePhaseOutput, runReleasePhase } from "../apps/release-phase";
 import { pullOnManager } from "./manager-pull";
 import { pushImage, registryAuth } from "./registry-push";
-import { removeSwarmNetwork } from "./swarm-network-removal";
+import { ensureSwarmOverlay, removeSwarmNetwork } from "./swarm-overlay";
 import { routerTurn, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
 import { maintenanceContent, maintenanceFile } from "./swarm-router-tls";
 import { observeSwarmTls } from "./swarm-tls-observe";
@@ -66,27 +66,16 @@ async function pushedImage(inputs: AppInputs): Promise<{ imageId: string; tag: s
 
 /** The app's overlay network on the manager; its labels are the router's inventory. */
 async function ensureOverlay(inputs: AppInputs): Promise<string> {
-  const d = clusterDocker(engineOf(inputs));
   const name = appNetworkName(inputs.name);
-  const found = await d.listNetworks({ filters: { name: [name] } });
-  if (found.some((n) => n.Name === name)) return name;
-  await d.createNetwork({
-    Name: name,
-    Driver: "overlay",
-    Attachable: true,
-    CheckDuplicate: true,
-    Labels: {
-      [LABEL.managed]: "true",
-      [LABEL.role]: "app-network",
-      [LABEL.app]: inputs.name,
-      [LABEL.hostname]: inputs.hostnames.join(","),
-      [LABEL.webPort]: String(inputs.webPort),
-      [LABEL.router]: inputs.router,
-      ...(inputs.space ? { [LABEL.space]: inputs.space.name, [LABEL.shield]: String(inputs.space.shield) } : {}),
-    },
-    // Shield: no way out of the cluster, and traffic between nodes encrypted (the Space checked that the nodes can).
-    ...(inputs.space?.shield ? { Internal: true, Options: { encrypted: "" } } : {}),
-  });
+  const labels = {
+    [LABEL.role]: "app-network",
+    [LABEL.app]: inputs.name,
+    [LABEL.hostname]: inputs.hostnames.join(","),
+    [LABEL.webPort]: String(inputs.webPort),
+    [LABEL.router]: inputs.router,
+    ...(inputs.space ? { [LABEL.space]: inputs.space.name, [LABEL.shield]: String(inputs.space.shield) } : {}),
+  };
+  await ensureSwarmOverlay(clusterDocker(engineOf(inputs)), name, labels, inputs.space?.shield === true);
   return name;
 }
 

@@ -20,7 +20,7 @@ import { type SpaceRouterRules, spaceRouterLabels, spaceRouterRulesOf } from "..
 import { renderSwarmRouterConfig, SPACE_ROUTER_COMMAND, type SwarmRoute } from "./swarm-router-config";
 import { acmeResponderName } from "./acme-responder-config";
 import { ensureConfig } from "./swarm-configs";
-import { removeSwarmNetwork } from "./swarm-network-removal";
+import { removeSwarmNetwork } from "./swarm-overlay";
 import { routerTlsParts } from "./swarm-tls-observe";
 
 /** Nodes the router runs on carry this label (`docker node update --label-add dynoform.edge=true <node>`). */

@@ -15,7 +15,7 @@ import { LABEL, labelFilter } from "../docker/labels";
 import { diffSpace } from "../spaces/space-provider";
 import { spaceNetworkName, spaceRouterName, spaceRouterNetworkName } from "../spaces/space-network";
 import { acmeResponderName } from "./acme-responder-config";
-import { removeSwarmNetwork } from "./swarm-network-removal";
+import { ensureSwarmOverlay, removeSwarmNetwork } from "./swarm-overlay";
 import { clusterDocker, unreachable } from "./cluster-client";
 import { checkOverlayEncryption, encryptionProblem } from "./swarm-encryption-check";
 import { removeSwarmRouter, routerTurn, swarmRouterStatus, syncSwarmRouter } from "./swarm-router";
@@ -53,20 +53,6 @@ function firstFree(from: number, taken: Set<number>): number {
   );
 }
 
-/** A network on the manager unless it is there: overlay, attachable, labelled as the space's. */
-async function ensureOverlay(d: Docker, name: string, labels: Record<string, string>, shield: boolean): Promise<void> {
-  const found = await d.listNetworks({ filters: { name: [name] } });
-  if (found.some((n) => n.Name === name)) return;
-  await d.createNetwork({
-    Name: name,
-    Driver: "overlay",
-    Attachable: true,
-    CheckDuplicate: true,
-    Labels: { [LABEL.managed]: "true", ...labels },
-    ...(shield ? { Internal: true, Options: { encrypted: "" } } : {}),
-  });
-}
-
 /** Apps whose overlays are in this space. */
 async function appsIn(d: Docker, space: string): Promise<string[]> {
   const nets = await d.listNetworks({ filters: labelFilter({ [LABEL.role]: "app-network", [LABEL.space]: space }) });
@@ -91,9 +77,9 @@ async function createSpace(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateRe
   };
   const labels = { [LABEL.space]: inputs.name, [LABEL.shield]: String(inputs.shield) };
   try {
-    await ensureOverlay(d, outs.network, { ...labels, [LABEL.role]: "space-network" }, inputs.shield);
+    await ensureSwarmOverlay(d, outs.network, { ...labels, [LABEL.role]: "space-network" }, inputs.shield);
     // The router's own network: not internal (its published port needs a gateway), no dyno joins it.
-    await ensureOverlay(
+    await ensureSwarmOverlay(
       d,
       spaceRouterNetworkName(inputs.name),
       { ...labels, [LABEL.role]: "router-network", [LABEL.router]: outs.router },
