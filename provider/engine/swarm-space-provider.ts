@@ -12,8 +12,8 @@ import { PROVIDER_VERSION } from "../../sdk/lazy-provider";
 import type { SpaceInputs, SpaceOutputs } from "../../sdk/space";
 import { isNotFound } from "../docker/docker-client";
 import { LABEL, labelFilter } from "../docker/labels";
-import { diffSpace } from "../spaces/space-provider";
-import { spaceNetworkName, spaceRouterName, spaceRouterNetworkName } from "../spaces/space-network";
+import { diffSpace, spaceOutputs } from "../spaces/space-provider";
+import { spaceRouterNetworkName } from "../spaces/space-network";
 import { acmeResponderName } from "./acme-responder-config";
 import { ensureSwarmOverlay, removeSwarmNetwork } from "./swarm-overlay";
 import { clusterDocker, unreachable } from "./cluster-client";
@@ -67,14 +67,7 @@ async function createSpace(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateRe
   });
   const httpPort = inputs.httpPort || firstFree(8400, taken);
   const httpsPort = inputs.httpsPort || firstFree(8450, new Set([...taken, httpPort]));
-  const outs: SpaceOutputs = {
-    ...inputs,
-    httpPort,
-    httpsPort,
-    network: spaceNetworkName(inputs.name),
-    router: spaceRouterName(inputs.name),
-    providerVersion: PROVIDER_VERSION,
-  };
+  const outs = spaceOutputs(inputs, httpPort, httpsPort);
   const labels = { [LABEL.space]: inputs.name, [LABEL.shield]: String(inputs.shield) };
   try {
     await ensureSwarmOverlay(d, outs.network, { ...labels, [LABEL.role]: "space-network" }, inputs.shield);

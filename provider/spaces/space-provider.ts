@@ -42,6 +42,18 @@ export function diffSpace(olds: SpaceOutputs, news: SpaceInputs): pulumi.dynamic
   return { changes: changes || replaces.length > 0, replaces, deleteBeforeReplace: true };
 }
 
+/** Pure, on either engine: what a new space is, once its router's ports are chosen. */
+export function spaceOutputs(inputs: SpaceInputs, httpPort: number, httpsPort: number): SpaceOutputs {
+  return {
+    ...inputs,
+    httpPort,
+    httpsPort,
+    network: spaceNetworkName(inputs.name),
+    router: spaceRouterName(inputs.name),
+    providerVersion: PROVIDER_VERSION,
+  };
+}
+
 export const provider = {
   async check(_olds: SpaceInputs, news: SpaceInputs) {
     // Space inputs hold no secrets: failures name the property.
@@ -55,14 +67,7 @@ export const provider = {
   async create(inputs: SpaceInputs): Promise<pulumi.dynamic.CreateResult> {
     const httpPort = inputs.httpPort || (await freePort(8400, new Set()));
     const httpsPort = inputs.httpsPort || (await freePort(8450, new Set([httpPort])));
-    const outs: SpaceOutputs = {
-      ...inputs,
-      httpPort,
-      httpsPort,
-      network: spaceNetworkName(inputs.name),
-      router: spaceRouterName(inputs.name),
-      providerVersion: PROVIDER_VERSION,
-    };
+    const outs = spaceOutputs(inputs, httpPort, httpsPort);
     try {
       await ensureNetwork(
         outs.network,
